@@ -1,0 +1,3 @@
+"""boundkit.bounds (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""boundkit.classes (under construction)."""
+
+__all__: list[str] = []

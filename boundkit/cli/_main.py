@@ -1,0 +1,97 @@
+"""Entry point and subcommand dispatch of the ``boundkit`` command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+from boundkit._errors import BoundkitError
+
+# Order shown in ``boundkit --help``. A name whose module does not exist yet is skipped.
+COMMANDS: tuple[str, ...] = (
+    "conjugate",
+    "derive",
+    "duality",
+    "rademacher",
+    "bound",
+    "simulate",
+    "guidance",
+    "figures",
+    "verify",
+    "reproduce",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors follow boundkit's one-line convention."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _command_module(name: str):
+    modname = f"boundkit.cli._cmd_{name}"
+    if importlib.util.find_spec(modname) is None:
+        return None
+    return importlib.import_module(modname)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``boundkit`` argument parser with one subparser per available command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The top-level parser; ``args.command`` names the chosen subcommand.
+    """
+    from boundkit import __version__
+
+    parser = _Parser(
+        prog="boundkit",
+        description="Check the theory of discriminator-refined generative models.",
+    )
+    parser.add_argument("--version", action="version", version=f"boundkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = _command_module(name)
+        if module is None:
+            continue
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``boundkit`` command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 1 when a check failed (``verify``), 2 on a user error.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.run(args) or 0)
+    except BoundkitError as exc:
+        sys.stderr.write(f"boundkit {args.command}: error: {exc}\n")
+        return 2
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        sys.stderr.write(f"boundkit {args.command}: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"boundkit {args.command}: interrupted\n")
+        return 130

@@ -1,0 +1,3 @@
+"""boundkit.complexity (under construction)."""
+
+__all__: list[str] = []

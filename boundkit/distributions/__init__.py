@@ -1,0 +1,3 @@
+"""boundkit.distributions (under construction)."""
+
+__all__: list[str] = []

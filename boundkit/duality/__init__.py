@@ -1,0 +1,3 @@
+"""boundkit.duality (under construction)."""
+
+__all__: list[str] = []

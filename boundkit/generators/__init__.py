@@ -1,0 +1,3 @@
+"""boundkit.generators (under construction)."""
+
+__all__: list[str] = []

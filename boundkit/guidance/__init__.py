@@ -1,0 +1,3 @@
+"""boundkit.guidance (under construction)."""
+
+__all__: list[str] = []

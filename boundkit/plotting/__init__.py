@@ -1,0 +1,3 @@
+"""boundkit.plotting (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""boundkit.simulation (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""boundkit.symbolic (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""boundkit.testing (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,28 @@
+"""The command-line entry point: help, dispatch, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from boundkit.cli import build_parser, main
+
+
+def test_help_lists_subcommands(capsys):
+    parser = build_parser()
+    text = parser.format_help()
+    assert "boundkit" in text
+
+
+def test_no_command_prints_help_and_returns_2(capsys):
+    assert main([]) == 2
+    assert "usage" in capsys.readouterr().out
+
+
+def test_unknown_command_is_a_one_line_error():
+    proc = subprocess.run(
+        [sys.executable, "-m", "boundkit", "no-such-command"], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "error" in proc.stderr

@@ -1,0 +1,23 @@
+"""Shared pytest configuration: a deterministic hypothesis profile for CI."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+from hypothesis import HealthCheck, settings
+
+matplotlib.use("Agg")
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=40,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev", deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("BOUNDKIT_HYPOTHESIS_PROFILE", "ci"))
