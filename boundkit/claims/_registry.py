@@ -200,6 +200,13 @@ def register(
         raise BoundkitError(f"unknown level {level!r}: expected one of {', '.join(LEVELS)}")
     if not claim_id or not isinstance(claim_id, str):
         raise BoundkitError("a claim needs a non-empty string identifier")
+    from boundkit.claims._statements import STATEMENTS
+
+    if claim_id in STATEMENTS:
+        text = STATEMENTS[claim_id]
+        statement = statement or text.statement
+        latex = latex or text.latex
+        hypotheses = tuple(hypotheses) or text.hypotheses
     existing = _REGISTRY.get(claim_id)
     if existing is None:
         existing = Claim(
