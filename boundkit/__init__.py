@@ -34,6 +34,7 @@ _SUBPACKAGES = (
     "claims",
     "testing",
     "plotting",
+    "reproduce",
     "cli",
 )
 

@@ -33,7 +33,11 @@ STATEMENTS: dict[str, ClaimText] = {
         "Lambda_f^Q[h]; the shifted form dominates the unshifted one on any class and both are "
         "attained at h = f'(dP/dQ).",
         r"D_f(P\|Q)=\sup_h\,\mathbb E_P h-\mathbb E_Q f^*(h)=\sup_h\,\mathbb E_P h-\Lambda_f^Q[h]",
-        ("sup over all measurable h",),
+        (
+            "sup over measurable h with values in the closure of dom f* (shifted form: h - nu_h "
+            "there) wherever Q has no mass; automatic when P << Q -- otherwise, for f'(oo) < oo, "
+            "an unbounded h on an atom of P that Q does not charge makes the sup infinite",
+        ),
     ),
     "C3": ClaimText(
         "Duality: D_f^H(P||Q) <= inf_eta D_f(eta||Q) + IPM_H(P, eta) for every class H, with "
@@ -57,7 +61,8 @@ STATEMENTS: dict[str, ClaimText] = {
     "C6a": ClaimText(
         "In expectation over the sample: E_S KL(P||Q_{h_n}) <= KL(P||Q_{h*}) + 2 R_n(H) "
         "(boundkit's own provable version).",
-        r"\mathbb E_S\,\mathrm{KL}(P\|Q_{h_n})\le\mathrm{KL}(P\|Q_{h^*})+2\mathfrak R_n(\mathcal H)",
+        r"\mathbb E_S\,\mathrm{KL}(P\|Q_{h_n})\le\mathrm{KL}(P\|Q_{h^*})"
+        r"+2\mathfrak R_n(\mathcal H)",
         ("h_n maximises the empirical KL objective over H",),
     ),
     "C6b": ClaimText(
@@ -93,7 +98,8 @@ STATEMENTS: dict[str, ClaimText] = {
         "Rademacher calculus: closed forms and brackets for linear, RKHS, finite and two-layer "
         "ReLU classes; scaling, translation, convex hull and contraction rules; symmetrisation "
         "E_S sup_H (E_P h - E_{P_n} h) <= 2 R_n(H).",
-        r"\mathbb E_S\sup_{h\in\mathcal H}(\mathbb E_P h-\mathbb E_{P_n}h)\le 2\mathfrak R_n(\mathcal H)",
+        r"\mathbb E_S\sup_{h\in\mathcal H}(\mathbb E_P h-\mathbb E_{P_n}h)"
+        r"\le 2\mathfrak R_n(\mathcal H)",
         ("R without absolute value, 1/n inside",),
     ),
 }

@@ -1,3 +1,50 @@
-"""boundkit.generators (under construction)."""
+r"""Generators of f-divergences, their derived convex conjugates, and the shift functional.
 
-__all__: list[str] = []
+A generator is a convex :math:`f: [0, \infty) \to \mathbb R \cup \{+\infty\}` with
+:math:`f(1) = 0`. boundkit derives (never hard-codes) its conjugate over the half-line
+:math:`f^*(t) = \sup_{u \ge 0}(tu - f(u))`, the domain of :math:`f^*`, the link
+:math:`(f^*)'`, and compiles vectorised numerics for all of them.
+
+Examples
+--------
+>>> from boundkit.generators import get_generator
+>>> g = get_generator("pearson")
+>>> g.conjugate_expr
+Piecewise((-1, t <= -2), (t*(t + 4)/4, True))
+"""
+
+from boundkit.generators._catalogue import (
+    ALPHA,
+    CatalogueEntry,
+    catalogue,
+    catalogue_entries,
+    get_generator,
+)
+from boundkit.generators._derive import Branch, Derivation, brute_force_conjugate, derive
+from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
+from boundkit.generators._generator import Generator, domain_string
+from boundkit.generators._numeric import lambdify_stable, log1mexp
+from boundkit.generators._shift import ShiftFunctional, shift_functional
+
+__all__ = [
+    "ALPHA",
+    "Branch",
+    "CatalogueEntry",
+    "Derivation",
+    "Generator",
+    "GeneratorCheck",
+    "ShiftFunctional",
+    "T",
+    "U",
+    "brute_force_conjugate",
+    "catalogue",
+    "catalogue_entries",
+    "check_generator",
+    "derive",
+    "domain_string",
+    "get_generator",
+    "lambdify_stable",
+    "log1mexp",
+    "parse_generator",
+    "shift_functional",
+]

@@ -1,3 +1,22 @@
-"""boundkit.plotting (under construction)."""
+r"""Figures of boundkit: predicted bounds vs measured gaps, improvement, calibration.
 
-__all__: list[str] = []
+matplotlib is imported only inside the plotting functions (``import boundkit.plotting`` stays
+light). :func:`make_all_figures` regenerates every figure (``boundkit figures``).
+"""
+
+from boundkit.plotting._figures import make_all_figures, simulation_figures
+from boundkit.plotting._simulation import (
+    fitted_slope,
+    plot_bound_vs_gap,
+    plot_calibration,
+    plot_improvement,
+)
+
+__all__ = [
+    "fitted_slope",
+    "make_all_figures",
+    "plot_bound_vs_gap",
+    "plot_calibration",
+    "plot_improvement",
+    "simulation_figures",
+]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
 
 from boundkit import BoundkitError
 from boundkit.claims import CheckOutcome, claim, get_claim, run_check, unregister, verify
+from boundkit.testing import seeds
 
 
 @pytest.fixture
@@ -67,3 +69,16 @@ def test_bad_inputs():
         get_claim("no-such-claim")
     with pytest.raises(BoundkitError, match="unknown level"):
         verify(levels=["psychic"])
+
+
+@settings(max_examples=5)
+@given(seed=seeds())
+def test_any_root_seed_is_replayable(seed):
+    """For any root seed, the record's own seed replays the check exactly (X1 is exact)."""
+    from boundkit.claims import rerun
+
+    rec = run_check(get_claim("X1-optimistic-refinement"), "numeric", quick=True, seed=seed)
+    again = rerun(rec)
+    assert again.seed == rec.seed
+    assert again.counterexample == rec.counterexample and rec.counterexample is not None
+    assert again.worst_violation == rec.worst_violation > rec.tolerance

@@ -1,0 +1,28 @@
+"""Shared helpers of the benchmarks: smoke-run switch, best-of timing, reporting of ratios."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+SMALL = os.environ.get("BOUNDKIT_BENCH_SMALL") == "1"
+
+
+def best_of(fn: Callable[[], Any], repeat: int = 3) -> float:
+    """The shortest wall-clock time (seconds) of ``repeat`` calls of ``fn()``."""
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def report(benchmark: Any, **info: Any) -> None:
+    """Attach ``info`` to the pytest-benchmark record and print it on one line."""
+    benchmark.extra_info.update(info)
+    print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in info.items()))

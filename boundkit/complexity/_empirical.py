@@ -1,0 +1,343 @@
+r"""Empirical Rademacher complexity :math:`\mathfrak R_S(\mathcal H)`: exact enumeration of the
+sign vectors or Monte Carlo with a standard error."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from boundkit._errors import BoundkitError
+from boundkit.classes._base import _as_points, _lp_norm
+from boundkit.complexity._bounds import class_bounds
+from boundkit.complexity._results import RademacherResult
+from boundkit.complexity._signs import ROW_BLOCK, SignStream, enum_blocks
+
+__all__ = ["empirical_rademacher", "rademacher_sups"]
+
+METHODS = ("auto", "exact", "monte-carlo")
+MAX_EXACT_N = 24
+RELU_AUTO_EXACT_N = 12
+
+
+def _check_n_sigmas(n_sigmas: Any) -> int:
+    if isinstance(n_sigmas, bool) or not isinstance(n_sigmas, int | np.integer) or n_sigmas < 2:
+        raise BoundkitError(
+            f"n_sigmas must be an integer >= 2 (a standard error needs two draws), got {n_sigmas!r}"
+        )
+    return int(n_sigmas)
+
+
+class _Oracle:
+    """Per-sign-vector suprema ``sup_h sum_i sigma_i h(x_i)`` with precomputed data.
+
+    ``lower(S)`` and ``exact(S)`` take signs (n, m) and return (m,) arrays (not divided by n);
+    ``exact`` is None when the supremum is not computable exactly.
+    """
+
+    sup_method = "support-function"
+    linear_phi: np.ndarray | None = None
+
+    def __init__(self, cls: Any, x: Any) -> None:
+        from boundkit.classes import FiniteClass, LinearClass, ReLUNetwork2, RKHSBall
+
+        self.cls = cls
+        self.relu = False
+        if isinstance(cls, LinearClass):
+            self.B = cls._radius()
+            self.q = cls.q
+            self.linear_phi = cls.design_matrix(x)
+            self.n = self.linear_phi.shape[0]
+            self.sup_method = "closed-form (dual norm)"
+            self._exact: Callable[[np.ndarray], np.ndarray] | None = self._linear
+        elif isinstance(cls, RKHSBall):
+            self.B = cls._radius()
+            self.K = cls.gram(x)
+            self.n = self.K.shape[0]
+            if callable(cls.kernel) and self.n <= 3000:
+                from boundkit.classes import psd_sqrt
+
+                psd_sqrt(self.K)  # raises on a kernel matrix that is not PSD
+            self.sup_method = "closed-form (sqrt(sigma' K sigma))"
+            self._exact = self._rkhs
+        elif isinstance(cls, FiniteClass):
+            self.H = cls.values_on(x)
+            self.n = self.H.shape[1]
+            self.sup_method = "exact-max"
+            self._exact = self._finite
+        elif isinstance(cls, ReLUNetwork2):
+            self.relu = True
+            X = _as_points(x)
+            self.X = X
+            self.n = X.shape[0]
+            self.Xt = np.column_stack([X, np.ones(self.n)])
+            self.B1, self.B2 = cls._radii()
+            if X.shape[1] == 1:
+                self.sup_method = "angle-sweep (exact) / great-circle-search (lower)"
+                self._exact = self._relu_sweep
+            else:
+                self.sup_method = "great-circle-search (lower)"
+                self._exact = None
+        else:
+            if not hasattr(cls, "support_function"):
+                raise BoundkitError(
+                    f"{type(cls).__name__} is not a discriminator class (no support_function)"
+                )
+            self.x = _as_points(x)
+            self.n = self.x.shape[0]
+            self._exact = self._generic
+
+    # exact suprema ---------------------------------------------------------------------------
+    def _linear(self, S: np.ndarray) -> np.ndarray:
+        assert self.linear_phi is not None
+        return self.B * _lp_norm(self.linear_phi.T @ S, self.q, axis=0)
+
+    def _rkhs(self, S: np.ndarray) -> np.ndarray:
+        quad = np.einsum("ij,ij->j", S, self.K @ S)
+        scale = max(1.0, float(np.abs(self.K).max())) * S.shape[0] ** 2
+        if np.any(quad < -1e-8 * scale):
+            raise BoundkitError(
+                f"the kernel matrix is not positive semi-definite (sigma' K sigma = "
+                f"{float(quad.min()):.3g} < 0)"
+            )
+        return self.B * np.sqrt(np.maximum(quad, 0.0))
+
+    def _finite(self, S: np.ndarray) -> np.ndarray:
+        return (self.H @ S).max(axis=0)
+
+    def _relu_sweep(self, S: np.ndarray) -> np.ndarray:
+        from boundkit.classes import neuron_sup_sweep
+
+        both = neuron_sup_sweep(self.Xt, np.concatenate([S, -S], axis=1))
+        m = S.shape[1]
+        return self.B1 * self.B2 * np.maximum(np.maximum(both[:m], both[m:]), 0.0)
+
+    def _generic(self, S: np.ndarray) -> np.ndarray:
+        return np.asarray(self.cls.support_function(self.x, S), dtype=float)
+
+    def exact(self, S: np.ndarray) -> np.ndarray | None:
+        return None if self._exact is None else self._exact(S)
+
+    def lower(self, S: np.ndarray, seed: Any) -> np.ndarray:
+        """For networks: the optimiser's one-neuron value (certified lower)."""
+        from boundkit.classes import neuron_sup_search
+        from boundkit.classes._relu import _check_int
+
+        m = S.shape[1]
+        val, _ = neuron_sup_search(
+            self.Xt,
+            np.concatenate([S, -S], axis=1),
+            n_restarts=_check_int(self.cls.n_restarts, "n_restarts"),
+            max_iter=min(_check_int(self.cls.max_iter, "max_iter"), 100),
+            rng=seed,
+        )
+        return self.B1 * self.B2 * np.maximum(np.maximum(val[:m], val[m:]), 0.0)
+
+
+def rademacher_sups(cls: Any, x: Any, sigma: Any) -> np.ndarray:
+    r"""The suprema :math:`\sup_{h\in\mathcal H}\frac1n\sum_i\sigma_i h(x_i)` for given sign
+    vectors (exact for linear, RKHS, finite and 1-D network classes).
+
+    Parameters
+    ----------
+    cls : DiscriminatorClass
+        The class.
+    x : array_like, shape (n, d) or None
+        The sample (``None`` for a :class:`~boundkit.classes.FiniteClass` without support).
+    sigma : array_like, shape (n,) or (n, m)
+        Sign vectors (any real coefficients are accepted), one per column.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+        One supremum per column, divided by :math:`n`.
+
+    Notes
+    -----
+    .. math:: s(\sigma) = \frac1n\sup_{h\in\mathcal H}\sum_i \sigma_i h(x_i), \qquad
+        \mathfrak R_S = \mathbb E_\sigma s(\sigma).
+
+    Examples
+    --------
+    >>> from boundkit.classes import LinearClass
+    >>> rademacher_sups(LinearClass(), np.array([[1.0], [1.0]]), np.array([1.0, 1.0]))
+    array([1.])
+    """
+    oracle = _Oracle(cls, x)
+    S = np.asarray(sigma, dtype=float)
+    if S.ndim == 1:
+        S = S[:, None]
+    if S.ndim != 2 or S.shape[0] != oracle.n:
+        raise BoundkitError(
+            f"sigma must have shape ({oracle.n},) or ({oracle.n}, m), got {S.shape}"
+        )
+    if not np.all(np.isfinite(S)):
+        raise BoundkitError("sigma contains NaN or infinite values")
+    out = oracle.exact(S)
+    if out is None:
+        out = oracle.lower(S, 0)
+    return out / oracle.n
+
+
+def _linear_mc(oracle: _Oracle, stream: SignStream) -> np.ndarray:
+    """Monte Carlo sups for linear classes, accumulating Phi^T sigma over row blocks."""
+    phi = oracle.linear_phi
+    assert phi is not None
+    out = np.empty(stream.m)
+    for c, (c0, c1) in enumerate(stream.col_blocks()):
+        Z = np.zeros((phi.shape[1], c1 - c0))
+        buf = np.empty((min(ROW_BLOCK, stream.n), c1 - c0))  # reused: no page faults per block
+        for r0, r1, bits in stream.bit_rows(c):
+            block = phi[r0:r1]
+            fbits = buf[: r1 - r0]
+            np.copyto(fbits, bits)
+            # Phi^T (1 - 2 bits) = colsum(Phi) - 2 Phi^T bits
+            Z += block.sum(axis=0)[:, None] - 2.0 * (block.T @ fbits)
+        out[c0:c1] = oracle.B * _lp_norm(Z, oracle.q, axis=0)
+    return out
+
+
+def empirical_rademacher(
+    cls: Any,
+    x: Any = None,
+    *,
+    n_sigmas: int = 200,
+    method: str = "auto",
+    max_exact_n: int = 20,
+    rng: Any = None,
+    with_bounds: bool = True,
+) -> RademacherResult:
+    r"""The empirical Rademacher complexity of a class on a sample.
+
+    Parameters
+    ----------
+    cls : DiscriminatorClass
+        :class:`~boundkit.classes.LinearClass`, :class:`~boundkit.classes.RKHSBall`,
+        :class:`~boundkit.classes.ReLUNetwork2`, :class:`~boundkit.classes.FiniteClass` or any
+        object with ``support_function(x, v)``.
+    x : array_like, shape (n, d) or (n,), or None
+        The sample :math:`S` (``None`` for a finite class without support: its columns).
+    n_sigmas : int
+        Monte Carlo sign vectors (>= 2).
+    method : {"auto", "exact", "monte-carlo"}
+        ``"auto"``: exact enumeration of all :math:`2^n` sign vectors when
+        :math:`n \le` ``max_exact_n`` (12 for networks), Monte Carlo otherwise.
+    max_exact_n : int
+        Largest ``n`` enumerated by ``"auto"`` (``"exact"`` allows up to 24).
+    rng : None, int or numpy.random.Generator
+        Seed of the sign vectors (and of the network optimiser's starts).
+    with_bounds : bool
+        Also evaluate the closed-form C9 bounds that apply (:func:`class_bounds`).
+
+    Returns
+    -------
+    RademacherResult
+        ``estimate``, ``stderr``, the bracket ``lower``/``upper``, ``method``, ``n``,
+        ``n_sigmas`` and the applicable ``bounds``.
+
+    Notes
+    -----
+    .. math:: \mathfrak R_S(\mathcal H) = \mathbb E_\sigma\,\frac1n\sup_{h\in\mathcal H}
+        \sum_{i=1}^n\sigma_i h(x_i),
+
+    with the inner supremum in closed form: :math:`B\|\Phi^\top\sigma\|_q` (linear,
+    :math:`1/p+1/q=1`), :math:`B\sqrt{\sigma^\top K\sigma}` (RKHS), :math:`\max_j
+    \langle\sigma, h_j(x)\rangle` (finite). Exact enumeration averages over all :math:`2^n` sign
+    vectors; Monte Carlo averages :math:`m` of them with standard error
+    :math:`s/\sqrt m`. Linear classes accumulate :math:`\Phi^\top\sigma` over blocks of rows,
+    so memory stays bounded for large :math:`n`.
+
+    For :class:`~boundkit.classes.ReLUNetwork2` (one neuron attains the supremum),
+    ``lower`` averages the optimiser's attained values (a certified lower bound per sign
+    vector), ``upper`` is the smallest norm-based bound (:func:`relu2_bound`,
+    :func:`golowich_bound`); for 1-D inputs ``estimate`` is exact (angle sweep), otherwise it
+    equals ``lower``.
+
+    Examples
+    --------
+    >>> from boundkit.classes import LinearClass
+    >>> x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> r = empirical_rademacher(LinearClass(B=1.0), x)   # (|x1+x2| + |x1-x2|) / (2 n)
+    >>> round(r.estimate, 6), r.stderr, r.method
+    (0.707107, 0.0, 'exact-enumeration')
+    """
+    if method not in METHODS:
+        raise BoundkitError(f"unknown method {method!r}: expected one of {', '.join(METHODS)}")
+    n_sigmas = _check_n_sigmas(n_sigmas)
+    oracle = _Oracle(cls, x)
+    n = oracle.n
+    gen = np.random.default_rng(rng)
+    # networks: every sign vector costs an optimisation, so "auto" enumerates only small n
+    auto_limit = min(max_exact_n, RELU_AUTO_EXACT_N) if oracle.relu else max_exact_n
+    exact = method == "exact" or (method == "auto" and n <= auto_limit)
+    if exact and n > MAX_EXACT_N:
+        raise BoundkitError(
+            f"exact enumeration of 2^{n} sign vectors is too large: use n <= {MAX_EXACT_N} "
+            "or method='monte-carlo'"
+        )
+    lower_total = 0.0
+    sups: np.ndarray | None = None
+    search_seed = gen.spawn(1)[0] if oracle.relu else None
+    if exact:
+        total = 0.0
+        lows = []
+        for S in enum_blocks(n):
+            vals = oracle.exact(S)
+            if oracle.relu:
+                low = oracle.lower(S, search_seed)
+                lows.append(low.sum())
+                vals = low if vals is None else vals
+            assert vals is not None
+            total += float(vals.sum())
+        count = 1 << n
+        estimate = total / count / n
+        stderr = 0.0
+        lower_total = float(sum(lows)) / count / n if oracle.relu else estimate
+        used = count
+        mname = "exact-enumeration"
+    else:
+        stream = SignStream(gen, n, n_sigmas)
+        if oracle.linear_phi is not None:
+            vals = _linear_mc(oracle, stream)
+            low = vals
+        else:
+            parts, lparts = [], []
+            for c in range(len(list(stream.col_blocks()))):
+                S = stream.block(c)
+                v = oracle.exact(S)
+                if oracle.relu:
+                    lo = oracle.lower(S, search_seed)
+                    lparts.append(lo)
+                    v = lo if v is None else v
+                assert v is not None
+                parts.append(v)
+            vals = np.concatenate(parts)
+            low = np.concatenate(lparts) if oracle.relu else vals
+        sups = vals / n
+        estimate = float(sups.mean())
+        stderr = float(sups.std(ddof=1) / math.sqrt(n_sigmas))
+        lower_total = float(low.mean()) / n
+        used = n_sigmas
+        mname = "monte-carlo"
+    bounds = class_bounds(cls, x) if (with_bounds or oracle.relu) else ()
+    if oracle.relu:
+        lower = lower_total
+        upper = min(float(b.value) for b in bounds if b.kind == "upper")
+    else:
+        lower = upper = estimate
+    return RademacherResult(
+        estimate=float(estimate),
+        stderr=float(stderr),
+        lower=float(lower),
+        upper=float(upper),
+        method=mname,
+        n=int(n),
+        n_sigmas=int(used),
+        class_name=repr(cls) if len(repr(cls)) < 300 else type(cls).__name__,
+        sup_method=oracle.sup_method,
+        bounds=tuple(bounds) if with_bounds else (),
+        seed=rng if isinstance(rng, int | np.integer) else None,
+        sups=sups,
+    )

@@ -1,0 +1,117 @@
+r"""Base class and input validation shared by every boundkit distribution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from boundkit._errors import BoundkitError
+
+__all__ = ["Distribution", "as_points", "check_weights"]
+
+
+def as_points(x: Any, dim: int | None = None, *, name: str = "x") -> np.ndarray:
+    r"""Return ``x`` as a finite float array of shape ``(m, dim)``.
+
+    A 1-d array is read as ``m`` points of dimension 1 when ``dim`` is 1 or unknown, and as a
+    single point when ``dim`` equals its length (and is not 1).
+    """
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1)
+    elif arr.ndim == 1:
+        arr = (
+            arr.reshape(1, -1)
+            if (dim is not None and dim != 1 and arr.size == dim)
+            else (arr.reshape(-1, 1))
+        )
+    elif arr.ndim != 2:
+        raise BoundkitError(f"{name} must have shape (m, d), got an array with shape {arr.shape}")
+    if dim is not None and arr.shape[1] != dim:
+        raise BoundkitError(f"{name} must have {dim} column(s), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise BoundkitError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def check_weights(w: Any, k: int | None = None, *, name: str = "weights", atol: float = 1e-9):
+    r"""Validate probability weights: finite, non-negative, summing to 1 within ``atol``.
+
+    Returns the weights as float64, renormalised exactly to sum to 1 (the check guarantees the
+    renormalisation only removes rounding).
+    """
+    arr = np.asarray(w, dtype=float)
+    if arr.ndim != 1:
+        raise BoundkitError(f"{name} must be a 1-d array, got shape {arr.shape}")
+    if k is not None and arr.shape[0] != k:
+        raise BoundkitError(f"{name} has {arr.shape[0]} entries but there are {k} atoms")
+    if arr.size == 0:
+        raise BoundkitError(f"{name} is empty")
+    if not np.all(np.isfinite(arr)):
+        raise BoundkitError(f"{name} contains NaN or infinite values")
+    if np.any(arr < 0):
+        raise BoundkitError(f"{name} has negative entries (min {arr.min():.3g}); expected >= 0")
+    total = float(arr.sum())
+    if abs(total - 1.0) > atol:
+        raise BoundkitError(
+            f"{name} sum to {total:.12g}, expected 1 (normalise them first, e.g. w / w.sum())"
+        )
+    return arr / total
+
+
+class Distribution:
+    r"""Base class of boundkit distributions on :math:`\mathbb R^d`.
+
+    Subclasses implement ``dim``, :meth:`sample` and :meth:`logpdf`; :meth:`pdf` is
+    :math:`\exp(\log p)`. :meth:`expect` is available only when an exact (or quadrature)
+    expectation exists; otherwise it raises :class:`~boundkit.BoundkitError`.
+
+    Notes
+    -----
+    .. math:: \mathrm{pdf}(x) = \exp(\mathrm{logpdf}(x)), \qquad
+              \mathrm{expect}(g) = \mathbb E_{X \sim \mathrm{self}}[g(X)].
+    """
+
+    dim: int
+
+    def sample(self, n: int, *, rng: Any = None) -> np.ndarray:
+        """Draw ``n`` independent points, an array of shape ``(n, dim)``."""
+        raise NotImplementedError
+
+    def logpdf(self, x: Any) -> np.ndarray:
+        """Log-density at the points ``x`` of shape ``(m, dim)``; returns shape ``(m,)``."""
+        raise NotImplementedError
+
+    def pdf(self, x: Any) -> np.ndarray:
+        """Density at the points ``x`` of shape ``(m, dim)``; returns shape ``(m,)``."""
+        return np.exp(self.logpdf(x))
+
+    def expect(self, func: Callable[[np.ndarray], Any]) -> float:
+        """Exact expectation of ``func`` (vectorised: ``(m, dim) -> (m,)``) when available."""
+        raise BoundkitError(
+            f"{type(self).__name__} has no exact expectation; use Monte Carlo on its samples"
+        )
+
+    @property
+    def has_exact_expectation(self) -> bool:
+        """Whether :meth:`expect` is exact (finite support or quadrature)."""
+        return False
+
+    def _n(self, n: Any) -> int:
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise BoundkitError(f"n must be a non-negative integer, got {n!r}")
+        return int(n)
+
+
+def _eval_func(func: Callable[[np.ndarray], Any], x: np.ndarray) -> np.ndarray:
+    """Evaluate a vectorised function at ``x`` of shape (m, d), returning shape (m,)."""
+    vals = np.asarray(func(x), dtype=float)
+    if vals.shape != (x.shape[0],):
+        vals = vals.reshape(-1)
+        if vals.shape != (x.shape[0],):
+            raise BoundkitError(
+                f"the function must map an (m, d) array to shape (m,), got {vals.shape}"
+            )
+    return vals

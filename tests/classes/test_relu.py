@@ -1,0 +1,146 @@
+"""ReLUNetwork2 and the one-neuron suprema: exact 1-D sweep vs independent brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.optimize import minimize_scalar
+
+from boundkit import BoundkitError
+from boundkit.classes import ReLUNetwork2, neuron_sup_search, neuron_sup_sweep
+
+
+def _g(theta, y, v):
+    u = np.array([np.cos(theta), np.sin(theta)])
+    return float(np.maximum(y @ u, 0.0) @ v)
+
+
+def _brute_circle_max(y, v, grid=20001):
+    """Independent reference: dense grid, then bounded Brent refinement around the best cells."""
+    th = np.linspace(0.0, 2 * np.pi, grid)
+    U = np.stack([np.cos(th), np.sin(th)], axis=1)
+    vals = np.maximum(U @ y.T, 0.0) @ v
+    best = vals.max()
+    step = th[1] - th[0]
+    for k in np.argsort(vals)[-8:]:
+        res = minimize_scalar(
+            lambda t: -_g(t, y, v),
+            bounds=(th[k] - step, th[k] + step),
+            method="bounded",
+            options={"xatol": 1e-13},
+        )
+        best = max(best, -res.fun)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sweep_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 12))
+    y = np.column_stack([rng.normal(size=n), np.ones(n)])
+    v = rng.normal(size=n)
+    got, theta = neuron_sup_sweep(y, v, return_argmax=True)
+    assert got == pytest.approx(_brute_circle_max(y, v), abs=1e-9)
+    assert _g(theta, y, v) == pytest.approx(got, abs=1e-12)  # attained at the returned angle
+
+
+def test_sweep_with_ties_and_general_points():
+    """Repeated points, a point on an axis and points not of the form (x, 1)."""
+    rng = np.random.default_rng(7)
+    y = np.array([[1.0, 1.0], [1.0, 1.0], [-2.0, 0.0], [0.0, 3.0], [0.5, -1.0], [0.0, 0.0]])
+    for _ in range(5):
+        v = rng.normal(size=6)
+        assert neuron_sup_sweep(y, v) == pytest.approx(_brute_circle_max(y, v), abs=1e-9)
+
+
+def test_sweep_columns_and_batches_agree():
+    rng = np.random.default_rng(1)
+    y = np.column_stack([rng.normal(size=8), np.ones(8)])
+    V = rng.normal(size=(8, 5))
+    cols = neuron_sup_sweep(y, V)
+    assert cols.shape == (5,)
+    batched = neuron_sup_sweep(np.broadcast_to(y, (5, 8, 2)), V.T)
+    np.testing.assert_allclose(cols, batched, rtol=0, atol=1e-12)
+    for j in range(5):
+        assert neuron_sup_sweep(y, V[:, j]) == pytest.approx(cols[j], abs=1e-12)
+
+
+def test_search_equals_sweep_in_1d():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=30)
+    xt = np.column_stack([x, np.ones(30)])
+    V = rng.choice([-1.0, 1.0], size=(30, 40))
+    low, u = neuron_sup_search(xt, V, n_restarts=2, rng=0)
+    np.testing.assert_allclose(low, neuron_sup_sweep(xt, V), atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(u, axis=1), 1.0)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_search_is_attained_and_beats_random_directions(d):
+    """The value is attained at the returned u and is at least the best of 20000 random
+    directions (deterministic seeds; the ascent is exact along each great circle)."""
+    rng = np.random.default_rng(d)
+    n = 12
+    xt = np.column_stack([rng.normal(size=(n, d)), np.ones(n)])
+    V = rng.normal(size=(n, 3))
+    low, u = neuron_sup_search(xt, V, n_restarts=8, rng=0)
+    attained = np.einsum("in,ni->i", np.maximum(u @ xt.T, 0.0), V)
+    np.testing.assert_allclose(low, attained, atol=1e-12)
+    U = rng.normal(size=(20000, d + 1))
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    rand_best = (np.maximum(U @ xt.T, 0.0) @ V).max(axis=0)
+    assert np.all(low >= rand_best - 1e-12)
+
+
+def test_support_function_is_one_neuron_sup():
+    """sup over the class = B1 B2 max(0, max |g|): compare with the brute-force circle max."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(7, 1))
+    v = rng.normal(size=7)
+    y = np.column_stack([x[:, 0], np.ones(7)])
+    ref = 1.5 * 0.7 * max(0.0, _brute_circle_max(y, v), _brute_circle_max(y, -v))
+    cls = ReLUNetwork2(width=5, B1=1.5, B2=0.7)
+    assert cls.support_function(x, v) == pytest.approx(ref, abs=1e-9)
+    assert cls.support_is_exact(x) and not cls.support_is_exact(np.ones((3, 2)))
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_random_networks_never_beat_the_support_function(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(6, 1))
+    v = rng.normal(size=6)
+    cls = ReLUNetwork2(width=4, B1=1.2, B2=0.8)
+    sup = cls.support_function(x, v)
+    for _ in range(10):
+        prm = cls.random_params(x, rng=rng)
+        b1, b2 = cls.norms(prm)
+        assert b1 <= 1.2 * (1 + 1e-12) and b2 <= 0.8 * (1 + 1e-12)
+        assert v @ cls.evaluate(prm, x) <= sup + 1e-12
+
+
+def test_evaluate_and_project():
+    cls = ReLUNetwork2(width=2, B1=1.0, B2=1.0)
+    prm = {"a": np.array([2.0, -1.0]), "W": np.array([[3.0], [0.0]]), "b": np.array([4.0, 0.5])}
+    x = np.array([[1.0], [-2.0]])
+    # h(x) = 2 relu(3x + 4) - relu(0.5)
+    np.testing.assert_allclose(cls.evaluate(prm, x), [2 * 7 - 0.5, 0.0 - 0.5])
+    proj = cls.project(prm)
+    np.testing.assert_allclose(proj["W"][0], [0.6])
+    np.testing.assert_allclose(proj["b"], [0.8, 0.5])
+    np.testing.assert_allclose(proj["a"], [1.0, 0.0])
+
+
+def test_bad_inputs():
+    x = np.ones((3, 1))
+    with pytest.raises(BoundkitError, match="B1 must"):
+        ReLUNetwork2(B1=0.0).support_function(x, np.ones(3))
+    with pytest.raises(BoundkitError, match="B2 must"):
+        ReLUNetwork2(B2=-1.0).support_function(x, np.ones(3))
+    with pytest.raises(BoundkitError, match="NaN"):
+        ReLUNetwork2().support_function(np.array([[np.nan]]), np.ones(1))
+    with pytest.raises(BoundkitError, match="ReLU parameters"):
+        ReLUNetwork2().evaluate({"a": 1}, x)
+    with pytest.raises(BoundkitError, match="width"):
+        ReLUNetwork2(width=0).random_params(x)

@@ -1,0 +1,92 @@
+"""Plot functions: they draw what the results say (checked on the artists), slopes, files."""
+
+from __future__ import annotations
+
+import sys
+
+import matplotlib
+import numpy as np
+import pytest
+
+from boundkit.plotting import (
+    fitted_slope,
+    plot_bound_vs_gap,
+    plot_calibration,
+    plot_improvement,
+    simulation_figures,
+)
+from boundkit.simulation._harness import simulate
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def results():
+    return {
+        "finite": simulate("finite", [5, 20, 80], n_replicates=30, seed=0, n_mc=100),
+        "gauss1d-quadratic": simulate(
+            "gauss1d-quadratic", [10, 40, 160], n_replicates=40, seed=0, n_mc=100
+        ),
+    }
+
+
+def test_fitted_slope():
+    n = np.array([10.0, 100.0, 1000.0])
+    assert fitted_slope(n, 3 * n**-0.5) == pytest.approx(-0.5, abs=1e-12)
+    assert np.isnan(fitted_slope([1, 2], [0.0, -1.0]))
+
+
+def test_bound_vs_gap_plots_the_summary(results):
+    import matplotlib.pyplot as plt
+
+    res = results["finite"]
+    ax = plot_bound_vs_gap(res)
+    rows = res.summary()
+    ydata = [ln.get_ydata() for ln in ax.get_lines()]
+    excess = np.array([r["excess_mean"] for r in rows])
+    assert any(np.allclose(y, excess) for y in ydata if len(y) == 3)
+    gap = np.array([r["bound_C6a"] for r in rows]) - res.population["divergence_best"]
+    assert any(np.allclose(y, gap) for y in ydata if len(y) == 3)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(lbl.startswith("C6b") for lbl in labels) and any("slope" in lbl for lbl in labels)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    plt.close("all")
+
+
+def test_improvement_and_calibration(results):
+    import matplotlib.pyplot as plt
+
+    res = results["gauss1d-quadratic"]
+    ax = plot_improvement(res)
+    dh = res.population["restricted_divergence"]
+    rn = np.array([res.rademacher[str(n)]["value"] for n in res.sizes])
+    assert any(
+        np.allclose(ln.get_ydata(), dh - 2 * rn)
+        for ln in ax.get_lines()
+        if len(ln.get_ydata()) == 3
+    )
+    ax2 = plot_calibration(results["finite"], deltas=[0.1, 0.5, 0.9])
+    c6b = [ln for ln in ax2.get_lines() if ln.get_label().startswith("C6b")]
+    assert len(c6b) == 3
+    expect = [results["finite"].violation_rate("C6b", d)[5] for d in (0.1, 0.5, 0.9)]
+    assert np.allclose(c6b[0].get_ydata(), expect)
+    plt.close("all")
+
+
+def test_simulation_figures_files_are_reproducible(results, tmp_path):
+    one = {"finite": results["finite"]}
+    a = simulation_figures(one, tmp_path / "a")
+    b = simulation_figures(one, tmp_path / "b")
+    assert [p.name for p in a] == ["bound_vs_gap.png", "improvement.png", "calibration.png"]
+    for pa, pb in zip(a, b, strict=True):
+        data = pa.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert data == pb.read_bytes()
+
+
+def test_import_boundkit_plotting_does_not_import_matplotlib():
+    import subprocess
+
+    code = "import boundkit, boundkit.plotting, sys; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
