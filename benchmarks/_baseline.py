@@ -26,3 +26,15 @@ def report(benchmark: Any, **info: Any) -> None:
     """Attach ``info`` to the pytest-benchmark record and print it on one line."""
     benchmark.extra_info.update(info)
     print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in info.items()))
+
+
+def timed(benchmark: Any, fn: Callable[[], Any], rounds: int = 2) -> tuple[Any, float]:
+    """Run ``fn`` under pytest-benchmark; return its result and the best time in seconds.
+
+    With ``--benchmark-disable`` pytest-benchmark runs ``fn`` once and records nothing, so the
+    time is then measured with :func:`best_of` (a smoke run still reports a ratio).
+    """
+    out = benchmark.pedantic(fn, rounds=rounds, iterations=1)
+    if benchmark.stats is None:
+        return out, best_of(fn, 1)
+    return out, benchmark.stats.stats.min

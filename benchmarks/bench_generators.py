@@ -22,13 +22,11 @@ import time
 
 import numpy as np
 import pytest
+from _baseline import SMALL, best_of, report
 from scipy.optimize import minimize_scalar
 from scipy.special import wrightomega
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _baseline import SMALL, best_of, report  # noqa: E402
-
-from boundkit.generators import get_generator  # noqa: E402
+from boundkit.generators import get_generator
 
 N = 10**5 if SMALL else 10**7
 

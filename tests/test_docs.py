@@ -303,10 +303,15 @@ def _tour_commands() -> list[list[str]]:
     ]
 
 
-def _tour_params():
-    for argv in _tour_commands():
-        marks = () if argv[0] in CHEAP_COMMANDS else (pytest.mark.slow,)
-        yield pytest.param(argv, id=" ".join(argv), marks=marks)
+def _tour_params() -> list:
+    return [
+        pytest.param(
+            argv,
+            id=" ".join(argv),
+            marks=() if argv[0] in CHEAP_COMMANDS else (pytest.mark.slow,),
+        )
+        for argv in _tour_commands()
+    ]
 
 
 @pytest.mark.parametrize("argv", _tour_params())

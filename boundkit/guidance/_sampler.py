@@ -230,7 +230,7 @@ def guided_sample(
         s = base.score(y, t)
         if disc is not None and window[0] <= t <= window[1]:
             if shares_base:
-                g = disc.p.score(y, t)  # type: ignore[union-attr]
+                g = disc.p.score(y, t)  # type: ignore[attr-defined]
                 g -= s
             else:
                 g = disc.grad_logit(y, t)
