@@ -207,20 +207,20 @@ def guidance_figures(out_dir: str | Path, *, quick: bool) -> list[Path]:
         mlp_params={"max_iter": 40 if quick else 200},
         rng=0,
     )
-    n = 3000 if quick else 50_000
-    steps = 60 if quick else 300
+    n = 3000 if quick else 20_000
+    steps = 60 if quick else 200
     samples = {
         name: guided_sample(toy.q, d, weight=1.0, n_particles=n, n_steps=steps, rng=1).x
         for name, d in discs.items()
     }
-    weights = (0.0, 0.5, 1.0, 1.5) if quick else (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+    weights = (0.0, 0.5, 1.0, 1.5) if quick else (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
     res = run_guidance(
         toy,
         discs,
         weights=weights,
-        n_particles=1500 if quick else 20_000,
-        n_steps=40 if quick else 200,
-        n_seeds=2 if quick else 5,
+        n_particles=1500 if quick else 8_000,
+        n_steps=40 if quick else 150,
+        n_seeds=2 if quick else 4,
         profile_times=[0.0, *np.geomspace(0.01, 5.0, 8 if quick else 20).tolist()],
         seed=2,
     )
