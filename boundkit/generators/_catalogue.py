@@ -244,7 +244,7 @@ def _param_value(name: str, value: Any) -> sp.Expr:
     else:
         exact = sp.Rational(float(value))
         simple = exact.limit_denominator(10**6)
-        value = simple if abs(float(simple) - float(value)) <= 1e-15 * abs(value) else exact
+        value = simple if abs(float(simple) - float(value)) <= 1e-15 * abs(float(value)) else exact
     return value
 
 

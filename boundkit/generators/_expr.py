@@ -214,7 +214,7 @@ def parse_generator(text: str, params: Mapping[str, object] | None = None) -> sp
         if isinstance(value, sp.Basic):
             symbols[key] = value
         else:
-            symbols[key] = _number(float(value) if not isinstance(value, int) else value)
+            symbols[key] = _number(float(value) if not isinstance(value, int) else value)  # type: ignore[arg-type]
     try:
         expr = _Translator(symbols).visit(tree)
     except (TypeError, ValueError) as exc:

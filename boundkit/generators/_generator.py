@@ -170,8 +170,8 @@ class Generator:
         elif key == "link" and self.closed_form:
             fn = lambdify_stable(self.link_expr, T)
         elif key in ("conjugate", "link"):
-            fn = _NumericConjugate(self)
-            fn = fn.value if key == "conjugate" else fn.argmax
+            numeric = _NumericConjugate(self)
+            fn = numeric.value if key == "conjugate" else numeric.argmax
         else:  # pragma: no cover - internal misuse
             raise KeyError(key)
         self._cache[key] = fn

@@ -579,7 +579,7 @@ def _execute(
     cells_dir: Path | None,
 ) -> None:
     import joblib
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     if progress is None:
         progress = sys.stderr.isatty()

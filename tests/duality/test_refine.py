@@ -178,3 +178,23 @@ def test_refine_bad_inputs():
         refine("not a distribution", [1.0], "kl")
     with pytest.raises(BoundkitError):
         QuadraticFunction([[1.0, 2.0]])
+
+
+def test_divergence_to_a_refined_finite_model_is_exact():
+    """D_f(P || Q_h) for a refined model on a finite support is the exact finite sum.
+
+    Reference: Q_h = q e^h / sum q e^h (KL tilt) written out here, KL summed by hand.
+    """
+    from boundkit.distributions import FiniteDistribution
+    from boundkit.duality import divergence, refine
+
+    atoms = np.array([[0.0], [1.0], [2.0], [3.0]])
+    p = np.array([0.1, 0.2, 0.3, 0.4])
+    q = np.array([0.4, 0.3, 0.2, 0.1])
+    h = np.array([-0.5, 0.1, 0.4, 0.9])
+    qh = q * np.exp(h) / np.sum(q * np.exp(h))
+    result = divergence(
+        "kl", FiniteDistribution(atoms, p), refine(FiniteDistribution(atoms, q), h, "kl")
+    )
+    assert result.method == "exact"
+    assert result.value == pytest.approx(float(np.sum(p * np.log(p / qh))), rel=1e-12, abs=1e-14)
