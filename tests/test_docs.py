@@ -425,3 +425,32 @@ def test_every_command_has_json_output_as_the_readme_says():
     ]
     assert sub.choices, "no subcommands registered"
     assert not without, f"subcommands without --json: {without}"
+
+
+@pytest.mark.parametrize("command", ["verify", "reproduce"])
+def test_verify_and_reproduce_options_are_documented(command):
+    """Every option of ``boundkit verify`` / ``reproduce`` is explained in README.md or
+    docs/claims.md, and both say what ``reproduce`` writes and where the JSON schema is."""
+    from boundkit.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    options = [
+        opt
+        for a in sub._actions
+        for opt in a.option_strings
+        if opt.startswith("--") and opt != "--help"
+    ]
+    assert "--json" in options and "--quick" in options  # the parser is the one we think
+    readme = README.read_text(encoding="utf-8")
+    claims = (DOCS / "claims.md").read_text(encoding="utf-8")
+    text = readme + claims
+    code = re.findall(r"^```.*?^```", text, flags=re.M | re.S)  # fenced blocks ...
+    code += re.findall(r"`[^`\n]+`", re.sub(r"^```.*?^```", "", text, flags=re.M | re.S))
+    undocumented = [o for o in options if not any(re.search(rf"{o}(?![\w-])", c) for c in code)]
+    assert not undocumented, (
+        f"boundkit {command} options not in README/docs/claims.md: {undocumented}"
+    )
+    for doc in (readme, claims):
+        for output in ("report.md", "verify.json", "figures/", "verify.schema.json", "--strict"):
+            assert output in doc, f"{output!r} is not mentioned"

@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--profile", action="store_true", help="also print per-time accuracy vs Bayes-optimal"
     )
     parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="parallel workers (-1: all; same numbers)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
 
@@ -147,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
         profile_times=(0.0, 0.05, 0.2, 0.5, 1.0, 2.0, 4.0) if (args.profile or args.json) else None,
         seed=args.seed,
         progress=progress,
+        n_jobs=args.workers,
     )
     doc = res.to_dict()
     doc["n_train"] = args.n_train

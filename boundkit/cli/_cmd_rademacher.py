@@ -196,7 +196,28 @@ def run(args: argparse.Namespace) -> int:
             return 0
         gen = np.random.default_rng(args.seed)
         x = sampler.sample(args.n, rng=gen) if hasattr(sampler, "sample") else sampler(args.n, gen)
-    res = empirical_rademacher(cls, x, n_sigmas=args.sigmas, method=args.method, rng=args.seed)
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=100, desc="R_S", unit="%", file=sys.stderr, leave=False)
+
+    def _progress(frac: float) -> None:
+        assert bar is not None
+        bar.update(int(round(100 * frac)) - bar.n)
+
+    try:
+        res = empirical_rademacher(
+            cls,
+            x,
+            n_sigmas=args.sigmas,
+            method=args.method,
+            rng=args.seed,
+            progress=None if bar is None else _progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     out = {**res.to_dict(), **info, "class_repr": repr(cls), "quantity": "empirical R_S"}
     _emit(out, args)
     return 0

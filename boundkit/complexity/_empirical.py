@@ -181,11 +181,14 @@ def rademacher_sups(cls: Any, x: Any, sigma: Any) -> np.ndarray:
     return out / oracle.n
 
 
-def _linear_mc(oracle: _Oracle, stream: SignStream) -> np.ndarray:
+def _linear_mc(
+    oracle: _Oracle, stream: SignStream, progress: Callable[[float], None] | None = None
+) -> np.ndarray:
     """Monte Carlo sups for linear classes, accumulating Phi^T sigma over row blocks."""
     phi = oracle.linear_phi
     assert phi is not None
     out = np.empty(stream.m)
+    n_cblocks = len(list(stream.col_blocks()))
     for c, (c0, c1) in enumerate(stream.col_blocks()):
         Z = np.zeros((phi.shape[1], c1 - c0))
         buf = np.empty((min(ROW_BLOCK, stream.n), c1 - c0))  # reused: no page faults per block
@@ -195,6 +198,8 @@ def _linear_mc(oracle: _Oracle, stream: SignStream) -> np.ndarray:
             np.copyto(fbits, bits)
             # Phi^T (1 - 2 bits) = colsum(Phi) - 2 Phi^T bits
             Z += block.sum(axis=0)[:, None] - 2.0 * (block.T @ fbits)
+            if progress is not None:
+                progress((c + r1 / stream.n) / n_cblocks)
         out[c0:c1] = oracle.B * _lp_norm(Z, oracle.q, axis=0)
     return out
 
@@ -208,6 +213,7 @@ def empirical_rademacher(
     max_exact_n: int = 20,
     rng: Any = None,
     with_bounds: bool = True,
+    progress: Callable[[float], None] | None = None,
 ) -> RademacherResult:
     r"""The empirical Rademacher complexity of a class on a sample.
 
@@ -230,6 +236,10 @@ def empirical_rademacher(
         Seed of the sign vectors (and of the network optimiser's starts).
     with_bounds : bool
         Also evaluate the closed-form C9 bounds that apply (:func:`class_bounds`).
+    progress : callable, optional
+        Called as ``progress(fraction)`` (fraction of the work done, in ``(0, 1]``) after
+        each block of sign vectors (and each row block for linear classes); used by the CLI
+        progress bar. It does not change the result.
 
     Returns
     -------
@@ -283,6 +293,7 @@ def empirical_rademacher(
     if exact:
         total = 0.0
         lows = []
+        done = 0
         for S in enum_blocks(n):
             vals = oracle.exact(S)
             if oracle.relu:
@@ -291,6 +302,9 @@ def empirical_rademacher(
                 vals = low if vals is None else vals
             assert vals is not None
             total += float(vals.sum())
+            done += S.shape[1]
+            if progress is not None:
+                progress(done / (1 << n))
         count = 1 << n
         estimate = total / count / n
         stderr = 0.0
@@ -300,11 +314,12 @@ def empirical_rademacher(
     else:
         stream = SignStream(gen, n, n_sigmas)
         if oracle.linear_phi is not None:
-            vals = _linear_mc(oracle, stream)
+            vals = _linear_mc(oracle, stream, progress)
             low = vals
         else:
             parts, lparts = [], []
-            for c in range(len(list(stream.col_blocks()))):
+            n_cblocks = len(list(stream.col_blocks()))
+            for c in range(n_cblocks):
                 S = stream.block(c)
                 v = oracle.exact(S)
                 if oracle.relu:
@@ -313,6 +328,8 @@ def empirical_rademacher(
                     v = lo if v is None else v
                 assert v is not None
                 parts.append(v)
+                if progress is not None:
+                    progress((c + 1) / n_cblocks)
             vals = np.concatenate(parts)
             low = np.concatenate(lparts) if oracle.relu else vals
         sups = vals / n

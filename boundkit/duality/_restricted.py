@@ -312,7 +312,8 @@ _POLISH_MAX = 400
 
 
 def _cvx_solve(prob: Any, solver: str | None, tol: float) -> tuple[str, str, float]:
-    """Solve; on an inaccurate result retry with a 100x, then 10^4 x looser tolerance.
+    """Solve; on an inaccurate result or a numerical failure retry with a 100x, then
+    10^4 x looser tolerance.
 
     Returns ``(solver label, status, tolerance used)``; raises SolverError otherwise.
     """
@@ -335,7 +336,9 @@ def _cvx_solve(prob: Any, solver: str | None, tol: float) -> tuple[str, str, flo
                 warnings.simplefilter("ignore")
                 prob.solve(solver=name, **kwargs)
         except cp.error.SolverError as exc:
-            raise SolverError(f"cvxpy solver {name} failed: {exc}") from None
+            # a numerical breakdown at a tight tolerance often passes at a looser one
+            status = f"failed: {exc}"
+            continue
         status = str(prob.status)
         if status == cp.OPTIMAL:
             return f"cvxpy:{name}", status, attempt_tol
@@ -396,10 +399,23 @@ def _cvx_primal(g, form: KnownForm, p, q, H: ClassOnSupport, solver, tol):
 
     k = p.shape[0]
     on = q > 0
-    eta = cp.Variable(k, nonneg=True)
-    cons = [cp.sum(eta) == 1]
-    div = cp.sum(form.persp_cvx(eta[on], q[on])) if np.any(on) else 0
-    if not np.all(on):
+    if form.key == "pearson":
+        # chi^2 in the whitened variable r = (eta - q) / sqrt(q): the perspective
+        # (eta - q)^2 / q has coefficients 1 / q (up to 1e30 on grid tails) and makes
+        # Clarabel fail or stop far from the optimum; ||r||^2 is perfectly conditioned.
+        # Pearson has f'(inf) = inf, so eta = 0 where q = 0.
+        sq = np.sqrt(q[on])
+        r = cp.Variable(int(np.count_nonzero(on)))
+        embed = np.zeros((k, sq.size))
+        embed[np.flatnonzero(on), np.arange(sq.size)] = 1.0
+        eta = embed @ (q[on] + cp.multiply(sq, r))
+        cons = [r >= -sq, sq @ r == 1.0 - float(np.sum(q[on]))]
+        div = cp.sum_squares(r)
+    else:
+        eta = cp.Variable(k, nonneg=True)
+        cons = [cp.sum(eta) == 1]
+        div = cp.sum(form.persp_cvx(eta[on], q[on])) if np.any(on) else 0
+    if form.key != "pearson" and not np.all(on):
         fpi = fprime_at_inf(g)
         if np.isfinite(fpi):
             div = div + fpi * cp.sum(eta[~on])
@@ -755,13 +771,20 @@ def primal(
     P, Q : FiniteDistribution or GridDensity
     cls : LinearClass, RKHSBall, FiniteClass or array_like
     solver : {"auto", "cvxpy", "scipy"}
-        ``"auto"``: cvxpy for :data:`CVXPY_GENERATORS`, scipy (SLSQP) otherwise.
+        ``"auto"``: cvxpy for :data:`CVXPY_GENERATORS`, scipy (SLSQP) otherwise; when cvxpy
+        fails, ``"auto"`` falls back to scipy and says so in ``status``
+        (``"cvxpy"`` raises :class:`~boundkit.SolverError`).
     cvxpy_solver : str, optional
     tol : float
 
     Returns
     -------
     PrimalResult
+
+    Raises
+    ------
+    SolverError
+        When the solver (or, with ``"auto"``, both solvers) fails.
 
     Notes
     -----
@@ -786,11 +809,20 @@ def primal(
     name = str(getattr(g, "name", "f"))
     form = identify_generator(g)
     path = _choose(solver, form)
+    fallback = ""
     if path == "cvxpy":
         assert form is not None
-        eta, sname, status, tol = _cvx_primal(g, form, p, q, H, cvxpy_solver, tol)
-    else:
+        try:
+            eta, sname, status, tol = _cvx_primal(g, form, p, q, H, cvxpy_solver, tol)
+        except SolverError as exc:
+            if solver != "auto":
+                raise
+            # auto mode: a cvxpy failure falls back to the scipy path, and says so
+            fallback = f" (cvxpy failed: {exc})"
+            path = "scipy"
+    if path == "scipy":
         eta, sname, status = _scipy_primal(g, p, q, H, tol)
+        status += fallback
     div = _div_pq(g, eta, q)
     ipm = H.support(p - eta)
     val = div + ipm

@@ -16,7 +16,13 @@ import sympy as sp
 
 from boundkit._errors import BoundkitError, DerivationError
 from boundkit.generators._cache import cached_derivation
-from boundkit.generators._derive import Derivation, derive
+from boundkit.generators._derive import (
+    Derivation,
+    DerivationTimeout,
+    derive,
+    derive_numeric_only,
+    derive_symbolic_within,
+)
 from boundkit.generators._expr import U, check_generator, parse_generator
 from boundkit.generators._generator import Generator, verify_closed_form
 
@@ -258,10 +264,21 @@ def _make(
     *,
     derive_f: sp.Expr | None = None,
     back: Mapping[sp.Symbol, sp.Expr] | None = None,
+    budget: float | None = None,
 ) -> Generator:
-    """Derive the conjugate of ``derive_f`` (default ``f``), substitute ``back`` and wrap."""
+    """Derive the conjugate of ``derive_f`` (default ``f``), substitute ``back`` and wrap.
+
+    With ``budget`` (CPU seconds) a derivation that runs longer falls back to a numeric
+    conjugate; that fallback is not written to the disk cache.
+    """
     target = derive_f if derive_f is not None else f
-    d = cached_derivation(target, lambda: derive(target))
+    if budget is None:
+        d = cached_derivation(target, lambda: derive(target))
+    else:
+        try:
+            d = cached_derivation(target, lambda: derive_symbolic_within(target, budget))
+        except DerivationTimeout:
+            d = derive_numeric_only(target, budget)
     if back:
         d = _substitute(d, f, back)
     g = _wrap(name, aliases, f, references, params, notes, d)
@@ -301,6 +318,9 @@ def _verified(
 
 
 _VERIFY_TOL = 1e-6
+# CPU-time budget (seconds) of the symbolic derivation of a user-typed generator; beyond it
+# the conjugate is evaluated numerically (and the result says so).
+USER_DERIVE_BUDGET = 2.0
 
 
 def _wrap(
@@ -426,7 +446,7 @@ def _from_expression(text: str, normalise: bool | str, params: Mapping[str, Any]
     expr = parse_generator(text, params)
     chk = check_generator(expr, normalise=normalise, label=text)
     try:
-        return _make(text, (), chk.f, (), dict(params), chk.notes)
+        return _make(text, (), chk.f, (), dict(params), chk.notes, budget=USER_DERIVE_BUDGET)
     except DerivationError as exc:
         raise BoundkitError(f"cannot derive the conjugate of {text}: {exc}") from None
 

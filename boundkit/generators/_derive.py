@@ -25,9 +25,13 @@ The link :math:`(f^*)'(t)` is the smallest maximiser (the left derivative of :ma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -35,7 +39,15 @@ import sympy as sp
 from boundkit._errors import BoundkitError, DerivationError
 from boundkit.generators._expr import UP, T, U
 
-__all__ = ["Derivation", "Branch", "derive", "smooth_pieces", "brute_force_conjugate"]
+__all__ = [
+    "Derivation",
+    "Branch",
+    "derive",
+    "derive_bounded",
+    "DerivationTimeout",
+    "smooth_pieces",
+    "brute_force_conjugate",
+]
 
 _P = sp.Symbol("p", positive=True)
 _NONSMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.sign, sp.Heaviside)
@@ -399,7 +411,6 @@ def _cond(upper: sp.Expr, closed: bool):
 # main entry
 
 
-@lru_cache(maxsize=256)
 def derive(f: sp.Expr) -> Derivation:
     r"""Derive the conjugate of a (checked) convex generator on :math:`[0,\infty)`.
 
@@ -429,6 +440,12 @@ def derive(f: sp.Expr) -> Derivation:
     >>> derive((U - 1) ** 2).conjugate_expr
     Piecewise((-1, t <= -2), (t*(t + 4)/4, True))
     """
+    return _derive(f, True)
+
+
+@lru_cache(maxsize=256)
+def _derive(f: sp.Expr, symbolic: bool) -> Derivation:
+    """:func:`derive`; with ``symbolic=False`` only the cheap facts (domain, slopes, f(0))."""
     fp = f.subs(U, UP)
     notes: list[str] = []
     proofs: list[str] = []
@@ -472,10 +489,13 @@ def derive(f: sp.Expr) -> Derivation:
     for i, (a, b, g, sa, sb) in enumerate(derivs):
         same = sp.simplify(sa - sb) == 0 if (sa.is_finite and sb.is_finite) else False
         if not same:
-            res = _stationary_branch(g, a, b, sa, sb)
+            res = _stationary_branch(g, a, b, sa, sb) if symbolic else None
             if res is None:
                 closed_form = False
-                notes.append(f"no closed form on the piece {g} of [{a}, {b}]: numeric conjugate")
+                if symbolic:
+                    notes.append(
+                        f"no closed form on the piece {g} of [{a}, {b}]: numeric conjugate"
+                    )
                 break
             value, r, pr, nt = res
             proofs.extend(pr)
@@ -540,6 +560,92 @@ def derive(f: sp.Expr) -> Derivation:
         proofs=tuple(proofs),
         notes=tuple(notes),
     )
+
+
+class DerivationTimeout(BaseException):
+    """Raised inside :func:`derive_bounded` when the CPU-time budget runs out.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so that no ``except Exception`` inside
+    sympy or the derivation turns the interruption into a wrong answer or a user error.
+    """
+
+
+def _can_alarm() -> bool:
+    return (
+        hasattr(signal, "setitimer")
+        and hasattr(signal, "SIGVTALRM")
+        and threading.current_thread() is threading.main_thread()
+    )
+
+
+@contextlib.contextmanager
+def _cpu_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`DerivationTimeout` after ``seconds`` of CPU time (main thread only)."""
+    if not _can_alarm():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise DerivationTimeout
+
+    old = signal.signal(signal.SIGVTALRM, handler)
+    prev = signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, old)
+        if prev[0] > 0:  # re-arm an enclosing timer
+            signal.setitimer(signal.ITIMER_VIRTUAL, max(prev[0] - seconds, 1e-3))
+
+
+def derive_symbolic_within(f: sp.Expr, seconds: float) -> Derivation:
+    """:func:`derive` under a CPU-time limit; raises :class:`DerivationTimeout` when exceeded."""
+    try:
+        with _cpu_limit(seconds):
+            return derive(f)
+    except RecursionError:
+        raise DerivationTimeout from None
+
+
+def derive_numeric_only(f: sp.Expr, seconds: float) -> Derivation:
+    """The cheap facts of :func:`derive` with a numeric conjugate, after a timeout."""
+    d = _derive(f, False)
+    why = f"symbolic derivation stopped after {seconds:g} s of CPU time: numeric conjugate"
+    return replace(d, notes=(*d.notes, why))
+
+
+def derive_bounded(f: sp.Expr, seconds: float) -> Derivation:
+    r""":func:`derive` within ``seconds`` of CPU time, else a numeric conjugate.
+
+    Parameters
+    ----------
+    f : sympy.Expr
+        Generator in :data:`boundkit.generators.U`.
+    seconds : float
+        CPU-time budget of the symbolic derivation (CPU, not wall time, so that the outcome
+        does not depend on the load of the machine; enforced in the main thread only).
+
+    Returns
+    -------
+    Derivation
+        The symbolic derivation, or one with ``closed_form=False`` and a note saying that the
+        budget ran out; never a partial closed form.
+
+    Notes
+    -----
+    The fallback evaluates :math:`f^*(t) = \sup_{u \ge 0}(tu - f(u))` numerically.
+
+    Examples
+    --------
+    >>> from boundkit.generators import U
+    >>> derive_bounded((U - 1) ** 2, 30.0).closed_form
+    True
+    """
+    try:
+        return derive_symbolic_within(f, seconds)
+    except DerivationTimeout:
+        return derive_numeric_only(f, seconds)
 
 
 def _piecewise(items: list[tuple[sp.Expr, Branch]]) -> sp.Expr:

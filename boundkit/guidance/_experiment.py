@@ -216,6 +216,7 @@ def run_guidance(
     profile_times: Sequence[float] | None = (0.0, 0.05, 0.2, 0.5, 1.0, 2.0, 4.0),
     seed: int = 0,
     progress: bool = False,
+    n_jobs: int = 1,
 ) -> GuidanceResult:
     r"""Sample the guided reverse process for every discriminator and weight; measure distances.
 
@@ -239,6 +240,9 @@ def run_guidance(
         ``SeedSequence(seed).spawn(n_seeds)[k]`` (common random numbers across settings).
     progress : bool
         tqdm bar on stderr.
+    n_jobs : int
+        joblib workers over the (discriminator, weight, seed) runs (``-1``: all cores); every
+        run has its own seed, so the result is identical for any ``n_jobs``.
 
     Returns
     -------
@@ -268,6 +272,8 @@ def run_guidance(
         raise BoundkitError("weights must be a non-empty list of finite values >= 0")
     if int(n_seeds) < 1:
         raise BoundkitError(f"n_seeds must be >= 1, got {n_seeds}")
+    if int(n_jobs) == 0:
+        raise BoundkitError("n_jobs must be >= 1 or negative (-1: all cores), got 0")
     box = toy.bounds(0.0, 5.0)
     qbox = toy.bounds(0.0, 8.0)
     refined: dict[str, RefinedModel] = {
@@ -295,36 +301,47 @@ def run_guidance(
         from tqdm import tqdm
 
         bar = tqdm(total=len(jobs) * len(seeds), desc="guidance", leave=False)
+    tasks = [(name, w, ss) for name, w in jobs for ss in seeds]
+
+    def one(name: str, w: float, ss: np.ndarray) -> dict[str, float] | None:
+        return _guided_distances(
+            toy,
+            discriminators[name],
+            refined[name],
+            box,
+            weight=w,
+            t_window=t_window,
+            n_particles=n_particles,
+            n_steps=n_steps,
+            sampler=sampler,
+            t_max=t_max,
+            n_bins=n_bins,
+            seed=ss,
+        )
+
+    if int(n_jobs) == 1:
+        it: Any = (one(*t) for t in tasks)
+    else:
+        import joblib
+
+        it = joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")(
+            joblib.delayed(one)(*t) for t in tasks
+        )
+    results: list[dict[str, float] | None] = []
+    for res in it:
+        results.append(res)
+        if bar is not None:
+            bar.update(1)
     rows = []
-    for name, w in jobs:
+    for j, (name, w) in enumerate(jobs):
         per: dict[str, list[float]] = {}
         n_diverged = 0
-        for ss in seeds:
-            try:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    out = guided_sample(
-                        toy.q,
-                        discriminators[name],
-                        weight=w,
-                        t_window=t_window,
-                        n_particles=n_particles,
-                        n_steps=n_steps,
-                        sampler=sampler,
-                        t_max=t_max,
-                        rng=np.random.default_rng(ss),
-                    )
-            except BoundkitError as exc:
-                if "diverged" not in str(exc):
-                    raise
+        for res in results[j * len(seeds) : (j + 1) * len(seeds)]:
+            if res is None:
                 n_diverged += 1
-                for key in per or _metric_keys(toy.dim):
-                    per.setdefault(key, []).append(float("inf"))
-            else:
-                for ref_name, ref in (("p", toy.p), ("qh", refined[name])):
-                    for key, val in sample_distances(out.x, ref, box, n_bins=n_bins).items():
-                        per.setdefault(f"{key}_{ref_name}", []).append(val)
-            if bar is not None:
-                bar.update(1)
+                res = dict.fromkeys(per or _metric_keys(toy.dim), float("inf"))
+            for key, val in res.items():
+                per.setdefault(key, []).append(val)
         row: dict[str, Any] = {"discriminator": name, "weight": w, "n_diverged": n_diverged}
         for key, vals in per.items():
             if np.all(np.isfinite(vals)):
@@ -352,6 +369,46 @@ def run_guidance(
         "seed": int(seed),
     }
     return GuidanceResult(toy.name, tuple(rows), exact, profiles, settings)
+
+
+def _guided_distances(
+    toy: Toy,
+    disc: Discriminator,
+    refined: RefinedModel,
+    box: Any,
+    *,
+    weight: float,
+    t_window: tuple[float, float] | None,
+    n_particles: int,
+    n_steps: int,
+    sampler: str,
+    t_max: float,
+    n_bins: int | None,
+    seed: np.ndarray,
+) -> dict[str, float] | None:
+    """Distances of one guided run to P and to Q_h (keys ``<metric>_p/_qh``); None if diverged."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = guided_sample(
+                toy.q,
+                disc,
+                weight=weight,
+                t_window=t_window,
+                n_particles=n_particles,
+                n_steps=n_steps,
+                sampler=sampler,
+                t_max=t_max,
+                rng=np.random.default_rng(seed),
+            )
+    except BoundkitError as exc:
+        if "diverged" not in str(exc):
+            raise
+        return None
+    res: dict[str, float] = {}
+    for ref_name, ref in (("p", toy.p), ("qh", refined)):
+        for key, val in sample_distances(out.x, ref, box, n_bins=n_bins).items():
+            res[f"{key}_{ref_name}"] = val
+    return res
 
 
 def _metric_keys(dim: int) -> list[str]:

@@ -23,11 +23,15 @@ SWEEPS: dict[bool, dict[str, tuple[list[int], int, int]]] = {
         "finite": ([5, 10, 20, 50, 100, 200, 500, 1000], 500, 1000),
         "mixture1d": ([10, 30, 100, 300, 1000, 3000], 300, 500),
         "mixture2d": ([10, 30, 100, 300, 1000], 150, 300),
+        "mixture1d-rkhs": ([10, 30, 100, 300, 1000, 3000], 200, 300),
+        # two-layer ReLU: every replicate is a non-concave fit (~0.3 s), so few replicates
+        "mixture1d-relu": ([10, 30, 100, 300], 8, 100),
     },
     True: {
         "gauss1d-quadratic": ([10, 30, 100, 300], 200, 200),
         "finite": ([5, 20, 100], 100, 200),
         "mixture1d": ([10, 100, 1000], 30, 100),
+        "mixture1d-relu": ([10, 100], 4, 50),
     },
 }
 

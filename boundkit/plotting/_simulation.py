@@ -67,10 +67,11 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
     mean = np.array([r["excess_mean"] for r in rows])
     se = np.array([r["excess_se"] for r in rows])
     lo = np.maximum(mean - 1.96 * se, mean * 1e-3)
+    # a negative mean excess (an attained, not global, h* as in the ReLU toy) is off the log axis
     ax.errorbar(
         n,
         mean,
-        yerr=[mean - lo, 1.96 * se],
+        yerr=[np.clip(mean - lo, 0.0, None), 1.96 * se],
         fmt="o-",
         color=COLORS["measured"],
         capsize=2,

@@ -4,7 +4,9 @@ A *toy* (:class:`Toy`) has exact population quantities; :func:`simulate` draws r
 the sample for several sample sizes, fits the refined model :math:`Q_{h_n}` on each, measures
 it exactly against :math:`P` and evaluates the bounds of C6/C7 on the same sample.
 Built-in toys: ``gauss1d-quadratic`` (closed form), ``finite`` (exact sums, any generator),
-``mixture1d`` and ``mixture2d`` (grid quadrature with a reported error). A user toy is one
+``mixture1d`` and ``mixture2d`` (grid quadrature with a reported error; random Fourier
+features), and the ``mixture1d`` variants ``mixture1d-rkhs`` (RKHS ball), ``mixture1d-relu``
+(two-layer ReLU network) and ``mixture1d-kde`` (a memorising KDE as Q). A user toy is one
 line, e.g. ``register_toy(FiniteToy("mine", p=[...], q=[...], B=2.0))``.
 """
 
@@ -18,6 +20,7 @@ from boundkit.simulation._harness import (
     simulate,
 )
 from boundkit.simulation._mixture import MixtureToy
+from boundkit.simulation._relu_toy import ReLUMixtureToy
 from boundkit.simulation._toys import (
     PopulationTerms,
     RademacherEstimate,
@@ -34,6 +37,7 @@ __all__ = [
     "MixtureToy",
     "PopulationTerms",
     "RademacherEstimate",
+    "ReLUMixtureToy",
     "SimulationResult",
     "Toy",
     "finite_kl",

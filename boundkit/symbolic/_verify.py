@@ -21,11 +21,14 @@ __all__ = ["IdentityCheck", "check_identity", "combine_checks"]
 # minutes on large expressions, and the numeric-point check is then the honest fallback.
 _SIMPLIFY_OPS_LIMIT = 300
 _DPS = 50
-# CPU-time budget (seconds) of the symbolic stage of one check; sympy is then interrupted
+# CPU-time budget (seconds) of the ``simplify`` stage of one check; sympy is then interrupted
 # (SIGVTALRM, main thread only; elsewhere only small expressions are simplified) and the
 # numeric-point check decides. CPU time, not wall time, so that the outcome (and the method
 # reported) does not depend on the load of the machine.
 SIMPLIFY_BUDGET = 1.5
+# CPU-time budget of the cheap rewritings (expand, cancel, log expansion), which run first;
+# generous, it only guards against pathological expression swell.
+REWRITE_BUDGET = 20.0
 
 
 class _Timeout(Exception):
@@ -93,12 +96,28 @@ def _is_zero(expr: sp.Basic) -> bool:
 
 
 def _symbolic_zero(expr: sp.Basic) -> tuple[bool, bool]:
-    """(closed, forced) within the time budget; (False, False) when it runs out."""
+    """(closed, forced): cheap rewritings first, then ``simplify`` within the time budget.
+
+    The cheap rewritings (forced log expansion included) have their own, generous budget
+    (``REWRITE_BUDGET``) and run before the time-limited ``simplify``: an identity they close
+    is reported the same way whatever CPU time ``simplify`` would have needed, so the method
+    reported does not depend on the machine. Only identities that need ``simplify`` itself
+    depend on ``SIMPLIFY_BUDGET``.
+    """
+    try:
+        with _time_limit(REWRITE_BUDGET):
+            cheap = _cheap_zero(expr)
+    except (_Timeout, RecursionError):
+        cheap = (False, False)
+    if cheap[0]:
+        return cheap
     # sympy's simplify of Piecewise/sign expressions is slow and rarely closes: rewritings only
     heavy = _can_alarm() and not expr.has(sp.Piecewise, sp.sign, sp.Heaviside)
+    if not heavy:
+        return False, False
     try:
         with _time_limit(SIMPLIFY_BUDGET):
-            return _symbolic_zero_unbounded(expr, heavy=heavy)
+            return _simplify_zero(expr)
     except (_Timeout, RecursionError):
         return False, False
 
@@ -114,8 +133,8 @@ def _zero_after(rewrite: Callable[[sp.Basic], sp.Basic], expr: sp.Basic) -> bool
         return False
 
 
-def _symbolic_zero_unbounded(expr: sp.Basic, *, heavy: bool) -> tuple[bool, bool]:
-    """(closed, forced): whether cheap rewriting closes it, and whether logs were forced."""
+def _cheap_zero(expr: sp.Basic) -> tuple[bool, bool]:
+    """(closed, forced) by expansion, cancellation and log expansion (forced last)."""
     candidates = [
         sp.expand,
         lambda e: sp.cancel(sp.together(sp.expand(e))),
@@ -123,18 +142,22 @@ def _symbolic_zero_unbounded(expr: sp.Basic, *, heavy: bool) -> tuple[bool, bool
     ]
     if any(_zero_after(fn, expr) for fn in candidates):
         return True, False
-    limit = _SIMPLIFY_OPS_LIMIT if heavy else 0
-    if sp.count_ops(expr) <= limit and _zero_after(sp.simplify, expr):
-        return True, False
     forced = [
         lambda e: sp.expand(sp.expand_log(e, force=True)),
         lambda e: sp.cancel(sp.together(sp.expand(sp.expand_log(e, force=True)))),
     ]
     if any(_zero_after(fn, expr) for fn in forced):
         return True, True
+    return False, False
+
+
+def _simplify_zero(expr: sp.Basic) -> tuple[bool, bool]:
+    """(closed, forced) by ``sympy.simplify`` on small expressions (logs forced second)."""
+    if sp.count_ops(expr) <= _SIMPLIFY_OPS_LIMIT and _zero_after(sp.simplify, expr):
+        return True, False
     try:
         e2 = sp.expand_log(expr, force=True)
-        if sp.count_ops(e2) <= limit and _is_zero(sp.simplify(e2)):
+        if sp.count_ops(e2) <= _SIMPLIFY_OPS_LIMIT and _is_zero(sp.simplify(e2)):
             return True, True
     except _REWRITE_ERRORS:
         pass

@@ -26,6 +26,15 @@ def test_json_is_one_document(capsys):
     assert doc["profiles"]["optimal"][0]["t"] == 0.0
 
 
+def test_workers_give_the_same_json(capsys):
+    args = ["guidance", *SMALL, "--json", "--weights", "0,1", "--quiet"]
+    assert main(args) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert main([*args, "--workers", "2"]) == 0
+    two = json.loads(capsys.readouterr().out)
+    assert one["rows"] == two["rows"] and len(two["rows"]) == 2
+
+
 def test_list(capsys):
     assert main(["guidance", "--list", "--json"]) == 0
     names = [t["name"] for t in json.loads(capsys.readouterr().out)]
@@ -47,6 +56,7 @@ def test_2d_json(capsys):
         ["--disc", "svm:3"],
         ["--window", "1"],
         ["--particles", "0"],
+        ["--workers", "0", "--particles", "20", "--steps", "2", "--seeds", "1"],
     ],
 )
 def test_user_errors_exit_2(argv, capsys):

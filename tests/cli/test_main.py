@@ -26,3 +26,23 @@ def test_unknown_command_is_a_one_line_error():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "error" in proc.stderr
+
+
+def test_closed_stdout_is_not_a_traceback():
+    """`boundkit ... | head` closes the pipe early: no traceback, a non-zero exit."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before boundkit writes anything
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "boundkit", "conjugate", "--list"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in proc.stderr
+    assert "BrokenPipeError" not in proc.stderr
+    assert proc.returncode == 1

@@ -95,3 +95,20 @@ def test_nan_data_file(tmp_path, capsys):
     path.write_text("1 2\nnan 3\n")
     assert main(["rademacher", "--class", "rkhs", "--data", str(path)]) == 2
     assert "NaN" in capsys.readouterr().err
+
+
+def test_single_run_shows_a_progress_bar_on_a_tty(monkeypatch, capsys):
+    import io
+    import sys
+
+    class _TTY(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for quiet, expect_bar in ((False, True), (True, False)):
+        err = _TTY()
+        monkeypatch.setattr(sys, "stderr", err)
+        argv = ["rademacher", "--class", "linear-l2", "--toy", "gaussian", "--n", "300"]
+        assert main(argv + (["--quiet"] if quiet else [])) == 0
+        assert ("R_S" in err.getvalue()) is expect_bar
+        assert "estimate" in capsys.readouterr().out

@@ -244,3 +244,24 @@ def test_stderr_formula():
     r = empirical_rademacher(LinearClass(), x, n_sigmas=64, rng=0)
     assert r.stderr == pytest.approx(np.std(r.sups, ddof=1) / math.sqrt(64))
     assert r.estimate == pytest.approx(r.sups.mean())
+
+
+@pytest.mark.parametrize(
+    ("make_cls", "n", "method"),
+    [
+        (lambda: LinearClass(B=1.0), 3000, "monte-carlo"),
+        (lambda: RKHSBall(kernel="rbf", B=1.0), 50, "monte-carlo"),
+        (lambda: LinearClass(B=1.0, p=1), 10, "exact"),
+    ],
+)
+def test_progress_callback_reaches_one_and_does_not_change_the_result(make_cls, n, method):
+    x = np.random.default_rng(3).normal(size=(n, 2))
+    seen: list[float] = []
+    a = empirical_rademacher(make_cls(), x, n_sigmas=300, method=method, rng=5)
+    b = empirical_rademacher(
+        make_cls(), x, n_sigmas=300, method=method, rng=5, progress=seen.append
+    )
+    assert a.estimate == b.estimate and a.stderr == b.stderr
+    assert seen and seen[-1] == pytest.approx(1.0, abs=1e-12)
+    assert all(0.0 < s <= 1.0 + 1e-12 for s in seen)
+    assert all(s2 >= s1 for s1, s2 in zip(seen, seen[1:], strict=False))

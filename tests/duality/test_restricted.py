@@ -252,3 +252,56 @@ def test_user_expression_generators():
     rep = duality_report("(u - 1)**2/u", P, Q, LinearClass(B=0.8))
     assert rep.dual_result.solver.startswith("scipy") and rep.worst_error < 1e-6
     assert rep.dual <= float(np.sum((P.pmf - Q.pmf) ** 2 / P.pmf)) + 1e-12
+
+
+@pytest.mark.parametrize(
+    ("L", "m", "s", "B"),
+    [
+        (3.858, [1.514, 1.346, 0.781, 0.264], [1.813, 0.686], 3.614),
+        (3.252, [0.696, -1.184, -0.662, -0.436], [0.637, 0.454], 2.824),
+        (5.45, [-0.586, -1.341, -1.402, 0.503], [1.87, 0.752], 2.225),
+    ],
+)
+def test_pearson_on_a_grid_with_quartic_features_is_solved(L, m, s, B):
+    # 11 x 11 grids whose Q masses go down to 1e-33: the perspective (eta - q)^2 / q made
+    # Clarabel fail ("Solver failed", optimal_inaccurate) or stop at a primal 20x the dual.
+    # Weak duality makes primal - dual >= 0 a certificate; both are re-evaluated exactly.
+    from boundkit.distributions import GridDensity
+
+    ax = np.linspace(-L, L, 11)
+    X, Y = np.meshgrid(ax, ax, indexing="ij")
+    P = GridDensity([ax, ax], np.exp(-0.5 * ((X - m[0]) ** 2 + (Y - m[1]) ** 2) / s[0] ** 2))
+    Q = GridDensity([ax, ax], np.exp(-0.5 * ((X - m[2]) ** 2 + (Y - m[3]) ** 2) / s[1] ** 2))
+    cls = LinearClass("polynomial", degree=4, B=B)
+    dual = restricted_divergence("pearson", P, Q, cls)
+    prim = primal("pearson", P, Q, cls)
+    assert prim.solver.startswith("cvxpy")
+    assert -1e-9 <= prim.value - dual.value <= 1e-6 * max(1.0, dual.value)
+
+
+def test_primal_auto_falls_back_to_scipy_when_cvxpy_fails():
+    x, P, Q = _problem(2, 6)
+    cls = LinearClass(B=1.0)
+    # OSQP cannot solve the exponential cone: "cvxpy" raises, "auto" falls back and says so
+    with pytest.raises(SolverError, match="OSQP"):
+        primal("kl", P, Q, cls, solver="cvxpy", cvxpy_solver="OSQP")
+    res = primal("kl", P, Q, cls, cvxpy_solver="OSQP")
+    assert res.solver.startswith("scipy") and "cvxpy failed" in res.status
+    p, q = P.weights, Q.weights
+    # independent reference: the dual by L-BFGS on (w) with Lambda = log sum q e^h (KL)
+    from scipy.optimize import minimize
+
+    Phi = np.asarray(x, dtype=float).reshape(len(p), -1)
+
+    def neg(w):
+        h = Phi @ w
+        return -(p @ h - logsumexp(h, b=q))
+
+    best = minimize(
+        neg,
+        np.zeros(Phi.shape[1]),
+        method="SLSQP",
+        constraints=[{"type": "ineq", "fun": lambda w: 1.0 - w @ w}],
+        options={"ftol": 1e-14, "maxiter": 500},
+    )
+    assert res.value == pytest.approx(-best.fun, abs=1e-6)

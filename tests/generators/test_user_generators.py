@@ -162,3 +162,37 @@ def test_symbolic_alpha_has_no_numerics():
     g = get_generator("alpha")
     with pytest.raises(BoundkitError, match="symbolic parameters"):
         g.conjugate(np.array([0.0]))
+
+
+def test_slow_user_derivation_falls_back_to_numerics(monkeypatch, tmp_path):
+    """A user derivation that exceeds its CPU budget gives a numeric conjugate (not cached)."""
+    from boundkit.generators import _catalogue
+
+    monkeypatch.setenv("BOUNDKIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("BOUNDKIT_NO_CACHE", raising=False)
+    monkeypatch.setattr(_catalogue, "USER_DERIVE_BUDGET", 1e-4)
+    text = "(u - 1)**2/7 + 0*u"  # an expression no other test derives (not in lru caches)
+    g = get_generator(text)
+    assert not g.closed_form and g.conjugate_expr is None
+    assert any("CPU time" in n and "numeric" in n for n in g.notes)
+    # by hand: f'(u) = 2(u - 1)/7, f'(0) = -2/7; f* = -1/7 below, t + 7 t^2 / 4 above
+    ts = np.array([-3.0, -0.5, -2 / 7, 0.0, 0.3, 2.0, 10.0])
+    ref = np.where(ts <= -2 / 7, -1 / 7, ts + 7 * ts**2 / 4)
+    np.testing.assert_allclose(g.conjugate(ts), ref, rtol=1e-9, atol=1e-12)
+    assert not list(tmp_path.rglob("*.pkl")), "a timed-out derivation must not be cached"
+    # with the normal budget the same f (typed differently) derives symbolically: the
+    # interrupted derivation left nothing behind in the caches
+    monkeypatch.setattr(_catalogue, "USER_DERIVE_BUDGET", 60.0)
+    g2 = get_generator("(u - 1)**2/7 + 0*u**2")
+    assert sp.simplify(g2.f - g.f) == 0
+    assert g2.closed_form
+    assert (
+        abs(
+            sp.N(
+                g2.conjugate_expr.subs(t, sp.Rational(3, 10))
+                - sp.Rational(3, 10)
+                - sp.Rational(63, 400)
+            )
+        )
+        < 1e-30
+    )

@@ -90,3 +90,33 @@ def test_import_boundkit_plotting_does_not_import_matplotlib():
     code = "import boundkit, boundkit.plotting, sys; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_plots_of_an_unbounded_relu_toy():
+    """The ReLU toy has no range: the panels draw C6a only (no C6b/C6c) and no calibration."""
+    import matplotlib.pyplot as plt
+
+    from boundkit.simulation._relu_toy import ReLUMixtureToy
+
+    toy = ReLUMixtureToy(
+        "relu-plot",
+        weights=[0.75, 0.25],
+        means=[[-1.0], [2.0]],
+        stds=[0.6, 0.4],
+        width=3,
+        n_restarts=1,
+        max_iter=100,
+        box=7.0,
+        n_grid=151,
+    )
+    res = simulate(toy, [10, 40], n_replicates=3, seed=0, n_mc=30)
+    ax = plot_bound_vs_gap(res)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(lbl.startswith("C6a") for lbl in labels)
+    assert not any(lbl.startswith(("C6b", "C6c")) for lbl in labels)
+    ax2 = plot_improvement(res)
+    imp = np.array([r["improvement_mean"] for r in res.summary()])
+    assert any(
+        np.allclose(ln.get_ydata(), imp) for ln in ax2.get_lines() if len(ln.get_ydata()) == 2
+    )
+    plt.close("all")

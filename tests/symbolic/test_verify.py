@@ -75,3 +75,34 @@ def test_derivation_rendering():
     assert "VERIFIED by simplification to zero" in d.to_text()
     assert r"\item Expand" in d.to_latex()
     assert d.to_dict()["steps"][0]["latex"] == sp.latex(sp.Eq((y + 1) ** 2, y**2 + 2 * y + 1))
+
+
+def _kl_identity_residual() -> sp.Expr:
+    # C5 on three atoms, written out by hand here (independently of boundkit.symbolic)
+    p1, p2, q1, q2 = sp.symbols("p1 p2 q1 q2", positive=True)
+    hs = sp.symbols("h1:4", real=True)
+    ps, qs = (p1, p2, 1 - p1 - p2), (q1, q2, 1 - q1 - q2)
+    z = sum(q * sp.exp(h) for q, h in zip(qs, hs, strict=True))
+    lhs = sum(p * sp.log(p * z / (q * sp.exp(h))) for p, q, h in zip(ps, qs, hs, strict=True))
+    kl = sum(p * sp.log(p / q) for p, q in zip(ps, qs, strict=True))
+    return lhs - (kl - (sum(p * h for p, h in zip(ps, hs, strict=True)) - sp.log(z)))
+
+
+def test_method_reported_does_not_depend_on_simplify_budget(monkeypatch):
+    # The C5 residual closes by (forced) log expansion, which runs before the CPU-time-limited
+    # simplify: the reported method must be the same with no simplify budget at all.
+    from boundkit.symbolic import _verify
+
+    resid = _kl_identity_residual()
+    ranges = {s: (0.05, 0.3) for s in resid.free_symbols if s.name[0] in "pq"}
+    normal = check_identity(resid, ranges=ranges)
+    monkeypatch.setattr(_verify, "SIMPLIFY_BUDGET", 1e-6)
+    starved = check_identity(resid, ranges=ranges)
+    assert normal.verified and starved.verified
+    assert normal.method == starved.method == "simplify"
+    assert normal.note == starved.note
+
+
+def test_kl_identity_derivation_reports_simplify():
+    d = derive("kl-identity", "kl")
+    assert d.status == "verified" and d.method == "simplify"
