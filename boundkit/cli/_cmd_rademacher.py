@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
                     n_sigmas=args.sigmas,
                     method=args.method,
                     rng=args.seed,
-                    progress=None if bar is None else (lambda k: bar.update(1)),
+                    progress=None if bar is None else _tick(bar),
                 )
             finally:
                 if bar is not None:
@@ -235,3 +236,12 @@ def _emit(out: dict[str, Any], args: argparse.Namespace) -> None:
     for b in out.get("bounds", []):
         lines.append(f"  {b['kind']:5s} {b['name']:24s} {b['value']:.6g}   {b['formula']}")
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _tick(bar: Any) -> Callable[[int], None]:
+    """A progress callback that advances ``bar`` by one step per call."""
+
+    def tick(_k: int) -> None:
+        bar.update(1)
+
+    return tick

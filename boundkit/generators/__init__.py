@@ -20,7 +20,13 @@ from boundkit.generators._catalogue import (
     catalogue_entries,
     get_generator,
 )
-from boundkit.generators._derive import Branch, Derivation, brute_force_conjugate, derive
+from boundkit.generators._derive import (
+    Branch,
+    Derivation,
+    brute_force_conjugate,
+    derive,
+    derive_bounded,
+)
 from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
 from boundkit.generators._generator import Generator, domain_string
 from boundkit.generators._numeric import lambdify_stable, log1mexp
@@ -41,6 +47,7 @@ __all__ = [
     "catalogue_entries",
     "check_generator",
     "derive",
+    "derive_bounded",
     "domain_string",
     "get_generator",
     "lambdify_stable",
