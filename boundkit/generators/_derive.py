@@ -26,16 +26,14 @@ The link :math:`(f^*)'(t)` is the smallest maximiser (the left derivative of :ma
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import sympy as sp
 
+from boundkit._cputime import cpu_time_limit
 from boundkit._errors import BoundkitError, DerivationError
 from boundkit.generators._expr import UP, T, U
 
@@ -570,33 +568,9 @@ class DerivationTimeout(BaseException):
     """
 
 
-def _can_alarm() -> bool:
-    return (
-        hasattr(signal, "setitimer")
-        and hasattr(signal, "SIGVTALRM")
-        and threading.current_thread() is threading.main_thread()
-    )
-
-
-@contextlib.contextmanager
-def _cpu_limit(seconds: float) -> Iterator[None]:
+def _cpu_limit(seconds: float) -> contextlib.AbstractContextManager[None]:
     """Raise :class:`DerivationTimeout` after ``seconds`` of CPU time (main thread only)."""
-    if not _can_alarm():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise DerivationTimeout
-
-    old = signal.signal(signal.SIGVTALRM, handler)
-    prev = signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-        signal.signal(signal.SIGVTALRM, old)
-        if prev[0] > 0:  # re-arm an enclosing timer
-            signal.setitimer(signal.ITIMER_VIRTUAL, max(prev[0] - seconds, 1e-3))
+    return cpu_time_limit(seconds, DerivationTimeout)
 
 
 def derive_symbolic_within(f: sp.Expr, seconds: float) -> Derivation:

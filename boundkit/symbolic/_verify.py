@@ -3,8 +3,6 @@ r"""Checking that a sympy expression is identically zero: simplification, then n
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +11,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from boundkit._cputime import can_limit_cpu_time, cpu_time_limit
 from boundkit.symbolic._derivation import Method
 
 __all__ = ["IdentityCheck", "check_identity", "combine_checks"]
@@ -35,35 +34,13 @@ class _Timeout(Exception):
     pass
 
 
-def _can_alarm() -> bool:
-    return (
-        hasattr(signal, "setitimer")
-        and hasattr(signal, "SIGVTALRM")
-        and threading.current_thread() is threading.main_thread()
-    )
-
-
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise ``_Timeout`` inside the block after ``seconds`` (no-op off the main thread)."""
+    """Raise ``_Timeout`` inside the block after ``seconds`` of CPU time (main thread only)."""
     if seconds <= 0:
         raise _Timeout
-    if not _can_alarm():
+    with cpu_time_limit(seconds, _Timeout):
         yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise _Timeout
-
-    old = signal.signal(signal.SIGVTALRM, handler)
-    prev = signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-        signal.signal(signal.SIGVTALRM, old)
-        if prev[0] > 0:  # re-arm an outer timer (never expected, but do not lose it)
-            signal.setitimer(signal.ITIMER_VIRTUAL, max(prev[0] - seconds, 1e-3))
 
 
 @dataclass(frozen=True)
@@ -112,7 +89,7 @@ def _symbolic_zero(expr: sp.Basic) -> tuple[bool, bool]:
     if cheap[0]:
         return cheap
     # sympy's simplify of Piecewise/sign expressions is slow and rarely closes: rewritings only
-    heavy = _can_alarm() and not expr.has(sp.Piecewise, sp.sign, sp.Heaviside)
+    heavy = can_limit_cpu_time() and not expr.has(sp.Piecewise, sp.sign, sp.Heaviside)
     if not heavy:
         return False, False
     try:
