@@ -729,13 +729,18 @@ def verify(
     todo = plan(claims, levels, include_expected_failures=include_expected_failures)
     if n_jobs == 0:
         raise BoundkitError("n_jobs must be a positive integer or -1, got 0")
-    if n_jobs != 1 and len(todo) > 1:
-        return _verify_parallel(todo, quick, seed, n_jobs, progress, on_record)
+    # records computed by worker processes, in task order; None: run the check here
+    done: Iterable[CheckRecord | None] = (
+        _worker_records(todo, quick, seed, n_jobs)
+        if n_jobs != 1 and len(todo) > 1
+        else [None] * len(todo)
+    )
     records = []
-    for cid, c, level in todo:
+    for (cid, c, level), rec in zip(todo, done, strict=True):
         if progress is not None:
             progress(f"{cid}/{level}")
-        rec = run_check(c, level, quick=quick, seed=seed)
+        if rec is None:  # serial run, or a check the workers cannot see
+            rec = run_check(c, level, quick=quick, seed=seed)
         if on_record is not None:
             on_record(rec)
         records.append(rec)
@@ -761,14 +766,10 @@ def _run_in_worker(
     return run_check(c, level, quick=quick, seed=seed)
 
 
-def _verify_parallel(
-    todo: list[tuple[str, Claim, str]],
-    quick: bool,
-    seed: int,
-    n_jobs: int,
-    progress: Callable[[str], None] | None,
-    on_record: Callable[[CheckRecord], None] | None,
-) -> list[CheckRecord]:
+def _worker_records(
+    todo: list[tuple[str, Claim, str]], quick: bool, seed: int, n_jobs: int
+) -> Iterable[CheckRecord | None]:
+    """The checks of ``todo`` run by joblib workers, yielded in task order as they finish."""
     from joblib import Parallel, delayed
 
     tasks = (
@@ -777,17 +778,7 @@ def _verify_parallel(
         )
         for cid, c, level in todo
     )
-    records: list[CheckRecord] = []
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
-    for (cid, c, level), rec in zip(todo, results, strict=True):
-        if progress is not None:
-            progress(f"{cid}/{level}")
-        if rec is None:  # not visible to the workers: run it here
-            rec = run_check(c, level, quick=quick, seed=seed)
-        if on_record is not None:
-            on_record(rec)
-        records.append(rec)
-    return records
+    return Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
 
 
 def plan(

@@ -57,12 +57,22 @@ def fprime_at_inf(g: Any) -> float:
     return out
 
 
+def discrete_view(D: Any) -> Any:
+    """A refined model on a finite or grid support as the finite distribution it is; else ``D``."""
+    from boundkit.duality._refine import RefinedDistribution  # _refine imports this module
+
+    if isinstance(D, RefinedDistribution) and D.pmf is not None:
+        return D.to_finite()
+    return D
+
+
 def finite_problem(P: Any, Q: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Atoms and aligned probability vectors ``(atoms, p, q)`` of two finite distributions.
 
     Accepts :class:`FiniteDistribution` pairs (aligned on the union of their supports) and
     pairs of :class:`GridDensity` on the same grid (cell centres and masses).
     """
+    P, Q = discrete_view(P), discrete_view(Q)
     if isinstance(P, GridDensity) and isinstance(Q, GridDensity):
         if not P.same_grid(Q):
             raise BoundkitError("the two grid densities must be tabulated on the same grid")

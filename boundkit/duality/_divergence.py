@@ -17,6 +17,7 @@ from boundkit.distributions import (
 from boundkit.duality._common import (
     _check_pq,
     as_h_values,
+    discrete_view,
     finite_problem,
     fprime_at_inf,
     identify_generator,
@@ -211,15 +212,6 @@ def _gauss_kl(P: Gaussian, Q: Gaussian) -> float:
 
 
 # ------------------------------------------------------------------------ the dispatcher
-def _discrete_view(D: Any) -> Any:
-    """A refined model on a finite or grid support as the finite distribution it is; else ``D``."""
-    from boundkit.duality._refine import RefinedDistribution
-
-    if isinstance(D, RefinedDistribution) and D.pmf is not None:
-        return D.to_finite()
-    return D
-
-
 def _is_continuous(D: Any) -> bool:
     return isinstance(D, Distribution) and not isinstance(D, FiniteDistribution)
 
@@ -277,7 +269,7 @@ def divergence(
     """
     g = resolve_generator(generator)
     name = str(getattr(g, "name", "f"))
-    P, Q = _discrete_view(P), _discrete_view(Q)
+    P, Q = discrete_view(P), discrete_view(Q)
     valid = ("auto", "exact", "quadrature", "closed_form", "monte_carlo")
     if method not in valid:
         raise BoundkitError(f"unknown method {method!r}: expected one of {', '.join(valid)}")

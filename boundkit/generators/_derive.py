@@ -508,23 +508,23 @@ def _derive(f: sp.Expr, symbolic: bool) -> Derivation:
         if end_limit.is_finite:
             branches.append(Branch(end_limit, sp.oo, s_inf, True, "limit", sp.oo))
         branches.append(Branch(sp.oo, sp.oo, sp.oo, True, "infinite", sp.oo))
+    # what the derivation states about f, with or without a closed-form conjugate
+    facts = {
+        "f": f,
+        "domain": domain,
+        "f_at_0": f0,
+        "fprime_at_0": s0,
+        "fprime_at_1": right1,
+        "fprime_at_inf": s_inf,
+        "subdifferential_at_1": sub1,
+        "limit_at_end": end_limit,
+        "kinks": kinks,
+        "proofs": tuple(proofs),
+        "notes": tuple(notes),
+    }
     if not closed_form:
         return Derivation(
-            f=f,
-            branches=(),
-            conjugate_expr=None,
-            link_expr=None,
-            domain=domain,
-            f_at_0=f0,
-            fprime_at_0=s0,
-            fprime_at_1=right1,
-            fprime_at_inf=s_inf,
-            subdifferential_at_1=sub1,
-            limit_at_end=end_limit,
-            kinks=kinks,
-            closed_form=False,
-            proofs=tuple(proofs),
-            notes=tuple(notes),
+            branches=(), conjugate_expr=None, link_expr=None, closed_form=False, **facts
         )
     # drop empty branches (upper not above the previous upper), make the last one unconditional
     kept: list[Branch] = []
@@ -542,21 +542,7 @@ def _derive(f: sp.Expr, symbolic: bool) -> Derivation:
     conj = _piecewise([(br.value, br) for br in kept])
     link = _piecewise([(br.link, br) for br in kept])
     return Derivation(
-        f=f,
-        branches=tuple(kept),
-        conjugate_expr=conj,
-        link_expr=link,
-        domain=domain,
-        f_at_0=f0,
-        fprime_at_0=s0,
-        fprime_at_1=right1,
-        fprime_at_inf=s_inf,
-        subdifferential_at_1=sub1,
-        limit_at_end=end_limit,
-        kinks=kinks,
-        closed_form=True,
-        proofs=tuple(proofs),
-        notes=tuple(notes),
+        branches=tuple(kept), conjugate_expr=conj, link_expr=link, closed_form=True, **facts
     )
 
 

@@ -64,7 +64,7 @@ def simulation_figures(results: dict[str, Any], out_dir: str | Path) -> list[Pat
     import matplotlib.pyplot as plt
 
     from boundkit.plotting._simulation import plot_bound_vs_gap, plot_calibration, plot_improvement
-    from boundkit.plotting._style import savefig, use_style
+    from boundkit.plotting._style import use_style, write_figure
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -89,11 +89,7 @@ def simulation_figures(results: dict[str, Any], out_dir: str | Path) -> list[Pat
                 fn(results[k], ax=ax)
             for ax in flat[len(keys) :]:
                 ax.set_visible(False)
-            fig.tight_layout()
-            path = out / fname
-            savefig(fig, path)
-            plt.close(fig)
-            paths.append(path)
+            paths.append(write_figure(fig, out / fname))
     return paths
 
 

@@ -224,7 +224,7 @@ def guidance_figures(out_dir: str | Path, *, quick: bool) -> list[Path]:
         profile_times=[0.0, *np.geomspace(0.01, 5.0, 8 if quick else 20).tolist()],
         seed=2,
     )
-    from boundkit.plotting._style import savefig, use_style
+    from boundkit.plotting._style import use_style, write_figure
 
     paths = []
     figures = (
@@ -245,9 +245,5 @@ def guidance_figures(out_dir: str | Path, *, quick: bool) -> list[Path]:
         for fname, size, draw in figures:
             fig, ax = plt.subplots(figsize=size)
             draw(ax)
-            fig.tight_layout()
-            path = out / fname
-            savefig(fig, path)
-            plt.close(fig)
-            paths.append(path)
+            paths.append(write_figure(fig, out / fname))
     return paths

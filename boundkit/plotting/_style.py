@@ -59,3 +59,13 @@ def savefig(fig: Any, path: Any) -> None:
     else:
         meta = {}
     fig.savefig(path, metadata=meta, bbox_inches="tight")
+
+
+def write_figure(fig: Any, path: Any) -> Any:
+    """Lay out ``fig``, save it reproducibly with :func:`savefig`, close it; return the path."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    savefig(fig, path)
+    plt.close(fig)
+    return path

@@ -198,3 +198,24 @@ def test_divergence_to_a_refined_finite_model_is_exact():
     )
     assert result.method == "exact"
     assert result.value == pytest.approx(float(np.sum(p * np.log(p / qh))), rel=1e-12, abs=1e-14)
+
+
+def test_restricted_divergence_accepts_a_refined_finite_model():
+    """Every finite-support computation sees a refined finite model as its pmf on the atoms.
+
+    Reference: the same problem with Q_h written out as a FiniteDistribution by hand.
+    """
+    from boundkit.classes import LinearClass
+    from boundkit.distributions import FiniteDistribution
+    from boundkit.duality import refine, restricted_divergence
+
+    atoms = np.array([[0.0], [1.0], [2.0], [3.0]])
+    p = np.array([0.1, 0.2, 0.3, 0.4])
+    q = np.array([0.4, 0.3, 0.2, 0.1])
+    h = np.array([-0.5, 0.1, 0.4, 0.9])
+    qh = q * np.exp(h) / np.sum(q * np.exp(h))
+    P = FiniteDistribution(atoms, p)
+    cls = LinearClass(B=0.5)
+    via_refined = restricted_divergence("kl", P, refine(FiniteDistribution(atoms, q), h, "kl"), cls)
+    by_hand = restricted_divergence("kl", P, FiniteDistribution(atoms, qh), cls)
+    assert via_refined.value == pytest.approx(by_hand.value, rel=1e-9, abs=1e-12)
