@@ -109,6 +109,15 @@ class RademacherResult:
         The ``rng`` argument as given (an int seed reproduces the result).
     sups : ndarray or None
         The per-sign-vector suprema (Monte Carlo only).
+    approximation_error : float
+        A bound on the error of an approximated inner supremum (the Nystrom bound
+        :math:`\frac Bn\sqrt{\operatorname{tr}(K - \tilde K)}`; 0 when none is used):
+        ``lower <= R_S <= upper`` up to Monte Carlo error.
+
+    Notes
+    -----
+    ``exact`` is True when the value has neither Monte Carlo nor approximation error
+    (enumeration of every sign vector with an exact supremum).
     """
 
     estimate: float
@@ -123,6 +132,16 @@ class RademacherResult:
     bounds: tuple[ComplexityBound, ...] = ()
     seed: Any = None
     sups: np.ndarray | None = None
+    approximation_error: float = 0.0
+
+    @property
+    def exact(self) -> bool:
+        r"""Whether ``estimate`` is the exact :math:`\mathfrak R_S` (no sampling, no bracket)."""
+        return (
+            self.method == "exact-enumeration"
+            and self.lower == self.upper
+            and self.approximation_error == 0.0
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (without the per-sign suprema)."""
@@ -130,6 +149,7 @@ class RademacherResult:
             {
                 "estimate": self.estimate,
                 "stderr": self.stderr,
+                "exact": self.exact,
                 "lower": self.lower,
                 "upper": self.upper,
                 "method": self.method,
