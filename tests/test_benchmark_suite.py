@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_benchmark_file_is_collected():
     bench_files = sorted(p.name for p in (ROOT / "benchmarks").glob("bench_*.py"))
     assert bench_files, "no benchmarks/bench_*.py found"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    env = dict(os.environ, PYTHONPATH=path)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "benchmarks"],
         cwd=ROOT,

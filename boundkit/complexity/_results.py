@@ -186,6 +186,9 @@ class ExpectedRademacherResult:
         Sample size, number of samples :math:`K`, sign vectors per sample.
     method : str
         Method of the per-sample estimates.
+    exact : bool
+        Whether every per-sample :math:`\mathfrak R_{S_k}` is exact (then ``stderr`` is the
+        sampling error of :math:`S` alone and ``within_var`` is 0).
     seed : Any
         The ``rng`` argument as given.
 
@@ -212,6 +215,7 @@ class ExpectedRademacherResult:
     n_sigmas: int
     method: str
     seed: Any = None
+    exact: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -219,6 +223,7 @@ class ExpectedRademacherResult:
             {
                 "estimate": self.estimate,
                 "stderr": self.stderr,
+                "exact": self.exact,
                 "between_var": self.between_var,
                 "within_var": self.within_var,
                 "lower": self.lower,
