@@ -93,7 +93,7 @@ def test_linear_monte_carlo_loop_runs_with_one_blas_thread():
     x = np.random.default_rng(0).normal(size=(100, 3))
     with threadpool_limits(limits=2, user_api="blas"):  # the caller allows 2 threads
         probe(0.0)
-        assert seen and set(seen) == {2}
+        assert 2 in seen  # (a single-threaded BLAS build may also be loaded)
         seen.clear()
         empirical_rademacher(LinearClass(), x, n_sigmas=10, rng=0, progress=probe)
     assert seen and set(seen) == {1}
