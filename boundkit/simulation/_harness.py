@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._parallel import check_backend, check_n_jobs, run_tasks
 from boundkit.bounds import (
     bound_terms,
     c7_pointwise_rhs,
@@ -250,8 +251,8 @@ def simulate(
         raise BoundkitError(
             f"n_mc (--n-mc) must be an integer >= 2 (Monte Carlo draws of R_n); got {n_mc!r}"
         )
-    if n_jobs == 0:
-        raise BoundkitError("n_jobs must be a positive integer or -1")
+    n_jobs = check_n_jobs(n_jobs)
+    backend = check_backend(backend)
     if scheduler is not None and backend not in (None, "dask"):
         raise BoundkitError("--scheduler only makes sense with the dask backend")
     if scheduler is not None:
@@ -355,7 +356,6 @@ def _execute(
     blocks: dict[tuple[int, int], dict[str, np.ndarray]],
     folder: OutputFolder | None,
 ) -> None:
-    import joblib
     from tqdm import tqdm
 
     if progress is None:
@@ -376,44 +376,12 @@ def _execute(
                 folder.save_cell(n, start, start + len(cols["divergence"]), cols)
             bar.update(len(cols["divergence"]))
 
-    calls = (joblib.delayed(_run_block)(toy, n, seed, start, stop) for n, start, stop in todo)
+    args = [(toy, n, seed, start, stop) for n, start, stop in todo]
     try:
-        if backend == "dask":
-            _run_dask(calls, n_jobs, scheduler, consume)
-        elif n_jobs == 1 and backend is None:
-            consume(_run_block(toy, n, seed, s, e) for n, s, e in todo)
-        else:
-            kwargs = {} if backend is None else {"backend": backend}
-            with joblib.parallel_config(**kwargs):
-                consume(joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(calls))
+        consume(
+            run_tasks(
+                _run_block, args, n_jobs=n_jobs, backend=backend, scheduler=scheduler, ordered=False
+            )
+        )
     finally:
         bar.close()
-
-
-def _run_dask(calls: Any, n_jobs: int, scheduler: str | None, consume: Any) -> None:
-    import joblib
-
-    try:
-        from distributed import Client, get_client
-    except ImportError:  # pragma: no cover
-        raise BoundkitError(
-            "the dask backend needs dask.distributed (pip install dask[distributed])"
-        ) from None
-    if scheduler is not None:
-        client = Client(scheduler)
-        owned = True
-    else:
-        try:
-            client = get_client()
-        except ValueError:
-            raise BoundkitError(
-                "the dask backend needs a scheduler address (--scheduler tcp://HOST:PORT) or a "
-                "running dask.distributed Client"
-            ) from None
-        owned = False
-    try:
-        with joblib.parallel_config(backend="dask"):
-            consume(joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(calls))
-    finally:
-        if owned:
-            client.close()
