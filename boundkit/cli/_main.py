@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "bound",
     "simulate",
     "guidance",
+    "refine",
     "figures",
     "verify",
     "reproduce",
