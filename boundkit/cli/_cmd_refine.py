@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import math
 import sys
 from pathlib import Path
@@ -15,8 +14,23 @@ from boundkit._errors import BoundkitError
 HELP = "refine a model on a real data set (held-out gain, certificate, C6c, radius sweep)"
 
 
+#: the classes ``refine`` accepts (the shared grammar of boundkit.cli._common) and classifiers
+REFINE_CLASSES: tuple[str, ...] = ("rkhs", "linear-l2", "linear-l1", "linear-linf", "relu2")
+CLASSIFIER_NAMES: tuple[str, ...] = ("logistic", "mlp")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``refine`` arguments to ``parser``."""
+    from boundkit.cli._common import (
+        add_class_arguments,
+        add_generator_argument,
+        add_json_argument,
+        add_seed_argument,
+        nonnegative_int,
+        positive_int,
+        probability,
+    )
+
     parser.add_argument(
         "--dataset",
         required=True,
@@ -29,34 +43,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="gmm:K, bgmm:K, kde:BANDWIDTH, gaussian, or FILE.py:NAME (a fitted model object "
         "with sample(n, rng) or a sampler callable) (default gmm:3)",
     )
+    add_class_arguments(parser, classes=REFINE_CLASSES + CLASSIFIER_NAMES, default="rkhs")
     parser.add_argument(
-        "--class",
-        dest="cls",
-        default="rkhs",
-        help="rkhs[:LANDMARKS], linear, poly[:DEG], rff[:D], relu[:WIDTH] (variational "
-        "objective) or logistic, mlp[:WIDTH] (h = logit d, cross-entropy) (default rkhs)",
+        "--landmarks",
+        type=nonnegative_int,
+        default=200,
+        help="landmarks of --class rkhs (0: the full expansion on data and samples; 200)",
     )
-    parser.add_argument("--f", default="kl", help="generator f (default kl)")
+    add_generator_argument(parser)
     parser.add_argument("--split", default="0.6,0.2,0.2", help="train,validation,test fractions")
-    parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    parser.add_argument("--B", type=float, default=1.0, help="class radius (default 1)")
+    add_seed_argument(parser)
     parser.add_argument(
         "--sweep", metavar="B=V,...", help="radii to sweep, e.g. B=0.1,0.3,1,3 (overrides --B)"
     )
-    parser.add_argument("--delta", type=float, default=0.05, help="certificate error (0.05)")
-    parser.add_argument("--n-eval", type=int, default=20_000, help="model samples for Lambda")
-    parser.add_argument("--n-fit", type=int, help="model samples for fitting h (2 n_train)")
-    parser.add_argument("--n-sigmas", type=int, default=100, help="Rademacher sign vectors")
-    parser.add_argument("--permutations", type=int, default=200, help="MMD permutations")
+    parser.add_argument(
+        "--delta", type=probability, default=0.05, help="certificate error (default 0.05)"
+    )
+    parser.add_argument(
+        "--n-eval", type=positive_int, default=20_000, help="model samples for Lambda (20000)"
+    )
+    parser.add_argument(
+        "--n-fit", type=positive_int, help="model samples for fitting h (default 2 n_train)"
+    )
+    parser.add_argument(
+        "--n-sigmas", type=positive_int, default=100, help="Rademacher sign vectors (100)"
+    )
+    parser.add_argument(
+        "--permutations", type=positive_int, default=200, help="MMD permutations (200)"
+    )
     parser.add_argument("--no-picture", action="store_true", help="skip the 2-D PCA picture")
     parser.add_argument("--out", metavar="DIR", help="write report.md, result.json, figures")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
 
 
 def _radii(args: argparse.Namespace) -> list[float]:
     if args.sweep is None:
-        vals = [args.B]
+        vals = [args.B if args.cls != "relu2" or args.B2 is None else args.B2]
     else:
         key, sep, rest = args.sweep.partition("=")
         if not sep or key.strip() != "B":
@@ -101,18 +124,6 @@ def _user_model(spec: str) -> Any:
     if not hasattr(module, name):
         raise BoundkitError(f"--model {spec!r}: {path} defines no {name!r}")
     return as_model(getattr(module, name), name=name)
-
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if hasattr(x, "item") and not isinstance(x, str):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    return x
 
 
 def _pm(e: dict[str, Any] | None, digits: int = 4) -> str:
@@ -207,23 +218,22 @@ def _report(doc: dict[str, Any], figures: dict[str, str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load the data, fit and refine the model, measure, write the report."""
+    from boundkit._json import json_text, jsonable
+    from boundkit.cli._common import write_json
     from boundkit.datasets import load_dataset
     from boundkit.models import plane_densities, run_refinement
 
     radii = _radii(args)
     split = _split(args.split)
-    for name, val, low in (
-        ("--n-eval", args.n_eval, 100),
-        ("--n-sigmas", args.n_sigmas, 2),
-        ("--permutations", args.permutations, 1),
-    ):
-        if val < low:
-            raise BoundkitError(f"{name} must be >= {low}, got {val}")
     if args.n_fit is not None and args.n_fit < 10:
         raise BoundkitError(f"--n-fit must be >= 10, got {args.n_fit}")
-    if not 0 < args.delta < 1:
-        raise BoundkitError(f"--delta must lie in (0, 1), got {args.delta}")
     ds = load_dataset(args.dataset)
+    if args.cls in CLASSIFIER_NAMES:
+        cls: Any = args.cls
+    else:
+        from boundkit.cli._common import build_class
+
+        cls = build_class(args, ds.dim)
     model: Any = args.model
     if ".py:" in args.model:
         model = _user_model(args.model)
@@ -244,11 +254,12 @@ def run(args: argparse.Namespace) -> int:
         res = run_refinement(
             ds,
             model,
-            args.cls,
+            cls,
             args.f,
             split=split,
             seed=args.seed,
             radii=radii,
+            landmarks=args.landmarks or None,
             n_fit=args.n_fit,
             n_eval=args.n_eval,
             delta=args.delta,
@@ -262,9 +273,10 @@ def run(args: argparse.Namespace) -> int:
             planes = plane_densities(
                 ds,
                 model,
-                args.cls,
+                cls,
                 args.f,
                 B=res.best_row.B,
+                landmarks=args.landmarks or None,
                 split=split,
                 seed=args.seed,
                 n_eval=args.n_eval,
@@ -288,18 +300,18 @@ def run(args: argparse.Namespace) -> int:
         figures = {k: str(v) for k, v in refine_figures(res, planes, out, stem=stem).items()}
         doc["files"] = {"report": str(out / "report.md"), "json": str(out / "result.json")}
         doc["files"].update(figures)
-        clean = _clean(doc)
-        (out / "result.json").write_text(json.dumps(clean, indent=1) + "\n", encoding="utf-8")
+        clean = jsonable(doc)
+        (out / "result.json").write_text(json_text(clean, indent=1) + "\n", encoding="utf-8")
         (out / "report.md").write_text(_report(clean, figures), encoding="utf-8")
-    clean = _clean(doc)
+    clean = jsonable(doc)
     if args.json:
-        sys.stdout.write(json.dumps(clean) + "\n")
+        write_json(clean, indent=None)
         return 0
     best = clean["best"]
     imp = best["test"]["improvement"]
     out_lines = [
         f"{clean['settings']['dataset']}: {clean['settings']['model']} refined by "
-        f"{args.cls} ({clean['settings']['generator']}), B = {clean['best_B']:g}",
+        f"{clean['settings']['class']} ({clean['settings']['generator']}), B = {clean['best_B']:g}",
         f"held-out improvement {imp['value']:.4f} ± {imp['se']:.4f} nats/point, certified "
         f">= {best['test']['certificate']['value']:.4f} (prob. >= "
         f"{1 - best['test']['certificate']['delta']:g})",

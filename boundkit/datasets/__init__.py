@@ -13,6 +13,7 @@ Examples
 (150, 4)
 """
 
+from boundkit.datasets._files import read_array, read_header
 from boundkit.datasets._load import DATASETS, Dataset, load_dataset, standardise_columns
 from boundkit.datasets._split import PCAPlane, Split, pca_fit, split_indices
 
@@ -23,6 +24,8 @@ __all__ = [
     "Split",
     "load_dataset",
     "pca_fit",
+    "read_array",
+    "read_header",
     "split_indices",
     "standardise_columns",
 ]

@@ -110,42 +110,6 @@ def _check_data(arr: np.ndarray, what: str) -> np.ndarray:
     return arr
 
 
-def _read_file(path: Path) -> tuple[np.ndarray, tuple[str, ...]]:
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except ValueError as exc:
-            raise BoundkitError(f"cannot read {path} as a numeric .npy array: {exc}") from None
-        if arr.dtype.kind not in "biuf":
-            raise BoundkitError(f"{path} holds a {arr.dtype} array, expected numbers")
-        arr = np.asarray(arr, dtype=float)
-        d = 1 if arr.ndim == 1 else arr.shape[-1]
-        return arr, tuple(f"x{j}" for j in range(d))
-    if suffix in (".csv", ".txt", ".tsv"):
-        delim = "\t" if suffix == ".tsv" else ","
-        with open(path, encoding="utf-8") as fh:
-            first = fh.readline()
-        cells = [c.strip() for c in first.split(delim)]
-        header = False
-        for c in cells:
-            try:
-                float(c)
-            except ValueError:
-                if c.lower() not in ("nan", ""):
-                    header = True
-        try:
-            arr = np.genfromtxt(path, delimiter=delim, skip_header=int(header), dtype=float)
-        except ValueError as exc:
-            raise BoundkitError(f"cannot read {path} as a numeric table: {exc}") from None
-        names = tuple(cells) if header else tuple(f"x{j}" for j in range(len(cells)))
-        arr = np.atleast_1d(arr)
-        if arr.ndim == 1 and len(cells) > 1:  # a single row
-            arr = arr.reshape(1, -1)
-        return arr, names
-    raise BoundkitError(f"unsupported file type {path.suffix!r} for {path}: expected .csv or .npy")
-
-
 def load_dataset(name: str | Path, *, standardise: bool = True) -> Dataset:
     r"""Load a scikit-learn data set by name, or a CSV/NPY file by path, standardised.
 
@@ -196,12 +160,15 @@ def load_dataset(name: str | Path, *, standardise: bool = True) -> Dataset:
         source = f"sklearn.datasets.load_{key}"
     else:
         path = Path(key)
-        if not path.is_file():
+        if not path.exists():
             raise BoundkitError(
                 f"unknown data set {key!r}: expected one of {', '.join(DATASETS)} or the path "
                 "of a .csv/.npy file"
             )
-        raw, names = _read_file(path)
+        from boundkit.datasets._files import read_array, read_header
+
+        raw = read_array(path, f"data set {key!r}", ndmin=2)
+        names = read_header(path) or ()
         source = "file"
     raw = _check_data(raw, f"data set {key!r}")
     if len(names) != raw.shape[1]:

@@ -16,11 +16,13 @@ radius against the complexity term of C6c.
 
 from boundkit.models._base import FittedBase, SampleModel, as_model, fit_base_model
 from boundkit.models._discriminators import (
-    CLASS_KINDS,
+    CLASSIFIERS,
     NystromFeatures,
     SampleDiscriminator,
+    class_radius,
     fit_discriminator,
-    make_class,
+    landmark_class,
+    with_radius,
 )
 from boundkit.models._experiment import (
     PlaneDensities,
@@ -41,7 +43,7 @@ from boundkit.models._refined import MAX_REJECTION_M, SampleRefinement, refine_f
 from boundkit.models._twosample import MMDTest, mmd_test
 
 __all__ = [
-    "CLASS_KINDS",
+    "CLASSIFIERS",
     "Certificate",
     "Estimate",
     "FittedBase",
@@ -61,10 +63,12 @@ __all__ = [
     "fit_discriminator",
     "holdout_certificate_mc",
     "lambda_from_samples",
-    "make_class",
+    "class_radius",
+    "landmark_class",
     "measure_holdout",
     "mmd_test",
     "plane_densities",
     "refine_from_samples",
     "run_refinement",
+    "with_radius",
 ]

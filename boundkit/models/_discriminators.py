@@ -14,24 +14,17 @@ from boundkit.distributions import as_points
 from boundkit.models._montecarlo import lambda_from_samples, resolve_generator
 
 __all__ = [
-    "CLASS_KINDS",
+    "CLASSIFIERS",
     "NystromFeatures",
     "SampleDiscriminator",
+    "class_radius",
     "fit_discriminator",
-    "make_class",
+    "landmark_class",
+    "with_radius",
 ]
 
-#: Discriminator specifications accepted by :func:`fit_discriminator` (``KIND[:ARG]``).
-CLASS_KINDS: tuple[str, ...] = (
-    "rkhs[:LANDMARKS]",
-    "linear",
-    "poly[:DEGREE]",
-    "rff[:FEATURES]",
-    "relu[:WIDTH]",
-    "logistic",
-    "mlp[:WIDTH]",
-)
-_CLASSIFIERS = ("logistic", "mlp")
+#: The cross-entropy recipes of :func:`fit_discriminator` (:math:`h = \mathrm{logit}\, d`).
+CLASSIFIERS: tuple[str, ...] = ("logistic", "mlp")
 
 
 class NystromFeatures:
@@ -69,23 +62,6 @@ class NystromFeatures:
         return f"NystromFeatures(L={self.landmarks.shape[0]}, kernel={self.kernel!r})"
 
 
-def _kind_arg(spec: str) -> tuple[str, str]:
-    kind, _, arg = str(spec).strip().partition(":")
-    return kind.lower(), arg
-
-
-def _int_arg(spec: str, arg: str, default: int) -> int:
-    if not arg:
-        return default
-    try:
-        val = int(arg)
-    except ValueError:
-        raise BoundkitError(f"--class {spec!r}: {arg!r} is not an integer") from None
-    if val < 1:
-        raise BoundkitError(f"--class {spec!r}: the integer must be >= 1")
-    return val
-
-
 def check_radius(B: Any) -> float:
     """Validate a class radius: a finite number > 0 (one line otherwise)."""
     try:
@@ -97,79 +73,105 @@ def check_radius(B: Any) -> float:
     return val
 
 
-def make_class(
-    spec: str, *, B: float, x_train: Any, rng: Any = None, gamma: float | None = None
-) -> tuple[Any, Callable[[np.ndarray], float] | float]:
-    r"""Build a discriminator class from a specification, with its range.
+def _radius_name(cls: Any) -> str:
+    from boundkit.classes import ReLUNetwork2
+
+    return "B2" if isinstance(cls, ReLUNetwork2) else "B"
+
+
+def class_radius(cls: Any) -> float:
+    r"""The radius of a class: ``B`` (linear, RKHS), ``B2`` (two-layer ReLU output layer)."""
+    return check_radius(getattr(cls, _radius_name(cls)))
+
+
+def with_radius(cls: Any, B: float) -> Any:
+    r"""A copy of a class with radius B (its other hyper-parameters unchanged).
 
     Parameters
     ----------
-    spec : str
-        ``"rkhs[:L]"`` (Gaussian RKHS ball on L landmarks drawn from the training points,
-        default 200), ``"linear"``, ``"poly[:DEG]"`` (default 2), ``"rff[:D]"`` (default 200
-        random Fourier features), ``"relu[:W]"`` (two-layer ReLU, default width 16).
+    cls : DiscriminatorClass
     B : float
-        Radius (> 0): weight-norm bound, RKHS norm bound, output-layer bound for ReLU.
-    x_train : array_like, shape (n, d)
-        Training points (landmarks, dimension).
-    rng : seed or Generator
-        Landmarks, random features, network starts.
-    gamma : float, optional
-        Bandwidth of the RBF kernel (``None``: :math:`1/d`).
+        The new radius (> 0): ``B`` of linear and RKHS classes, ``B2`` of ReLU networks.
 
     Returns
     -------
-    cls : DiscriminatorClass
-    bound : float or callable
-        :math:`R` with :math:`|h| \le R` for every member: a number when it holds everywhere,
-        or ``bound(points) -> float`` giving :math:`R` over given points (the discriminator is
-        then clipped at that level, a 1-Lipschitz map that keeps the certificate valid).
+    DiscriminatorClass
+        ``type(cls)(**params)`` (scikit-learn constructor contract), no fitted attributes.
 
     Notes
     -----
-    .. math:: \text{rkhs: } |h(x)| \le B\sqrt{k(x,x)} = B, \quad
-              \text{rff: } |h(x)| \le B\|\phi(x)\|_2 \le \sqrt2 B, \quad
-              \text{linear/poly: } |h(x)| \le B\|\phi(x)\|_2, \quad
-              \text{relu: } |h(x)| \le B_2 B_1 \sqrt{\|x\|^2 + 1}.
+    .. math:: \mathcal H_B = \{h : \|h\| \le B\} \text{ in the norm of the class.}
     """
+    params = dict(cls.get_params())
+    params[_radius_name(cls)] = check_radius(B)
+    return type(cls)(**params)
+
+
+def landmark_class(cls: Any, x: Any, n_landmarks: int, *, rng: Any = None) -> Any:
+    r"""The RKHS ball of ``cls`` restricted to the span of landmarks drawn from ``x``.
+
+    Parameters
+    ----------
+    cls : RKHSBall
+    x : array_like, shape (n, d)
+        Points to draw the landmarks from (without replacement).
+    n_landmarks : int
+        :math:`L` (at most n).
+    rng : seed or Generator
+
+    Returns
+    -------
+    LinearClass
+        :math:`\{\langle w, \phi\rangle : \|w\|_2 \le B\}` with the
+        :class:`NystromFeatures` :math:`\phi` (a subset of the ball).
+
+    Notes
+    -----
+    Its members are :math:`\sum_j \alpha_j k(\cdot, c_j)` with :math:`\|h\|_K \le B`, so
+    the Rademacher complexity of this class is at most that of the ball.
+    """
+    from boundkit.classes import LinearClass, RKHSBall
+
+    if not isinstance(cls, RKHSBall):
+        raise BoundkitError(f"landmarks need an RKHSBall, got {type(cls).__name__}")
+    pts = as_points(x, name="training data")
+    L = int(n_landmarks)
+    if L < 1:
+        raise BoundkitError(f"the number of landmarks must be >= 1, got {n_landmarks!r}")
+    L = min(L, pts.shape[0])
+    idx = np.sort(np.random.default_rng(rng).choice(pts.shape[0], size=L, replace=False))
+    kernel = type(cls)(**{**cls.get_params(), "B": 1.0})
+    return LinearClass(features=NystromFeatures(kernel, pts[idx]), p=2, B=cls.B)
+
+
+def _value_bound(cls: Any, pts: np.ndarray) -> float:
+    r"""R with :math:`|h(x)| \le R` for every member at the points ``pts`` (everywhere for
+    RKHS balls of kernels with :math:`k(x, x) = 1`)."""
     from boundkit.classes import LinearClass, ReLUNetwork2, RKHSBall
 
-    B = check_radius(B)
-    x = as_points(x_train, name="training data")
-    gen = np.random.default_rng(rng)
-    kind, arg = _kind_arg(spec)
-    if kind == "rkhs":
-        L = min(_int_arg(spec, arg, 200), x.shape[0])
-        idx = np.sort(gen.choice(x.shape[0], size=L, replace=False))
-        g = 1.0 / x.shape[1] if gamma is None else float(gamma)
-        feats = NystromFeatures(RKHSBall("rbf", B=1.0, gamma=g), x[idx])
-        return LinearClass(features=feats, p=2, B=B), B
-    if kind == "rff":
-        D = _int_arg(spec, arg, 200)
-        cls = LinearClass("rff", n_components=D, gamma=gamma, p=2, B=B, rng=gen.spawn(1)[0])
-        return cls, float(np.sqrt(2.0) * B)
-    if kind in ("linear", "poly"):
-        cls = (
-            LinearClass("identity", p=2, B=B)
-            if kind == "linear"
-            else LinearClass("poly", degree=_int_arg(spec, arg, 2), p=2, B=B)
-        )
-        if kind == "linear" and arg:
-            raise BoundkitError(f"--class {spec!r}: linear takes no argument")
+    def kernel_bound(kernel: Any, B: float) -> float:
+        if _bounded_kernel(kernel):
+            return float(B)
+        diag = np.array([kernel.gram(p[None, :])[0, 0] for p in pts])
+        return float(B * np.sqrt(max(float(diag.max()), 0.0)))
 
-        def bound(pts: np.ndarray, _cls: Any = cls) -> float:
-            return float(B * np.max(np.linalg.norm(_cls.design_matrix(pts), axis=1)))
+    if isinstance(cls, LinearClass):
+        if isinstance(cls.features, NystromFeatures):
+            return kernel_bound(cls.features.kernel, cls.B)
+        return float(cls.B * np.max(cls.dual_norm(cls.design_matrix(pts).T)))
+    if isinstance(cls, RKHSBall):
+        return kernel_bound(cls, cls.B)
+    if isinstance(cls, ReLUNetwork2):
+        return float(cls.B2 * cls.B1 * np.sqrt(np.max(np.sum(pts * pts, axis=1)) + 1.0))
+    raise BoundkitError(
+        f"no value bound for the class {type(cls).__name__}: use LinearClass, RKHSBall or "
+        "ReLUNetwork2"
+    )
 
-        return cls, bound
-    if kind == "relu":
-        W = _int_arg(spec, arg, 16)
-        cls = ReLUNetwork2(width=W, B1=1.0, B2=B, n_restarts=2, max_iter=300, rng=gen.spawn(1)[0])
 
-        def relu_bound(pts: np.ndarray) -> float:
-            return float(B * np.sqrt(np.max(np.sum(pts * pts, axis=1)) + 1.0))
-
-        return cls, relu_bound
-    raise BoundkitError(f"unknown class {spec!r}: expected one of {', '.join(CLASS_KINDS)}")
+def _bounded_kernel(kernel: Any) -> bool:
+    """Kernels with k(x, x) = 1 for every x (rbf, laplacian)."""
+    return isinstance(kernel.kernel, str) and kernel.kernel in ("rbf", "gaussian", "laplacian")
 
 
 @dataclass(frozen=True)
@@ -222,25 +224,22 @@ class SampleDiscriminator:
 
 
 def _classifier_logit(
-    kind: str, arg: str, spec: str, x_p: np.ndarray, x_q: np.ndarray, seed: int
+    kind: str, x_p: np.ndarray, x_q: np.ndarray, seed: int, width: int
 ) -> tuple[Callable[[Any], np.ndarray], dict[str, Any]]:
     """Train d(x) = P(data | x) by cross-entropy on balanced data/model samples; h = logit d."""
-    X = np.vstack([x_p, x_q])
-    y = np.concatenate([np.ones(x_p.shape[0]), np.zeros(x_q.shape[0])])
     from sklearn.exceptions import ConvergenceWarning
 
+    X = np.vstack([x_p, x_q])
+    y = np.concatenate([np.ones(x_p.shape[0]), np.zeros(x_q.shape[0])])
     if kind == "logistic":
-        if arg:
-            raise BoundkitError(f"--class {spec!r}: logistic takes no argument")
         from sklearn.linear_model import LogisticRegression
 
         clf: Any = LogisticRegression(C=1.0, max_iter=2000)
     else:
         from sklearn.neural_network import MLPClassifier
 
-        width = _int_arg(spec, arg, 32)
         clf = MLPClassifier(
-            hidden_layer_sizes=(width,), alpha=1e-3, max_iter=500, random_state=seed
+            hidden_layer_sizes=(int(width),), alpha=1e-3, max_iter=500, random_state=seed
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -259,37 +258,45 @@ def _classifier_logit(
 
 
 def fit_discriminator(
-    spec: str,
+    cls: Any,
     x_train: Any,
     model_samples: Any,
     generator: Any = "kl",
     *,
-    B: float = 1.0,
+    B: float | None = None,
+    landmarks: int | None = None,
+    width: int = 32,
     rng: Any = None,
-    gamma: float | None = None,
 ) -> SampleDiscriminator:
     r"""Fit a discriminator between training data and samples of the base model.
 
     Parameters
     ----------
-    spec : str
-        A class (``rkhs[:L]``, ``linear``, ``poly[:DEG]``, ``rff[:D]``, ``relu[:W]``: the
-        variational objective) or a classifier (``logistic``, ``mlp[:W]``: cross-entropy,
-        :math:`h = \mathrm{logit}\, d`, as in discriminator guidance).
+    cls : DiscriminatorClass or {"logistic", "mlp"}
+        A class of :mod:`boundkit.classes` (``LinearClass`` with any features, ``RKHSBall``,
+        ``ReLUNetwork2``): the variational objective; or a classifier name: cross-entropy,
+        :math:`h = \mathrm{logit}\, d` (as in discriminator guidance, Kim et al. 2022).
     x_train : array_like, shape (n, d)
         Training data from :math:`P`.
     model_samples : array_like, shape (m, d)
-        Independent samples of the base model :math:`Q` (the classifier uses the first n).
+        Independent samples of the base model :math:`Q` (a classifier uses the first n).
     generator : Generator or str
-    B : float
-        Radius of the class (> 0); for classifiers, the clipping level of the logit.
+    B : float, optional
+        Radius (> 0) replacing the class's own (``B``; ``B2`` of ReLU networks); for a
+        classifier the clipping level of the logit (default 1).
+    landmarks : int, optional
+        For an ``RKHSBall``: restrict it to the span of this many landmarks drawn from the
+        training points (:func:`landmark_class`); ``None`` keeps the full representer
+        expansion on data and samples (cost cubic in n + m).
+    width : int
+        Hidden units of the ``"mlp"`` classifier.
     rng : seed or Generator
-    gamma : float, optional
-        RBF bandwidth of ``rkhs``/``rff``.
 
     Returns
     -------
     SampleDiscriminator
+        h clipped to the range :math:`[-R, R]` of the class over the training data and the
+        fitting samples (exact bounds everywhere for kernels with :math:`k(x, x) = 1`).
 
     Notes
     -----
@@ -298,42 +305,58 @@ def fit_discriminator(
     .. math:: \mathbb E_{P_n} h - \Lambda_f^{Q_m}[h], \qquad Q_m = \frac1m\sum_i
               \delta_{X_i},
 
-    whose maximiser is the refinement direction; a classifier instead estimates
-    :math:`\mathrm{logit}\, d^* = \log(p/q)` (balanced classes), the optimal h for KL.
+    a classifier instead estimates :math:`\mathrm{logit}\, d^* = \log(p/q)` (balanced
+    classes), the optimal h for KL. Clipping is 1-Lipschitz, so it keeps a member of a class
+    inside the contraction of that class (same Rademacher bound).
 
     Examples
     --------
+    >>> from boundkit.classes import RKHSBall
     >>> rng = np.random.default_rng(0)
     >>> xp, xq = rng.normal(0.5, 1, (200, 1)), rng.normal(0, 1, (400, 1))
-    >>> d = fit_discriminator("rkhs:50", xp, xq, B=1.0, rng=0)
+    >>> d = fit_discriminator(RKHSBall("rbf", B=1.0), xp, xq, landmarks=50, rng=0)
     >>> d.lower, d.upper, d.kind   # |h| <= B sqrt(k(x, x)) = B
     (-1.0, 1.0, 'variational')
     >>> bool(d.train_objective > 0)
     True
     """
     g = resolve_generator(generator)
-    B = check_radius(B)
     x_p = as_points(x_train, name="training data")
     x_q = as_points(model_samples, x_p.shape[1], name="model samples")
     gen = np.random.default_rng(rng)
-    kind, arg = _kind_arg(spec)
-    if kind in _CLASSIFIERS:
+    if isinstance(cls, str):
+        if cls not in CLASSIFIERS:
+            raise BoundkitError(
+                f"unknown classifier {cls!r}: expected {' or '.join(CLASSIFIERS)}, or a class "
+                "of boundkit.classes"
+            )
+        radius = 1.0 if B is None else check_radius(B)
         m = min(x_q.shape[0], x_p.shape[0])
-        raw, diag = _classifier_logit(kind, arg, spec, x_p, x_q[:m], int(gen.integers(2**31 - 1)))
-        lo, hi, cls = -B, B, None
-        nature = "classifier"
+        raw, diag = _classifier_logit(cls, x_p, x_q[:m], int(gen.integers(2**31 - 1)), width)
+        lo, hi, fitted_cls, spec, nature = -radius, radius, None, cls, "classifier"
     else:
-        cls, bound = make_class(spec, B=B, x_train=x_p, rng=gen, gamma=gamma)
-        fitted = cls.fit(x_p, g, x_q, None, rng=gen.spawn(1)[0])
+        if not hasattr(cls, "fit") or not hasattr(cls, "get_params"):
+            raise BoundkitError(
+                f"cls must be a boundkit discriminator class or a classifier name, got "
+                f"{type(cls).__name__}"
+            )
+        fitted_cls = cls if B is None else with_radius(cls, B)
+        radius = class_radius(fitted_cls)
+        spec = repr(fitted_cls)
+        if landmarks is not None:
+            fitted_cls = landmark_class(fitted_cls, x_p, landmarks, rng=gen.spawn(1)[0])
+            spec = f"{spec} on {fitted_cls.features.landmarks.shape[0]} landmarks"
+        fitted = fitted_cls.fit(x_p, g, x_q, None, rng=gen.spawn(1)[0])
         raw = fitted.h
-        R = bound if isinstance(bound, float) else bound(np.vstack([x_p, x_q]))
+        R = _value_bound(fitted_cls, np.vstack([x_p, x_q]))
         lo, hi = -R, R
         diag = {k: v for k, v in fitted.diagnostics.items() if k != "weights"}
         nature = "variational"
-    disc = SampleDiscriminator(spec, nature, B, float(lo), float(hi), raw, cls, 0.0, 0.0, diag)
-    hq = disc(x_q)
-    lam = lambda_from_samples(g, hq)
+    disc = SampleDiscriminator(
+        spec, nature, radius, float(lo), float(hi), raw, fitted_cls, 0.0, 0.0, diag
+    )
+    lam = lambda_from_samples(g, disc(x_q))
     objective = float(np.mean(disc(x_p)) - lam.value)
     return SampleDiscriminator(
-        spec, nature, B, float(lo), float(hi), raw, cls, objective, lam.nu, diag
+        spec, nature, radius, float(lo), float(hi), raw, fitted_cls, objective, lam.nu, diag
     )

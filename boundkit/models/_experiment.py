@@ -12,7 +12,12 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.distributions import as_points
 from boundkit.models._base import as_model, fit_base_model, has_logpdf
-from boundkit.models._discriminators import SampleDiscriminator, check_radius, fit_discriminator
+from boundkit.models._discriminators import (
+    SampleDiscriminator,
+    check_radius,
+    class_radius,
+    fit_discriminator,
+)
 from boundkit.models._holdout import HeldOut, measure_holdout
 from boundkit.models._montecarlo import resolve_generator
 from boundkit.models._refined import MAX_REJECTION_M, SampleRefinement, refine_from_samples
@@ -141,6 +146,17 @@ def _standardise_on(train: np.ndarray, *parts: np.ndarray) -> list[np.ndarray]:
     return [(p[:, keep] - mean[keep]) / scale[keep] for p in (train, *parts)]
 
 
+def _landmarks(cls: Any, landmarks: int | None) -> int | None:
+    """Landmarks apply to RKHS balls only."""
+    from boundkit.classes import RKHSBall
+
+    return landmarks if isinstance(cls, RKHSBall) else None
+
+
+def _label(cls: Any) -> str:
+    return cls if isinstance(cls, str) else type(cls).__name__
+
+
 def _rademacher(cls: Any, x: np.ndarray, n_sigmas: int, rng: Any) -> tuple[float, float, Any]:
     from boundkit.classes import ReLUNetwork2
     from boundkit.complexity import empirical_rademacher
@@ -155,12 +171,13 @@ def _rademacher(cls: Any, x: np.ndarray, n_sigmas: int, rng: Any) -> tuple[float
 def run_refinement(
     x: Any,
     model: Any = "gmm:3",
-    discriminator: str = "rkhs",
+    discriminator: Any = None,
     generator: Any = "kl",
     *,
     split: Sequence[float] = (0.6, 0.2, 0.2),
     seed: int = 0,
-    radii: Sequence[float] = (1.0,),
+    radii: Sequence[float] | None = None,
+    landmarks: int | None = 200,
     n_fit: int | None = None,
     n_eval: int = 20_000,
     delta: float = 0.05,
@@ -182,17 +199,22 @@ def run_refinement(
         A specification fitted to the training split (``"gmm:K"``, ``"bgmm:K"``,
         ``"kde:BANDWIDTH"``, ``"gaussian"``, see :func:`fit_base_model`) or an already fitted
         model (anything :func:`as_model` accepts; the data are then used as given).
-    discriminator : str
-        The class or classifier (see :func:`fit_discriminator`).
+    discriminator : DiscriminatorClass or {"logistic", "mlp"}, optional
+        The class (any of :mod:`boundkit.classes` but finite) or classifier, see
+        :func:`fit_discriminator`; default ``RKHSBall("rbf", B=1)``.
     generator : Generator or str
     split : three floats
         Train/validation/test fractions.
     seed : int
         Root seed: split, base fit, model samples, landmarks, signs and permutations all come
         from ``numpy.random.SeedSequence(seed)``.
-    radii : sequence of float
-        Class radii B to sweep (each > 0); the reported model is the radius with the largest
-        validation improvement.
+    radii : sequence of float, optional
+        Class radii B to sweep (each > 0; default: the class's own radius, 1 for a
+        classifier); the reported model is the radius with the largest validation
+        improvement.
+    landmarks : int or None
+        Landmarks of an ``RKHSBall`` (:func:`landmark_class`); ``None`` for the full
+        representer expansion.
     n_fit : int, optional
         Model samples for fitting h (default :math:`\max(2n_{train}, 1000)`).
     n_eval : int
@@ -239,6 +261,12 @@ def run_refinement(
     data = getattr(x, "x", x)
     name = getattr(x, "name", name)
     data = as_points(data, name=f"data set {name!r}")
+    if discriminator is None:
+        from boundkit.classes import RKHSBall
+
+        discriminator = RKHSBall("rbf", B=1.0)
+    if radii is None:
+        radii = (1.0,) if isinstance(discriminator, str) else (class_radius(discriminator),)
     radii = tuple(check_radius(b) for b in radii)
     if not radii:
         raise BoundkitError("give at least one class radius B")
@@ -270,7 +298,13 @@ def run_refinement(
     for B, s_disc, s_rad in zip(radii, disc_seeds, rad_seeds, strict=True):
         t0 = time.perf_counter()
         disc: SampleDiscriminator = fit_discriminator(
-            discriminator, x_tr, xs_fit, g, B=B, rng=s_disc
+            discriminator,
+            x_tr,
+            xs_fit,
+            g,
+            B=B,
+            landmarks=_landmarks(discriminator, landmarks),
+            rng=s_disc,
         )
         fit_s = time.perf_counter() - t0
         ref = refine_from_samples(base, disc, g, samples=xs_eval)
@@ -303,7 +337,7 @@ def run_refinement(
                 ref.lam.to_dict(),
                 (disc.lower, disc.upper),
                 fit_s,
-                dict(disc.diagnostics),
+                {**disc.diagnostics, "spec": disc.spec},
             )
         )
         refinements.append(ref)
@@ -338,7 +372,7 @@ def run_refinement(
     settings = {
         "dataset": name,
         "model": model_label,
-        "class": discriminator,
+        "class": rows[best].diagnostics.get("spec", _label(discriminator)),
         "generator": g.name,
         "split": list(sp.fractions),
         "sizes": sp.sizes(),
@@ -387,10 +421,11 @@ class PlaneDensities:
 def plane_densities(
     x: Any,
     model: str = "gmm:3",
-    discriminator: str = "rkhs",
+    discriminator: Any = None,
     generator: Any = "kl",
     *,
-    B: float = 1.0,
+    B: float | None = None,
+    landmarks: int | None = 200,
     split: Sequence[float] = (0.6, 0.2, 0.2),
     seed: int = 0,
     n_grid: int = 80,
@@ -401,8 +436,10 @@ def plane_densities(
     Parameters
     ----------
     x : array_like or Dataset
-    model, discriminator, generator, B, split, seed
+    model, discriminator, generator, split, seed, landmarks
         As in :func:`run_refinement` (the model is a specification, refitted in 2-D).
+    B : float, optional
+        The class radius (default: the class's own).
     n_grid : int
         Grid points per axis.
     n_eval : int
@@ -433,7 +470,19 @@ def plane_densities(
     seeds = np.random.SeedSequence([seed, 2]).spawn(4)
     base = fit_base_model(model, z_tr, rng=seeds[0]).model
     xs_fit = base.sample(max(2 * z_tr.shape[0], 1000), rng=seeds[1])
-    disc = fit_discriminator(discriminator, z_tr, xs_fit, g, B=B, rng=seeds[2])
+    if discriminator is None:
+        from boundkit.classes import RKHSBall
+
+        discriminator = RKHSBall("rbf", B=1.0)
+    disc = fit_discriminator(
+        discriminator,
+        z_tr,
+        xs_fit,
+        g,
+        B=B,
+        landmarks=_landmarks(discriminator, landmarks),
+        rng=seeds[2],
+    )
     ref = refine_from_samples(base, disc, g, samples=base.sample(int(n_eval), rng=seeds[3]))
     allz = np.vstack([z_tr, z_te])
     lo, hi = allz.min(axis=0), allz.max(axis=0)

@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from boundkit import BoundkitError
+from boundkit.classes import RKHSBall
 from boundkit.distributions import Gaussian, GaussianMixture
 from boundkit.duality import refine
 from boundkit.models import fit_discriminator, holdout_certificate_mc, lambda_from_samples
@@ -21,13 +22,12 @@ N_REP = 300
 def disc():
     rng = np.random.default_rng(3)
     return fit_discriminator(
-        "rkhs:30",
+        RKHSBall("rbf", B=2.0, gamma=0.25),
         P.sample(300, rng=rng),
         Q.sample(900, rng=rng),
         "kl",
-        B=2.0,
+        landmarks=30,
         rng=rng,
-        gamma=0.25,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from boundkit.classes import RKHSBall
 from boundkit.distributions import GaussianMixture
 from boundkit.models import run_refinement
 
@@ -18,8 +19,9 @@ def test_refining_p_itself_is_not_significant():
     res = run_refinement(
         x,
         P,
-        "rkhs:60",
+        RKHSBall("rbf"),
         radii=(0.5, 2.0),
+        landmarks=60,
         delta=0.01,
         level=0.999,
         n_eval=20_000,

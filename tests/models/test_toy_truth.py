@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from boundkit.classes import RKHSBall
 from boundkit.distributions import Gaussian, GaussianMixture
 from boundkit.duality import refine
 from boundkit.models import fit_discriminator, measure_holdout, refine_from_samples
@@ -20,15 +21,14 @@ from boundkit.models import fit_discriminator, measure_holdout, refine_from_samp
 P = GaussianMixture([0.5, 0.5], [[-1.5], [1.5]], [[[0.5]], [[0.5]]])
 Q = Gaussian([0.0], [[0.5 + 1.5**2]])  # the moment-matched (= fitted in the limit) Gaussian
 Z = 4.0
+CLS = RKHSBall("rbf", B=3.0, gamma=0.25)
 
 
 @pytest.fixture(scope="module")
 def setting():
     rng = np.random.default_rng(7)
     x_train = P.sample(400, rng=rng)
-    disc = fit_discriminator(
-        "rkhs:40", x_train, Q.sample(1200, rng=rng), "kl", B=3.0, rng=rng, gamma=0.25
-    )
+    disc = fit_discriminator(CLS, x_train, Q.sample(1200, rng=rng), "kl", landmarks=40, rng=rng)
     ref = refine_from_samples(Q, disc, "kl", n_samples=50_000, rng=rng)
     return disc, ref, rng
 
@@ -85,9 +85,7 @@ def test_the_checks_can_fail():
     # and a factor-2 error in the gain (h counted twice) is outside the stated error
     rng = np.random.default_rng(11)
     x_train = P.sample(400, rng=rng)
-    disc = fit_discriminator(
-        "rkhs:40", x_train, Q.sample(1200, rng=rng), "kl", B=3.0, rng=rng, gamma=0.25
-    )
+    disc = fit_discriminator(CLS, x_train, Q.sample(1200, rng=rng), "kl", landmarks=40, rng=rng)
     ref = refine_from_samples(Q, disc, "kl", n_samples=50_000, rng=rng)
     cdf = _refined_cdf(disc)
     assert stats.kstest(Q.sample(3000, rng=rng)[:, 0], cdf).pvalue < 1e-3
