@@ -32,7 +32,6 @@ from boundkit.simulation._mixture import MixtureToy
 from boundkit.simulation._relu_toy import ReLUMixtureToy
 from boundkit.simulation._toys import (
     PopulationTerms,
-    RademacherEstimate,
     Toy,
     get_toy,
     register_toy,
@@ -52,7 +51,6 @@ __all__ = [
     "Gauss1DQuadratic",
     "MixtureToy",
     "PopulationTerms",
-    "RademacherEstimate",
     "ReLUMixtureToy",
     "SimulationResult",
     "Toy",
