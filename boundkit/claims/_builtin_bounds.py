@@ -94,7 +94,7 @@ def check_c6a(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
             rn = res.rademacher[str(n)]
             b = bound("C6a", "kl", None, n, population=best, rademacher=rn["value"])
             part = b.value - best
-            se = np.hypot(row["excess_se"], part * rn["se"] / max(rn["value"], 1e-300))
+            se = np.hypot(row["excess_se"], part * rn["stderr"] / max(rn["value"], 1e-300))
             v = row["excess_mean"] - part - _Z * se
             where = {
                 "toy": name,
@@ -315,7 +315,7 @@ def check_c7_expectation(*, quick: bool, rng: np.random.Generator) -> CheckOutco
             )
             part = b.value - (ipm_q - float(ref.mean()))
             se = np.hypot(
-                lhs.std(ddof=1) / np.sqrt(lhs.size), part * rn["se"] / max(rn["value"], 1e-300)
+                lhs.std(ddof=1) / np.sqrt(lhs.size), part * rn["stderr"] / max(rn["value"], 1e-300)
             )
             v = float(lhs.mean() - part - _Z * se)
             where = {"toy": name, "n": n, "seed": seed}

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
 import math
 import sys
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from boundkit._errors import BoundkitError
+from boundkit._json import json_text, jsonable
 
 __all__ = [
     "CLASS_NAMES",
@@ -456,37 +456,6 @@ def load_array(path: str, name: str, *, ndmin: int = 1) -> Any:
 
 
 # --------------------------------------------------------------------------- JSON
-def jsonable(x: Any) -> Any:
-    """``x`` as plain JSON data; non-finite floats become ``"inf"``, ``"-inf"``, ``"nan"``."""
-    if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
-    if isinstance(x, (str, bool)) or x is None:
-        return x
-    if hasattr(x, "tolist") and hasattr(x, "dtype"):  # numpy arrays and scalars
-        return jsonable(x.tolist())
-    if isinstance(x, int):
-        return x
-    if isinstance(x, float):
-        if math.isnan(x):
-            return "nan"
-        if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
-        return x
-    if isinstance(x, Path):
-        return str(x)
-    try:
-        return jsonable(float(x))
-    except (TypeError, ValueError):
-        return str(x)
-
-
-def json_text(obj: Any, *, indent: int | None = 2) -> str:
-    """One JSON document (strict JSON: no bare ``Infinity``/``NaN``)."""
-    return json.dumps(jsonable(obj), indent=indent, allow_nan=False)
-
-
 def write_json(obj: Any, *, indent: int | None = 2) -> None:
-    """Print ``obj`` as one JSON document on stdout."""
+    """Print ``obj`` as one JSON document on stdout (policy: :func:`boundkit._json.jsonable`)."""
     sys.stdout.write(json_text(obj, indent=indent) + "\n")

@@ -23,7 +23,6 @@ from boundkit.simulation._mixture import MixtureToy
 from boundkit.simulation._relu_toy import ReLUMixtureToy
 from boundkit.simulation._toys import (
     PopulationTerms,
-    RademacherEstimate,
     Toy,
     get_toy,
     register_toy,
@@ -36,7 +35,6 @@ __all__ = [
     "Gauss1DQuadratic",
     "MixtureToy",
     "PopulationTerms",
-    "RademacherEstimate",
     "ReLUMixtureToy",
     "SimulationResult",
     "Toy",
