@@ -92,9 +92,9 @@ def check_c6a(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
         for row in res.summary():
             n = int(row["n"])
             rn = res.rademacher[str(n)]
-            b = bound("C6a", "kl", None, n, population=best, rademacher=rn["value"])
+            b = bound("C6a", "kl", None, n, population=best, rademacher=rn["estimate"])
             part = b.value - best
-            se = np.hypot(row["excess_se"], part * rn["stderr"] / max(rn["value"], 1e-300))
+            se = np.hypot(row["excess_se"], part * rn["stderr"] / max(rn["estimate"], 1e-300))
             v = row["excess_mean"] - part - _Z * se
             where = {
                 "toy": name,
@@ -139,7 +139,7 @@ def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutco
             comp = (
                 res.column("rademacher_s", n)
                 if name == "C6c"
-                else np.full(div.shape, res.rademacher[str(n)]["value"])
+                else np.full(div.shape, res.rademacher[str(n)]["estimate"])
             )
             for delta in deltas:
                 bnd = np.array(
@@ -310,12 +310,13 @@ def check_c7_expectation(*, quick: bool, rng: np.random.Generator) -> CheckOutco
                 None,
                 n,
                 population=ipm_q,
-                rademacher=rn["value"],
+                rademacher=rn["estimate"],
                 refinement_divergence=float(ref.mean()),
             )
             part = b.value - (ipm_q - float(ref.mean()))
             se = np.hypot(
-                lhs.std(ddof=1) / np.sqrt(lhs.size), part * rn["stderr"] / max(rn["value"], 1e-300)
+                lhs.std(ddof=1) / np.sqrt(lhs.size),
+                part * rn["stderr"] / max(rn["estimate"], 1e-300),
             )
             v = float(lhs.mean() - part - _Z * se)
             where = {"toy": name, "n": n, "seed": seed}
