@@ -22,11 +22,11 @@ from boundkit.generators._catalogue import (
 )
 from boundkit.generators._derive import (
     Branch,
-    Derivation,
     brute_force_conjugate,
-    derive,
     derive_bounded,
 )
+from boundkit.generators._derive import Derivation as ConjugateDerivation
+from boundkit.generators._derive import derive as derive_conjugate
 from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
 from boundkit.generators._generator import Generator, domain_string
 from boundkit.generators._numeric import lambdify_stable, log1mexp
@@ -36,7 +36,7 @@ __all__ = [
     "ALPHA",
     "Branch",
     "CatalogueEntry",
-    "Derivation",
+    "ConjugateDerivation",
     "Generator",
     "GeneratorCheck",
     "ShiftFunctional",
@@ -46,7 +46,7 @@ __all__ = [
     "catalogue",
     "catalogue_entries",
     "check_generator",
-    "derive",
+    "derive_conjugate",
     "derive_bounded",
     "domain_string",
     "get_generator",
