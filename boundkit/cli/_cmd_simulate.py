@@ -53,8 +53,7 @@ _COLUMNS = (
 
 def run(args: argparse.Namespace) -> int:
     """Run the sweep and print a summary table (or JSON with ``--json``)."""
-    from boundkit.simulation import get_toy, toy_names
-    from boundkit.simulation._harness import simulate
+    from boundkit.simulation import get_toy, simulate, toy_names
 
     if args.list:
         names = toy_names()
@@ -87,17 +86,16 @@ def run(args: argparse.Namespace) -> int:
     )
     rows = res.summary()
     if args.json:
-        from boundkit.simulation._harness import _jsonable
-
+        full = res.to_dict()
         doc = {
-            "toy": res.config["toy"],
+            "toy": full["config"]["toy"],
             "delta": res.delta,
             "seed": res.config["seed"],
-            "population": res.population,
-            "summary": rows,
+            "population": full["population"],
+            "summary": full["summary"],
             "out": args.out,
         }
-        sys.stdout.write(json.dumps(_jsonable(doc)) + "\n")
+        sys.stdout.write(json.dumps(doc) + "\n")
         return 0
     cols = [c for c in _COLUMNS if c[0] in rows[0]]
     cells = [[fmt.format(r[key]) for key, _, fmt in cols] for r in rows]

@@ -15,7 +15,6 @@ replicate (SLSQP on the ball, with the shift :math:`\nu_h` found by a monotone r
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,12 +22,12 @@ import numpy as np
 from scipy.optimize import brentq, minimize
 
 from boundkit._errors import BoundkitError, SolverError
+from boundkit.classes import LinearClass
+from boundkit.distributions import FiniteDistribution
 from boundkit.simulation._linear_kl import fit_linear_kl, tilt
-from boundkit.simulation._toys import PopulationTerms, RademacherEstimate, Toy
+from boundkit.simulation._toys import PopulationTerms, Toy
 
 __all__ = ["FiniteToy", "finite_kl"]
-
-_EXACT_SIGMA_MAX_N = 12
 
 
 def finite_kl(p: Any, q: Any) -> float:
@@ -187,13 +186,9 @@ class FiniteToy(Toy):
             f"P, Q on {k} atoms in [-1, 1], H={{poly degree {self.degree}: ||w||<={self.B:g}}}, "
             f"{self.generator}"
         )
-        try:
-            from boundkit.distributions import FiniteDistribution
-
-            self.P = FiniteDistribution(self.atoms[:, None], self.p)
-            self.Q = FiniteDistribution(self.atoms[:, None], self.q)
-        except Exception:  # noqa: BLE001 - distributions not available
-            self.P = self.Q = None
+        self.P = FiniteDistribution(self.atoms[:, None], self.p)
+        self.Q = FiniteDistribution(self.atoms[:, None], self.q)
+        self.cls = LinearClass("poly", degree=self.degree, p=2, B=self.B)
         self._pop: tuple[np.ndarray, PopulationTerms] | None = None
 
     # ------------------------------------------------------------------ fitting
@@ -267,50 +262,6 @@ class FiniteToy(Toy):
         r = self.B * float(np.linalg.norm(self.phi, axis=1).max())
         return (-r, r)
 
-    # ------------------------------------------------------------------ complexity
-    def _rs_sigma(self, phis: np.ndarray, gen: np.random.Generator, n_mc: int) -> tuple:
-        n = phis.shape[0]
-        if n <= _EXACT_SIGMA_MAX_N:
-            signs = np.array(list(itertools.product((-1.0, 1.0), repeat=n)))
-            vals = self.B / n * np.linalg.norm(signs @ phis, axis=1)
-            return float(vals.mean()), 0.0, "exact (all sign vectors)"
-        s = gen.choice(np.array([-1.0, 1.0]), size=(n_mc, n))
-        vals = self.B / n * np.linalg.norm(s @ phis, axis=1)
-        return float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(n_mc)), "monte-carlo"
-
-    def rademacher(self, n: int, *, rng: Any = None, n_mc: int = 2000) -> RademacherEstimate:
-        r"""Monte Carlo estimate of :math:`\mathfrak R_n = \frac Bn E\|\sum_i\sigma_i\Phi(x_i)\|`.
-
-        Notes
-        -----
-        Draw :math:`S\sim P^n` and :math:`\sigma` jointly ``n_mc`` times; ``upper`` is the
-        Jensen bound :math:`B\sqrt{E_P\|\Phi\|^2/n}`.
-        """
-        gen = np.random.default_rng(rng)
-        n = int(n)
-        vals = np.empty(n_mc)
-        for i in range(n_mc):
-            idx = gen.choice(self.p.size, size=n, p=self.p)
-            s = gen.choice(np.array([-1.0, 1.0]), size=n)
-            vals[i] = self.B / n * np.linalg.norm(s @ self.phi[idx])
-        upper = self.B * np.sqrt(float(self.p @ (self.phi**2).sum(1)) / n)
-        return RademacherEstimate(
-            float(vals.mean()),
-            float(vals.std(ddof=1) / np.sqrt(n_mc)),
-            f"monte-carlo ({n_mc} draws of S and sigma)",
-            float(upper),
-        )
-
-    def empirical_rademacher(
-        self, sample: np.ndarray, *, rng: Any = None, n_mc: int = 2000
-    ) -> RademacherEstimate:
-        r""":math:`\hat{\mathfrak R}_S` (exact over all sign vectors when n <= 12)."""
-        x = np.asarray(sample, dtype=float).reshape(-1)
-        phis = _poly_features(x, self.degree)
-        v, se, method = self._rs_sigma(phis, np.random.default_rng(rng), n_mc)
-        upper = self.B / x.size * float(np.sqrt((phis**2).sum()))
-        return RademacherEstimate(v, se, method, upper)
-
     # ------------------------------------------------------------------ replicates
     def run_replicates(
         self, n: int, seeds: Sequence[np.random.SeedSequence], *, n_mc_sigma: int = 200
@@ -323,7 +274,8 @@ class FiniteToy(Toy):
             gen = np.random.default_rng(ss)
             counts[r] = gen.multinomial(n, self.p)
             idx = np.repeat(np.arange(self.p.size), counts[r].astype(int))
-            rs[r] = self._rs_sigma(self.phi[idx], gen, n_mc_sigma)[0]
+            sample = self.atoms[idx][:, None]
+            rs[r] = self.empirical_rademacher(sample, rng=gen, n_mc=n_mc_sigma).estimate
         p_hat = counts / n
         m = p_hat @ self.phi
         w = self.fit(m)

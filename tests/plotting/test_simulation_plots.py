@@ -59,7 +59,7 @@ def test_improvement_and_calibration(results):
     res = results["gauss1d-quadratic"]
     ax = plot_improvement(res)
     dh = res.population["restricted_divergence"]
-    rn = np.array([res.rademacher[str(n)]["value"] for n in res.sizes])
+    rn = np.array([res.rademacher[str(n)]["estimate"] for n in res.sizes])
     assert any(
         np.allclose(ln.get_ydata(), dh - 2 * rn)
         for ln in ax.get_lines()
