@@ -38,3 +38,15 @@ def timed(benchmark: Any, fn: Callable[[], Any], rounds: int = 2) -> tuple[Any, 
     if benchmark.stats is None:
         return out, best_of(fn, 1)
     return out, benchmark.stats.stats.min
+
+
+def interleaved(fns: dict[str, Callable[[], Any]], repeat: int = 3) -> dict[str, float]:
+    """Best-of-``repeat`` times of several functions, run in alternation (ours, baseline, ours,
+    ...) so that a busy machine slows every contender alike; returns ``{name: seconds}``."""
+    best = dict.fromkeys(fns, np.inf)
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
