@@ -131,8 +131,8 @@ class _Oracle:
     def _rkhs(self, S: np.ndarray) -> np.ndarray:
         assert self.K is not None
         quad = np.einsum("ij,ij->j", S, self.K @ S)
-        if self._k_scale is None:  # once, not per block
-            self._k_scale = max(1.0, float(np.abs(self.K).max())) * S.shape[0] ** 2
+        if self._k_scale is None:  # once, O(n): |K_ij| <= max_i K_ii for a PSD matrix
+            self._k_scale = max(1.0, float(np.abs(np.diagonal(self.K)).max())) * S.shape[0] ** 2
         scale = self._k_scale
         if np.any(quad < -1e-8 * scale):
             raise BoundkitError(
