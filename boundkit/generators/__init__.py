@@ -23,13 +23,13 @@ from boundkit.generators._catalogue import (
 from boundkit.generators._derive import (
     Branch,
     Derivation,
-    brute_force_conjugate,
     derive,
     derive_bounded,
 )
 from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
 from boundkit.generators._generator import Generator, domain_string
 from boundkit.generators._numeric import lambdify_stable, log1mexp
+from boundkit.generators._verify import brute_force_conjugate
 from boundkit.generators._shift import ShiftFunctional, shift_functional
 
 __all__ = [

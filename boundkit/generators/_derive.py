@@ -44,7 +44,6 @@ __all__ = [
     "derive_bounded",
     "DerivationTimeout",
     "smooth_pieces",
-    "brute_force_conjugate",
 ]
 
 _P = sp.Symbol("p", positive=True)
@@ -614,55 +613,3 @@ def _piecewise(items: list[tuple[sp.Expr, Branch]]) -> sp.Expr:
     args = [(e, _cond(br.upper, br.closed)) for e, br in items]
     args[-1] = (args[-1][0], sp.true)
     return sp.Piecewise(*args)
-
-
-# ---------------------------------------------------------------------------------------------
-# independent numeric reference
-
-
-def brute_force_conjugate(f_num, t: float, *, f0: float, u_max: float = 1e8) -> float:
-    r"""Brute-force :math:`\sup_{u \ge 0}(tu - f(u))` by a log-grid search and local refinement.
-
-    Parameters
-    ----------
-    f_num : callable
-        Vectorised :math:`f` on :math:`(0, \infty)`.
-    t : float
-        Where to evaluate.
-    f0 : float
-        :math:`f(0+)` (may be ``inf``).
-    u_max : float
-        Largest u searched; a supremum approached beyond it is reported as ``inf``.
-
-    Returns
-    -------
-    float
-
-    Notes
-    -----
-    An independent reference used for verification only:
-    :math:`\max\{-f(0),\ \max_{u \in \text{grid}} (tu - f(u))\}`, refined by a bounded scalar
-    search around the best grid point.
-    """
-    from scipy.optimize import minimize_scalar
-
-    grid = np.logspace(-14, np.log10(u_max), 6001)
-    with np.errstate(all="ignore"):
-        vals = t * grid - f_num(grid)
-    vals = np.where(np.isfinite(vals), vals, -np.inf)
-    i = int(np.argmax(vals))
-    best = float(vals[i])
-    if i == len(grid) - 1 and vals[-1] > vals[-2] + 1e-12 * abs(vals[-1]):
-        return float("inf")
-    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    res = minimize_scalar(
-        lambda x: -(t * x - float(f_num(np.array([x]))[0])),
-        bounds=(lo, hi),
-        method="bounded",
-        options={"xatol": 1e-14 * max(1.0, hi)},
-    )
-    if np.isfinite(res.fun):
-        best = max(best, -float(res.fun))
-    if np.isfinite(f0):
-        best = max(best, -f0)
-    return best

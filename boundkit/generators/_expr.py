@@ -364,7 +364,6 @@ def check_generator(
     if mode == "affine" and slope is not None and slope != 0:
         g = g - slope * (UP - 1)
         notes.append(f"normalised: subtracted the affine term ({slope})*(u - 1)")
-    g = sp.expand(g) if g.is_polynomial(UP) else g
     return GeneratorCheck(
         f=g.subs(UP, U),
         f_at_1=f1,
