@@ -29,8 +29,8 @@ from boundkit.generators._derive import (
 from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
 from boundkit.generators._generator import Generator, domain_string
 from boundkit.generators._numeric import lambdify_stable, log1mexp
-from boundkit.generators._verify import brute_force_conjugate
 from boundkit.generators._shift import ShiftFunctional, shift_functional
+from boundkit.generators._verify import brute_force_conjugate
 
 __all__ = [
     "ALPHA",

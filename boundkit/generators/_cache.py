@@ -157,7 +157,9 @@ def _build(node: ast.AST) -> Any:
             raise _BadEntry("Symbol needs one name")
         if name != "Symbol" and name != "Float" and kwargs:
             raise _BadEntry("keyword arguments only for Symbol and Float")
-        if name == "Float" and not (set(kwargs) <= {"precision"} and kwargs.get("precision", 53) <= 400):
+        if name == "Float" and not (
+            set(kwargs) <= {"precision"} and kwargs.get("precision", 53) <= 400
+        ):
             raise _BadEntry("Float precision out of range")
         if name == "Pow" and len(args) == 2 and all(isinstance(a, sp.Number) for a in args):
             if abs(args[1]) > _MAX_EXPONENT:  # bounded work: no 9**9**9 from a hostile file

@@ -157,10 +157,7 @@ class Generator:
             fn = lambdify_near_one(fp, UP)
         elif key == "fprime":
             pieces = smooth_pieces(fp)
-            fns = [
-                (float(a), lambdify_near_one(sp.diff(g, UP), UP))
-                for a, _b, g in pieces
-            ]
+            fns = [(float(a), lambdify_near_one(sp.diff(g, UP), UP)) for a, _b, g in pieces]
 
             def fn(u, fns=fns):
                 out = fns[0][1](u)
@@ -390,4 +387,3 @@ class _NumericConjugate:
         val = np.where(t == self.s_inf, self.end, val)
         val = np.where(t > self.s_inf, np.inf, val)
         return np.where(np.isnan(t), np.nan, val)
-
