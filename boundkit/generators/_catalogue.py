@@ -551,13 +551,30 @@ def _check_alpha_range(a: float) -> None:
             )
 
 
+#: CPU seconds for everything done with a user-typed generator (parsing, the checks, the
+#: symbolic derivation and its numeric fallback, the verification).
+USER_TOTAL_BUDGET = 20.0
+
+
+class _UserBudget(BaseException):
+    """The total CPU budget of a user generator ran out."""
+
+
 def _from_expression(text: str, normalise: bool | str, params: Mapping[str, Any]) -> Generator:
-    expr = parse_generator(text, params)
-    chk = check_generator(expr, normalise=normalise, label=text)
+    from boundkit._cputime import cpu_time_limit
+
     try:
-        return _make(text, (), chk.f, (), dict(params), chk.notes, budget=USER_DERIVE_BUDGET)
+        with cpu_time_limit(USER_TOTAL_BUDGET, _UserBudget):
+            expr = parse_generator(text, params)
+            chk = check_generator(expr, normalise=normalise, label=text)
+            return _make(text, (), chk.f, (), dict(params), chk.notes, budget=USER_DERIVE_BUDGET)
     except DerivationError as exc:
         raise BoundkitError(f"cannot derive the conjugate of {text}: {exc}") from None
+    except (_UserBudget, RecursionError):
+        raise BoundkitError(
+            f"generator {text} is too expensive to analyse: more than {USER_TOTAL_BUDGET:g} s "
+            "of CPU time (simplify it, e.g. lower its degree)"
+        ) from None
 
 
 def get_generator(

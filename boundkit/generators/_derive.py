@@ -212,7 +212,26 @@ def smooth_pieces(fp: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
 # helpers
 
 
+def _lambertw_substitution(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
+    r"""Write ``expr`` in :math:`w = W(x)`, :math:`x = w e^w` (an increasing bijection of
+    :math:`(0, \infty)`), so that sympy can take limits it cannot take through ``LambertW``."""
+    ws = [a for a in expr.atoms(sp.LambertW) if a.args == (x,)]
+    if not ws:
+        return None
+    w = sp.Dummy("w", positive=True)
+    out = expr.xreplace({ws[0]: w}).subs(x, w * sp.exp(w))
+    return None if any(a.has(w) for a in out.atoms(sp.LambertW)) else out
+
+
 def _limit(expr: sp.Expr, x: sp.Symbol, to: sp.Expr, direction: str = "+") -> sp.Expr:
+    if to in (0, sp.oo) and (alt := _lambertw_substitution(expr, x)) is not None:
+        w = next(iter(alt.free_symbols - expr.free_symbols))
+        try:
+            val = sp.limit(alt, w, to, direction) if to == 0 else sp.limit(alt, w, sp.oo)
+        except Exception:  # noqa: BLE001 - fall through to the direct limit
+            val = None
+        if val is not None and not isinstance(val, sp.AccumBounds) and not val.has(sp.Limit):
+            return sp.simplify(val)
     try:
         if to == sp.oo:
             val = sp.limit(expr, x, sp.oo)
