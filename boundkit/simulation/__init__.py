@@ -30,6 +30,7 @@ from boundkit.simulation._harness import (
 )
 from boundkit.simulation._mixture import MixtureToy
 from boundkit.simulation._relu_toy import ReLUMixtureToy
+from boundkit.simulation._tightness import fitted_slope, tightness
 from boundkit.simulation._toys import (
     PopulationTerms,
     Toy,
@@ -47,6 +48,8 @@ __all__ = [
     "linear_kl_moments",
     "sandwich_prediction",
     "toy_fast_rate_constants",
+    "fitted_slope",
+    "tightness",
     "FiniteToy",
     "Gauss1DQuadratic",
     "MixtureToy",
