@@ -5,6 +5,7 @@ light). :func:`make_all_figures` regenerates every figure (``boundkit figures``)
 """
 
 from boundkit.plotting._figures import make_all_figures, simulation_figures
+from boundkit.plotting._refine import plot_plane_densities, plot_refine_sweep, refine_figures
 from boundkit.plotting._simulation import (
     fitted_slope,
     plot_bound_vs_gap,
@@ -18,5 +19,8 @@ __all__ = [
     "plot_bound_vs_gap",
     "plot_calibration",
     "plot_improvement",
+    "plot_plane_densities",
+    "plot_refine_sweep",
+    "refine_figures",
     "simulation_figures",
 ]

@@ -14,6 +14,15 @@ KDE as Q). A user toy is one line, e.g. ``register_toy(Experiment(P, Q, cls, "kl
 name="mine"))``.
 """
 
+from boundkit.simulation._asymptotic import (
+    AsymptoticPrediction,
+    LinearKLMoments,
+    asymptotic_excess,
+    compare_with_measured,
+    linear_kl_moments,
+    sandwich_prediction,
+    toy_fast_rate_constants,
+)
 from boundkit.simulation._experiment import Experiment
 from boundkit.simulation._finite_toy import FiniteToy, finite_kl
 from boundkit.simulation._gauss1d import Gauss1DQuadratic, gaussian_kl
@@ -35,6 +44,13 @@ from boundkit.simulation._toys import (
 __all__ = [
     "Experiment",
     "ExperimentSpec",
+    "AsymptoticPrediction",
+    "LinearKLMoments",
+    "asymptotic_excess",
+    "compare_with_measured",
+    "linear_kl_moments",
+    "sandwich_prediction",
+    "toy_fast_rate_constants",
     "FiniteToy",
     "Gauss1DQuadratic",
     "MixtureToy",

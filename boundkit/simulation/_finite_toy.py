@@ -17,7 +17,7 @@ from boundkit._errors import BoundkitError
 from boundkit.classes import LinearClass
 from boundkit.distributions import FiniteDistribution
 from boundkit.duality import divergence_from_weights
-from boundkit.simulation._experiment import Experiment
+from boundkit.simulation._experiment import Experiment, refine_rows
 from boundkit.simulation._linear_kl import fit_linear_kl
 
 __all__ = ["FiniteToy", "finite_kl"]
@@ -134,6 +134,14 @@ class FiniteToy(Experiment):
             raise BoundkitError("FiniteToy.fit solves the KL problem; use fit_values otherwise")
         m = np.atleast_2d(np.asarray(m, dtype=float))
         return fit_linear_kl(m, self.logq, self.phi, self.B)[0]
+
+    def refined(self, w: np.ndarray) -> np.ndarray:
+        r"""Weights of :math:`Q_h`, :math:`h = \Phi w`, on the atoms for rows of ``w`` (R, K)."""
+        return refine_rows(self._g, np.atleast_2d(w) @ self.phi.T, self.q)[0]
+
+    def best_w(self) -> np.ndarray:
+        r"""The population maximiser :math:`w^*` (KL): :math:`h^* = \Phi w^*` on the atoms."""
+        return self.fit((self.p @ self.phi)[None, :])[0]
 
     def config(self) -> dict[str, Any]:
         """JSON-ready configuration."""
