@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from boundkit.guidance import OptimalDiscriminator, get_toy, guided_sample, time_grid
+from boundkit.guidance import OptimalDiscriminator, get_guidance_setting, guided_sample, time_grid
 
 FULL = os.environ.get("BOUNDKIT_BENCH_FULL", "") == "1"
 
@@ -39,7 +39,7 @@ def _loop_baseline(base, disc, n_particles, n_steps, rng):
 
 @pytest.mark.parametrize("toy", ["bimodal", "square-2d"])
 def test_vectorised_vs_loop(benchmark, toy):
-    tt = get_toy(toy)
+    tt = get_guidance_setting(toy)
     d = OptimalDiscriminator(tt.p, tt.q)
     n_vec = 100_000 if FULL else 20_000
     steps = (500 if tt.dim == 1 else 200) if FULL else 200

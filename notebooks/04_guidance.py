@@ -38,9 +38,9 @@ import numpy as np
 from boundkit.guidance import (
     OptimalDiscriminator,
     build_discriminators,
-    get_toy,
+    get_guidance_setting,
     guided_sample,
-    list_toys,
+    list_guidance_settings,
     refine_by_discriminator,
     run_guidance,
     sample_distances,
@@ -53,11 +53,11 @@ N_SEEDS = 2 if SMOKE else 3
 N_TRAIN = 300 if SMOKE else 1000
 WEIGHTS = (0.0, 1.0, 2.0) if SMOKE else (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 print(f"smoke={SMOKE}: {N_PARTICLES} particles, {N_STEPS} steps, {N_SEEDS} seeds")
-for t in list_toys():
+for t in list_guidance_settings():
     print(f"  {t.name:13s} {t.description}")
 
 # %%
-toy = get_toy("bimodal")
+toy = get_guidance_setting("bimodal")
 xs = np.linspace(-5, 5, 801)[:, None]
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.plot(xs[:, 0], toy.p.pdf(xs), "k", lw=2, label="P (data)")

@@ -13,12 +13,15 @@ from boundkit._errors import BoundkitError
 from boundkit.bounds._formulas import (
     CLAIMS,
     HIGH_PROBABILITY,
+    bound_terms,
     check_n_delta,
-    deviation_term,
-    rademacher_multiplier,
+    sum_terms,
 )
 
-__all__ = ["BoundResult", "bound", "generator_name"]
+__all__ = ["BoundResult", "bound", "check_population", "generator_name", "is_kl_generator"]
+
+#: Rounding allowance for an exactly computed population term that should be >= 0.
+POPULATION_ROUNDING = 1e-12
 
 _KL_NAMES = {"kl", "kullback-leibler", "u*log(u)", "u log u"}
 
@@ -33,7 +36,14 @@ def generator_name(generator: Any) -> str:
     raise BoundkitError(f"cannot read a generator name from {generator!r}")
 
 
-def _is_kl(generator: Any) -> bool:
+def is_kl_generator(generator: Any) -> bool:
+    r"""Whether C6 (stated for KL) applies to ``generator`` (a name or a Generator).
+
+    Notes
+    -----
+    True for the generator :math:`f(u) = u\log u` (by name or alias: ``kl``,
+    ``kullback-leibler``, ``u*log(u)``).
+    """
     name = generator_name(generator).strip().lower()
     if name in _KL_NAMES:
         return True
@@ -113,6 +123,35 @@ class BoundResult:
         }
 
 
+def check_population(claim: str, population: Any) -> float:
+    r"""Validate the population term of ``claim`` and return it as a float.
+
+    :math:`\mathrm{KL}(P\|Q_{h^*})` (C6) and :math:`\mathrm{IPM}_\mathcal H(P, Q)` (C7) are
+    non-negative: a value below :math:`-10^{-12}` is refused (a sign error in the caller),
+    a rounding-level negative is returned as 0.
+
+    Notes
+    -----
+    .. math:: \text{returns } \max(\text{population}, 0)
+        \text{ if population} \ge -10^{-12}, \text{ else raises.}
+
+    Examples
+    --------
+    >>> check_population("C6a", -1e-17)
+    0.0
+    """
+    try:
+        pop = float(population)
+    except (TypeError, ValueError):
+        raise BoundkitError(f"population must be a number; got {population!r}") from None
+    if not math.isfinite(pop):
+        raise BoundkitError(f"the population term must be finite; got {pop}")
+    what = "IPM_H(P, Q)" if claim == "C7" else "KL(P||Q_h*)"
+    if pop < -POPULATION_ROUNDING:
+        raise BoundkitError(f"the population term {what} must be >= 0; got {pop!r}")
+    return max(pop, 0.0)
+
+
 def _rademacher_parts(rademacher: Any) -> tuple[float, float, str]:
     if rademacher is None:
         raise BoundkitError(
@@ -122,15 +161,15 @@ def _rademacher_parts(rademacher: Any) -> tuple[float, float, str]:
     if isinstance(rademacher, int | float | np.floating | np.integer):
         value, se, method = float(rademacher), 0.0, "given"
     else:
-        raw = getattr(rademacher, "value", getattr(rademacher, "estimate", None))
+        raw = getattr(rademacher, "estimate", None)
         if raw is None:
             raise BoundkitError(
-                "rademacher must be a number or have a .value (or .estimate) attribute; "
-                f"got {rademacher!r}"
+                "rademacher must be a number or a boundkit.complexity result (with .estimate, "
+                f".stderr and .method); got {rademacher!r}"
             )
         value = float(raw)
-        se = float(getattr(rademacher, "se", getattr(rademacher, "stderr", 0.0)) or 0.0)
-        method = str(getattr(rademacher, "method", "given"))
+        se = float(rademacher.stderr)
+        method = str(rademacher.method)
     if not math.isfinite(value) or value < 0:
         raise BoundkitError(f"the Rademacher complexity must be finite and >= 0; got {value}")
     return value, se, method
@@ -192,8 +231,8 @@ def bound(
         :func:`boundkit.simulation.toy_bound`).
     rademacher : float or estimate, optional
         :math:`\mathfrak R_n(\mathcal H)` for C6a/C6b/C7, :math:`\hat{\mathfrak R}_S(\mathcal H)`
-        for C6c; a number or an object with ``value``/``estimate``, ``se``/``stderr`` and
-        ``method``. When omitted it is computed by :mod:`boundkit.complexity` from ``cls``:
+        for C6c; a number or a :mod:`boundkit.complexity` result (``estimate``, ``stderr``,
+        ``method``). When omitted it is computed by :mod:`boundkit.complexity` from ``cls``:
         exactly (all sign vectors, small n) or by a stated Monte Carlo estimate.
     value_range : (a, b), optional
         Range of every :math:`h\in\mathcal H`; required by C6b/C6c.
@@ -242,17 +281,12 @@ def bound(
     check_n_delta(n, delta)
     if np.ndim(n) != 0:
         raise BoundkitError(f"n must be a single integer >= 2; got {n!r}")
-    if claim.startswith("C6") and not _is_kl(generator):
+    if claim.startswith("C6") and not is_kl_generator(generator):
         raise BoundkitError(
             f"{claim} is stated for the KL generator, got {generator_name(generator)!r}; "
             "use C7 for other generators"
         )
-    try:
-        pop = float(population)
-    except (TypeError, ValueError):
-        raise BoundkitError(f"population must be a number; got {population!r}") from None
-    if not math.isfinite(pop):
-        raise BoundkitError(f"the population term must be finite; got {pop}")
+    pop = check_population(claim, population)
     if rademacher is None and not isinstance(cls, str | type(None)):
         rademacher = _complexity(claim, cls, int(n), sample, P, n_mc, seed)
     r_value, r_se, r_method = _rademacher_parts(rademacher)
@@ -262,6 +296,7 @@ def bound(
             value_range = value_range()
     width = 0.0
     notes: list[str] = []
+    a = b = 0.0
     if claim in HIGH_PROBABILITY:
         if value_range is None:
             raise BoundkitError(
@@ -276,25 +311,41 @@ def bound(
         value_range = (a, b)
     elif value_range is not None:
         value_range = tuple(float(v) for v in value_range)  # type: ignore[assignment]
-    refinement = 0.0
+    rd = 0.0
     if claim == "C7":
         rd = float(refinement_divergence)
         if not math.isfinite(rd) or rd < 0:
             raise BoundkitError(f"refinement_divergence must be finite and >= 0; got {rd}")
-        refinement = -rd
         if rd == 0.0:
             notes.append("the -D_f(Q_{h_n}||Q) term is dropped (set to 0)")
     if r_se > 0:
         notes.append(f"Rademacher term is a Monte Carlo estimate (standard error {r_se:.3g})")
-    terms = {
-        "population": pop,
-        "refinement": refinement,
-        "rademacher": rademacher_multiplier(claim) * r_value,
-        "deviation": float(deviation_term(claim, n, delta, width)),
-    }
+    scale = 1.0
+    if not math.isfinite(width):
+        # b - a overflows (e.g. B = 1e308): the deviation term is evaluated in units of 2^k
+        scale = 2.0 ** -math.ceil(math.log2(max(abs(a), abs(b))))
+        width = b * scale - a * scale
+    with np.errstate(over="ignore"):
+        raw = bound_terms(
+            claim,
+            population=pop,
+            rademacher=r_value,
+            n=n,
+            delta=delta,
+            width=width,
+            refinement_divergence=rd,
+        )
+        raw["deviation"] = raw["deviation"] / scale
+        terms = {k: float(v) for k, v in raw.items()}
+        value = float(sum_terms(raw))
+    if not (math.isfinite(value) and all(math.isfinite(v) for v in terms.values())):
+        raise BoundkitError(
+            f"the {claim} bound exceeds the largest float ({value!r}) for these inputs; "
+            "use a smaller scale (B, range or population)"
+        )
     return BoundResult(
         claim=claim,
-        value=float(sum(terms.values())),
+        value=value,
         terms=terms,
         n=int(n),
         delta=float(delta),

@@ -11,9 +11,13 @@ from boundkit._errors import BoundkitError
 __all__ = [
     "CLAIMS",
     "HIGH_PROBABILITY",
+    "bound_terms",
+    "c7_pointwise_rhs",
     "check_n_delta",
     "deviation_term",
+    "log_inverse_delta",
     "rademacher_multiplier",
+    "sum_terms",
 ]
 
 #: The bounds :func:`boundkit.bounds.bound` evaluates.
@@ -83,7 +87,140 @@ def deviation_term(claim: str, n: Any, delta: Any, width: Any) -> np.ndarray:
     d = np.asarray(delta, dtype=float)
     w = np.asarray(width, dtype=float)
     if claim == "C6b":
-        return 2.0 * w * np.sqrt(np.log(2.0 / d) / (2.0 * n_f))
+        return 2.0 * (w * np.sqrt(log_inverse_delta(2.0, d) / (2.0 * n_f)))
     if claim == "C6c":
-        return 4.0 * w * np.sqrt(np.log(3.0 / d) / (2.0 * n_f))
+        return 4.0 * (w * np.sqrt(log_inverse_delta(3.0, d) / (2.0 * n_f)))
     return np.zeros(np.broadcast(n_f, d, w).shape)
+
+
+def log_inverse_delta(c: float, delta: Any) -> np.ndarray:
+    r"""The confidence term :math:`\log(c/\delta)`, computed as :math:`\log c - \log\delta`.
+
+    Written as a difference so that a tiny :math:`\delta` (e.g. ``1e-320``, where
+    :math:`c/\delta` overflows) still gives the finite value.
+
+    Notes
+    -----
+    .. math:: \log(c/\delta) = \log c - \log\delta .
+
+    Examples
+    --------
+    >>> round(float(log_inverse_delta(2.0, 1e-320)), 6)
+    737.520388
+    """
+    d = np.asarray(delta, dtype=float)
+    return np.log(float(c)) - np.log(d)
+
+
+def bound_terms(
+    claim: str,
+    *,
+    population: Any,
+    rademacher: Any,
+    n: Any,
+    delta: Any,
+    width: Any = 0.0,
+    refinement_divergence: Any = 0.0,
+) -> dict[str, np.ndarray]:
+    r"""The itemised terms of the bound ``claim``, vectorised over all arguments.
+
+    The one implementation of the bound arithmetic: :func:`boundkit.bounds.bound` and the
+    simulation harness (every bound column of :func:`boundkit.simulation.simulate`) sum these
+    terms.
+
+    Parameters
+    ----------
+    claim : {"C6a", "C6b", "C6c", "C7"}
+    population : float or array
+        :math:`\mathrm{KL}(P\|Q_{h^*})` (C6) or :math:`\mathrm{IPM}_\mathcal H(P, Q)` (C7).
+    rademacher : float or array
+        :math:`\mathfrak R_n` (C6a/C6b/C7) or :math:`\hat{\mathfrak R}_S` (C6c).
+    n, delta : int and float, or arrays
+        Sample size(s) and confidence parameter(s).
+    width : float or array
+        :math:`b - a` (used by C6b/C6c only).
+    refinement_divergence : float or array
+        :math:`D_f(Q_{h_n}\|Q)` (used by C7 only).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``population``, ``refinement``, ``rademacher`` and ``deviation``; the bound is their sum.
+
+    Notes
+    -----
+    .. math::
+
+        \text{C6a/b/c: } \mathrm{KL}(P\|Q_{h^*}) + 2\mathfrak R + \mathrm{dev}, \qquad
+        \text{C7: } \mathrm{IPM}_\mathcal H(P,Q) - D_f(Q_{h_n}\|Q) + 4\mathfrak R_n,
+
+    with the deviation term of :func:`deviation_term`.
+
+    Examples
+    --------
+    >>> t = bound_terms("C6a", population=0.1, rademacher=0.02, n=100, delta=0.05)
+    >>> round(float(sum(t.values())), 12)
+    0.14
+    """
+    mult = rademacher_multiplier(claim)
+    pop = np.asarray(population, dtype=float)
+    rad = np.asarray(rademacher, dtype=float)
+    ref = np.asarray(refinement_divergence, dtype=float) if claim == "C7" else np.zeros(())
+    dev = deviation_term(claim, n, delta, width)
+    shape = np.broadcast(pop, rad, ref, dev).shape
+    return {
+        "population": np.broadcast_to(pop, shape).astype(float),
+        "refinement": np.broadcast_to(-ref, shape).astype(float),
+        "rademacher": np.broadcast_to(mult * rad, shape).astype(float),
+        "deviation": np.broadcast_to(dev, shape).astype(float),
+    }
+
+
+def sum_terms(terms: dict[str, Any]) -> np.ndarray:
+    r"""The bound from its itemised terms (:func:`bound_terms`), summed in a fixed order.
+
+    Notes
+    -----
+    .. math:: \text{bound} = \text{population} + \text{refinement} + \text{rademacher}
+        + \text{deviation}.
+
+    Examples
+    --------
+    >>> float(sum_terms(bound_terms("C7", population=1.0, rademacher=0.1, n=10, delta=0.1,
+    ...                             refinement_divergence=0.5)))
+    0.9
+    """
+    with np.errstate(over="ignore"):
+        return (
+            np.asarray(terms["population"], dtype=float)
+            + terms["refinement"]
+            + terms["rademacher"]
+            + terms["deviation"]
+        )
+
+
+def c7_pointwise_rhs(
+    ipm_base: Any, refinement_divergence: Any, dev_up: Any, dev_down: Any
+) -> np.ndarray:
+    r"""The right-hand side of the pointwise inequality behind C7 (per sample).
+
+    Notes
+    -----
+    .. math::
+
+        \mathrm{IPM}_\mathcal H(P, Q_{h_n}) \le \mathrm{IPM}_\mathcal H(P,Q)
+        - D_f(Q_{h_n}\|Q) + \sup_{h}(E_P - E_{P_n})h + \sup_{h}(E_{P_n} - E_P)h;
+
+    taking expectations, each supremum is at most :math:`2\mathfrak R_n`, which gives C7.
+
+    Examples
+    --------
+    >>> float(c7_pointwise_rhs(1.0, 0.25, 0.1, 0.2))
+    1.05
+    """
+    return (
+        np.asarray(ipm_base, dtype=float)
+        - np.asarray(refinement_divergence, dtype=float)
+        + np.asarray(dev_up, dtype=float)
+        + np.asarray(dev_down, dtype=float)
+    )

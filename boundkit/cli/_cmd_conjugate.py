@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
+import math
 from typing import Any
 
 from boundkit._errors import BoundkitError
+from boundkit.cli._common import add_json_argument, json_text, write_json
 
 HELP = "derive f*(t) = sup_{u >= 0} (t u - f(u)), its domain and link for a generator"
 
@@ -37,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--list", action="store_true", help="list the catalogue and exit")
     parser.add_argument("--latex", action="store_true", help="print LaTeX")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json_argument(parser)
     parser.add_argument(
         "--alpha", metavar="A", help="value of alpha for the alpha family (default: symbolic)"
     )
@@ -61,6 +62,8 @@ def _number(text: str) -> float:
         value = float(text)
     except ValueError:
         raise BoundkitError(f"--alpha must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise BoundkitError(f"--alpha must be a finite number, got {text!r}")
     return value
 
 
@@ -80,7 +83,7 @@ def _listing(as_json: bool) -> str:
             }
         )
     if as_json:
-        return json.dumps(rows, indent=2)
+        return json_text(rows)
     width = max(len(r["name"]) for r in rows)
     fw = max(len(r["f"]) for r in rows)
     lines = [f"{'name':<{width}}  {'f(u)':<{fw}}  aliases"]
@@ -144,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         out = g.to_dict()
         if args.latex:
             out["latex"] = g.latex()
-        print(json.dumps(out, indent=2))
+        write_json(out)
     elif args.latex:
         print(g.latex())
     else:

@@ -7,11 +7,11 @@ Exit status: 0 when the final identity is verified or sympy honestly could not c
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from boundkit._errors import BoundkitError
+from boundkit.cli._common import write_json
 
 HELP = (
     "derive the shift functional, refined density, Fenchel-Young, KL, KKT and guidance identities"
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     gen = _generator(args)
     d = derive(args.derivation, gen, k=args.atoms)
     if args.json:
-        sys.stdout.write(json.dumps(d.to_dict(), indent=2) + "\n")
+        write_json(d.to_dict())
     elif args.latex:
         sys.stdout.write(d.to_latex() + "\n")
     else:

@@ -1,4 +1,4 @@
-"""``boundkit guidance``: discriminator-guided diffusion on a toy, distances to P and to Q_h."""
+"""``boundkit guidance``: discriminator-guided diffusion in a setting, distances to P and Q_h."""
 
 from __future__ import annotations
 
@@ -10,13 +10,17 @@ from typing import Any
 
 from boundkit._errors import BoundkitError
 
-HELP = "discriminator guidance on a diffusion toy (C8): distances of guided samples to P and Q_h"
+HELP = (
+    "discriminator guidance in a diffusion setting (C8): distances of guided samples to P and Q_h"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``guidance`` arguments to ``parser``."""
-    parser.add_argument("--toy", default="bimodal", help="toy name (default bimodal; see --list)")
-    parser.add_argument("--list", action="store_true", help="list the toys and exit")
+    parser.add_argument(
+        "--setting", default="bimodal", help="guidance setting (default bimodal; see --list)"
+    )
+    parser.add_argument("--list", action="store_true", help="list the guidance settings and exit")
     parser.add_argument(
         "--disc",
         action="append",
@@ -90,17 +94,25 @@ def _fmt(row: dict[str, Any], key: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Train the discriminators, run the guided samplers and print the distances."""
-    from boundkit.guidance import build_discriminators, get_toy, list_toys, run_guidance
+    from boundkit.guidance import (
+        build_discriminators,
+        get_guidance_setting,
+        list_guidance_settings,
+        run_guidance,
+    )
 
     if args.list:
-        toys = [{"name": t.name, "dim": t.dim, "description": t.description} for t in list_toys()]
+        rows = [
+            {"name": t.name, "dim": t.dim, "description": t.description}
+            for t in list_guidance_settings()
+        ]
         if args.json:
-            sys.stdout.write(json.dumps(toys) + "\n")
+            sys.stdout.write(json.dumps(rows) + "\n")
         else:
-            for t in toys:
+            for t in rows:
                 sys.stdout.write(f"{t['name']:<14} {t['dim']}-D  {t['description']}\n")
         return 0
-    toy = get_toy(args.toy)
+    toy = get_guidance_setting(args.setting)
     specs: list[str] = []
     for v in args.disc or ["optimal,poly:1,fourier:2"]:
         specs.extend(s.strip() for s in v.split(",") if s.strip())
@@ -159,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     ex = res.exact
     out = [
-        f"toy {toy.name} ({toy.dim}-D): {toy.description}",
+        f"setting {toy.name} ({toy.dim}-D): {toy.description}",
         f"sampler {args.sampler}, {args.particles} particles, {args.steps} steps, "
         f"{args.seeds} seeds, n_train {args.n_train}",
         f"exact KL(P||Q) = {ex['kl_p_q']:.4f}",

@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from boundkit._errors import BoundkitError
+from boundkit.cli._common import (
+    CLASS_NAMES,
+    add_class_arguments,
+    add_json_argument,
+    add_seed_argument,
+    build_class,
+    load_array,
+    positive_int,
+    write_json,
+)
 
 HELP = "empirical (or expected) Rademacher complexity of a class, with error bars and C9 bounds"
 
-CLASSES = ("linear-l1", "linear-l2", "linear-linf", "rkhs", "relu2", "finite")
+CLASSES = CLASS_NAMES
 #: simple samplers available besides the simulation toys
 BASIC_TOYS = ("gaussian", "uniform")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``rademacher`` arguments to ``parser``."""
-    parser.add_argument(
-        "--class", dest="cls", required=True, choices=CLASSES, help="the discriminator class"
-    )
+    add_class_arguments(parser)
     src = parser.add_argument_group("data (one of)")
     src.add_argument(
         "--data",
@@ -38,26 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"sample from a toy: {', '.join(BASIC_TOYS)} (with --dim) or a "
         "boundkit.simulation toy",
     )
-    parser.add_argument("--n", type=int, help="sample size with --toy")
-    parser.add_argument("--dim", type=int, default=2, help="dimension of the basic toys (2)")
-    parser.add_argument("--B", type=float, default=1.0, help="radius of the class (1.0)")
-    lin = parser.add_argument_group("linear classes")
-    lin.add_argument("--features", default="identity", choices=("identity", "poly", "rff"))
-    lin.add_argument(
-        "--degree", type=int, default=2, help="polynomial degree (poly features, poly kernel)"
+    parser.add_argument("--n", type=positive_int, help="sample size with --toy")
+    parser.add_argument(
+        "--dim", type=positive_int, default=2, help="dimension of the basic toys (2)"
     )
-    lin.add_argument("--n-components", type=int, default=100, help="random Fourier features")
-    lin.add_argument("--bias", action="store_true", help="append a constant feature")
-    ker = parser.add_argument_group("rkhs")
-    ker.add_argument("--kernel", default="rbf", choices=("rbf", "laplacian", "poly"))
-    ker.add_argument("--gamma", type=float, default=None, help="kernel bandwidth (default 1/d)")
-    net = parser.add_argument_group("relu2")
-    net.add_argument("--width", type=int, default=16)
-    net.add_argument("--B1", type=float, default=1.0, help="neuron norm bound (1.0)")
-    net.add_argument("--B2", type=float, default=None, help="output l1 bound (default --B)")
-    net.add_argument("--restarts", type=int, default=8, help="optimiser starts (d >= 2)")
     est = parser.add_argument_group("estimation")
-    est.add_argument("--sigmas", type=int, default=200, help="Monte Carlo sign vectors (200)")
+    est.add_argument(
+        "--sigmas", type=positive_int, default=200, help="Monte Carlo sign vectors (200)"
+    )
     est.add_argument(
         "--method",
         default="auto",
@@ -66,33 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     est.add_argument(
         "--samples",
-        type=int,
+        type=positive_int,
         default=None,
         help="with --toy: average over this many fresh samples (expected R_n)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed (0)")
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    add_seed_argument(parser)
+    add_json_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
-
-
-def _load(path: str) -> np.ndarray:
-    p = Path(path)
-    if not p.exists():
-        raise BoundkitError(f"data file {path!r} does not exist")
-    try:
-        if p.suffix == ".npy":
-            arr = np.load(p, allow_pickle=False)
-        else:
-            delim = "," if p.suffix == ".csv" else None
-            arr = np.loadtxt(p, delimiter=delim, ndmin=2)
-    except (ValueError, OSError) as exc:
-        raise BoundkitError(f"cannot read {path!r}: {exc}") from None
-    arr = np.asarray(arr, dtype=float)
-    if arr.size == 0:
-        raise BoundkitError(f"data file {path!r} is empty")
-    if not np.all(np.isfinite(arr)):
-        raise BoundkitError(f"data file {path!r} contains NaN or infinite values")
-    return arr
 
 
 def _sampler(args: argparse.Namespace) -> Any:
@@ -113,58 +85,31 @@ def _sampler(args: argparse.Namespace) -> Any:
     return toy.P
 
 
-def _make_class(args: argparse.Namespace) -> Any:
-    from boundkit.classes import FiniteClass, LinearClass, ReLUNetwork2, RKHSBall
-
-    if args.cls.startswith("linear-"):
-        p = {"linear-l1": 1, "linear-l2": 2, "linear-linf": "inf"}[args.cls]
-        return LinearClass(
-            args.features,
-            degree=args.degree,
-            n_components=args.n_components,
-            gamma=args.gamma,
-            p=p,
-            B=args.B,
-            bias=args.bias,
-            rng=args.seed,
-        )
-    if args.cls == "rkhs":
-        return RKHSBall(args.kernel, B=args.B, gamma=args.gamma, degree=args.degree)
-    if args.cls == "relu2":
-        B2 = args.B if args.B2 is None else args.B2
-        return ReLUNetwork2(
-            width=args.width, B1=args.B1, B2=B2, n_restarts=args.restarts, rng=args.seed
-        )
-    return FiniteClass
-
-
 def run(args: argparse.Namespace) -> int:
     """Compute the complexity and print it (text or ``--json``)."""
-    from boundkit.classes import FiniteClass
     from boundkit.complexity import empirical_rademacher, expected_rademacher
 
     if (args.data is None) == (args.toy is None):
         raise BoundkitError("give exactly one of --data FILE or --toy NAME (with --n N)")
-    if args.B <= 0 or not np.isfinite(args.B):
-        raise BoundkitError(f"--B must be a finite number > 0, got {args.B}")
     if args.sigmas < 2:
         raise BoundkitError(f"--sigmas must be >= 2, got {args.sigmas}")
-    cls = _make_class(args)
     info: dict[str, Any] = {"class": args.cls, "B": args.B, "seed": args.seed}
     if args.cls == "finite":
         if args.data is None:
             raise BoundkitError("--class finite needs --data FILE with the values matrix")
-        values = _load(args.data)
-        cls = FiniteClass(values)
+        values = load_array(args.data, "--data", ndmin=2)
+        cls = build_class(args, None, values=values)
         x = None
         info["n_functions"] = int(values.shape[0])
     elif args.data is not None:
-        x = _load(args.data)
+        x = load_array(args.data, "--data", ndmin=2)
+        cls = build_class(args, x.shape[1])
     else:
         if args.n is None or args.n < 1:
             raise BoundkitError("--toy needs --n N with N >= 1")
         info["toy"] = args.toy
         sampler = _sampler(args)
+        cls = build_class(args, _sampler_dim(args, sampler))
         if args.samples is not None:
             if args.samples < 2:
                 raise BoundkitError(f"--samples must be >= 2, got {args.samples}")
@@ -195,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
             }
             _emit(out, args)
             return 0
+        import numpy as np
+
         gen = np.random.default_rng(args.seed)
         x = sampler.sample(args.n, rng=gen) if hasattr(sampler, "sample") else sampler(args.n, gen)
     bar = None
@@ -224,9 +171,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sampler_dim(args: argparse.Namespace, sampler: Any) -> int:
+    dim = getattr(sampler, "dim", None)
+    return int(dim) if dim is not None else int(args.dim)
+
+
 def _emit(out: dict[str, Any], args: argparse.Namespace) -> None:
     if args.json:
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        write_json(out)
         return
     lines = [
         f"{out['quantity']} of {out['class']} (B = {out['B']}), n = {out['n']}",

@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from boundkit._errors import BoundkitError
@@ -20,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "bound",
     "simulate",
     "guidance",
+    "refine",
     "figures",
     "verify",
     "reproduce",
@@ -81,19 +83,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         Exit status: 0 on success, 1 when a check failed (``verify``), 2 on a user error.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error (2) or --help/--version (0), already printed
+        return _exit_code(exc)
     if args.command is None:
         parser.print_help()
         return 2
     try:
-        status = int(args._module.run(args) or 0)
+        with warnings.catch_warnings():
+            # numerical warnings are not part of the output: every result that matters is
+            # checked (non-finite values are refused or reported as the mathematics says)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            status = int(args._module.run(args) or 0)
         sys.stdout.flush()
         return status
     except BoundkitError as exc:
-        sys.stderr.write(f"boundkit {args.command}: error: {exc}\n")
+        sys.stderr.write(f"boundkit {args.command}: error: {_one_line(exc)}\n")
         return 2
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        sys.stderr.write(f"boundkit {args.command}: error: {exc}\n")
+    except (MemoryError, RecursionError) as exc:
+        sys.stderr.write(
+            f"boundkit {args.command}: error: the request is too large for this machine "
+            f"({type(exc).__name__}); use smaller sizes\n"
+        )
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"boundkit {args.command}: interrupted\n")
@@ -103,3 +116,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except OSError as exc:  # a path that does not exist, is a file, is not writable, ...
+        sys.stderr.write(f"boundkit {args.command}: error: {_one_line(exc)}\n")
+        return 2
+    except Exception as exc:  # a bug in boundkit: say so on one line, keep the traceback on demand
+        if os.environ.get("BOUNDKIT_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"boundkit {args.command}: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(a bug in boundkit; set BOUNDKIT_DEBUG=1 for the traceback)\n"
+        )
+        return 70
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _exit_code(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 2

@@ -6,6 +6,7 @@ r"""Divergences, the restricted divergence and its primal, and the refined model
 - :func:`restricted_divergence` (dual) and :func:`primal` (inf-convolution) on finite
   supports, by cvxpy (:data:`CVXPY_GENERATORS`) or scipy, with :func:`duality_report` putting
   every identity of C4 side by side.
+- :func:`ipm`: :math:`\mathrm{IPM}_{\mathcal H}(P, Q)` of any class, exact or a certified bracket.
 - :func:`refine`: the refined model :math:`Q_h`, :math:`dQ_h/dQ = (f^*)'(h - \nu_h)`, as a
   distribution.
 """
@@ -19,6 +20,7 @@ from boundkit.duality._divergence import (
     gaussian_divergence,
     variational_bound,
 )
+from boundkit.duality._ipm import IPMResult, ipm
 from boundkit.duality._refine import (
     QuadraticFunction,
     RefinedDistribution,
@@ -42,6 +44,7 @@ __all__ = [
     "ClassOnSupport",
     "DivergenceResult",
     "DualityReport",
+    "IPMResult",
     "Identity",
     "KnownForm",
     "PrimalResult",
@@ -56,6 +59,7 @@ __all__ = [
     "duality_report",
     "gaussian_divergence",
     "identify_generator",
+    "ipm",
     "lambda_finite",
     "primal",
     "refine",

@@ -241,6 +241,26 @@ def _stabilise(expr: sp.Expr) -> sp.Expr:
     return e
 
 
+def stable_modules() -> list:
+    """The ``modules`` argument of :func:`sympy.lambdify` for a stabilised expression.
+
+    Returns
+    -------
+    list
+        The numpy implementations of the helper functions of :func:`lambdify_stable`
+        (``log1mexp``, ``log_ratio``, Wright omega, real Lambert W), then ``"numpy"``.
+    """
+    return [
+        {
+            "_Log1mExp": log1mexp,
+            "_LogRatio": log_ratio,
+            "_WrightOmega": sc.wrightomega,
+            "LambertW": _lambertw_real,
+        },
+        "numpy",
+    ]
+
+
 def lambdify_stable(expr: sp.Expr, sym: sp.Symbol) -> Callable[[np.ndarray], np.ndarray]:
     r"""Compile ``expr`` (in ``sym``) to a vectorised float64 function.
 
@@ -268,15 +288,7 @@ def lambdify_stable(expr: sp.Expr, sym: sp.Symbol) -> Callable[[np.ndarray], np.
     1e-20
     """
     stable = _stabilise(expr)
-    modules = [
-        {
-            "_Log1mExp": log1mexp,
-            "_LogRatio": log_ratio,
-            "_WrightOmega": sc.wrightomega,
-            "LambertW": _lambertw_real,
-        },
-        "numpy",
-    ]
+    modules = stable_modules()
     fn = sp.lambdify(sym, stable, modules=modules)
 
     def call(x: np.ndarray) -> np.ndarray:

@@ -45,7 +45,12 @@ from boundkit.guidance._sampler import (
     guided_score,
     time_grid,
 )
-from boundkit.guidance._toys import Toy, default_toy, get_toy, list_toys
+from boundkit.guidance._settings import (
+    GuidanceSetting,
+    default_guidance_setting,
+    get_guidance_setting,
+    list_guidance_settings,
+)
 
 __all__ = [
     "DISCRIMINATOR_KINDS",
@@ -61,18 +66,18 @@ __all__ = [
     "RefinedModel",
     "SeedSummary",
     "TimeProfile",
-    "Toy",
+    "GuidanceSetting",
     "binning_gap",
     "build_discriminators",
-    "default_toy",
+    "default_guidance_setting",
     "diffuse",
     "dkw_radius",
-    "get_toy",
+    "get_guidance_setting",
     "grid_distances",
     "guided_sample",
     "guided_score",
     "ks_distance",
-    "list_toys",
+    "list_guidance_settings",
     "make_discriminator",
     "mmd2",
     "ou_alpha",

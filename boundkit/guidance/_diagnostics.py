@@ -12,7 +12,7 @@ from scipy.special import log_expit
 from boundkit._errors import BoundkitError
 from boundkit.guidance._discriminators import Discriminator
 from boundkit.guidance._refined import RefinedModel
-from boundkit.guidance._toys import Toy, get_toy
+from boundkit.guidance._settings import GuidanceSetting, get_guidance_setting
 
 __all__ = ["TimeProfile", "time_profile"]
 
@@ -70,7 +70,7 @@ class TimeProfile:
         return rows
 
 
-def _grid(toy: Toy, t: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _grid(toy: GuidanceSetting, t: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = toy.bounds(t, 8.0)
     axes = [np.linspace(lo[i], hi[i], n) for i in range(toy.dim)]
     tw = np.ones(n)
@@ -105,7 +105,7 @@ def _positive_part_integral(x: np.ndarray, g: np.ndarray, ell: np.ndarray) -> fl
 
 
 def time_profile(
-    toy: Toy | str,
+    setting: GuidanceSetting | str,
     discriminator: Discriminator,
     times: Sequence[float],
     *,
@@ -116,7 +116,8 @@ def time_profile(
 
     Parameters
     ----------
-    toy : Toy or str
+    setting : GuidanceSetting or str
+        A guidance setting or its name (:func:`list_guidance_settings`).
         Target P and base model Q.
     discriminator : Discriminator
     times : sequence of float
@@ -151,13 +152,13 @@ def time_profile(
     Examples
     --------
     >>> from boundkit.guidance import OptimalDiscriminator
-    >>> toy = get_toy("bimodal")
+    >>> toy = get_guidance_setting("bimodal")
     >>> prof = time_profile(toy, OptimalDiscriminator(toy.p, toy.q), [0.0, 6.0])
     >>> gap = abs(prof.accuracy - prof.bayes_accuracy).max()
     >>> bool(prof.bayes_accuracy[1] < 0.51), bool(gap < 1e-12)
     (True, True)
     """
-    toy = get_toy(toy)
+    toy = get_guidance_setting(setting)
     if getattr(discriminator, "dim", toy.dim) != toy.dim:
         raise BoundkitError("discriminator and toy dimensions differ")
     ts = np.asarray(times, dtype=float).reshape(-1)

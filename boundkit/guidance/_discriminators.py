@@ -96,8 +96,8 @@ class OptimalDiscriminator(Discriminator):
 
     Examples
     --------
-    >>> from boundkit.guidance import get_toy
-    >>> toy = get_toy("gaussian")
+    >>> from boundkit.guidance import get_guidance_setting
+    >>> toy = get_guidance_setting("gaussian")
     >>> d = OptimalDiscriminator(toy.p, toy.q)
     >>> bool(abs(d.prob([[0.3]], 10.0)[0] - 0.5) < 1e-4)
     True
@@ -188,6 +188,25 @@ def _time_feature(t: np.ndarray, t_max: float) -> np.ndarray:
 
 
 class _Fitted:
+    n_noise: int
+    t_max: float
+    dim: int
+
+    def _training_set(
+        self, data: Any, model_samples: Any, rng: np.random.Generator
+    ) -> tuple[np.ndarray, ...]:
+        """Noisy training pairs; sets ``dim``, ``center_`` and ``scale_`` (standardisation)."""
+        data = np.asarray(data, dtype=float)
+        model_samples = np.asarray(model_samples, dtype=float)
+        xt, t, y = training_pairs(
+            data, model_samples, n_noise=self.n_noise, t_max=self.t_max, rng=rng
+        )
+        self.dim = xt.shape[1]
+        x0 = np.concatenate([data, model_samples])
+        self.center_ = x0.mean(axis=0)
+        self.scale_ = np.maximum(x0.std(axis=0), 1e-8)
+        return data, model_samples, xt, t, y
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
             raise BoundkitError(f"{type(self).__name__} is not fitted: call fit(...) first")
@@ -225,8 +244,8 @@ class LogisticDiscriminator(_Fitted, Discriminator):
 
     Examples
     --------
-    >>> from boundkit.guidance import get_toy
-    >>> toy = get_toy("gaussian")
+    >>> from boundkit.guidance import get_guidance_setting
+    >>> toy = get_guidance_setting("gaussian")
     >>> d = LogisticDiscriminator(degree=2, t_degree=1).fit(
     ...     toy.p.sample(200, rng=0), toy.q.sample(200, rng=1), rng=2)
     >>> d.grad_logit([[0.0]], 0.5).shape
@@ -306,15 +325,7 @@ class LogisticDiscriminator(_Fitted, Discriminator):
 
         self._validate()
         rng = np.random.default_rng(rng)
-        data = np.asarray(data, dtype=float)
-        model_samples = np.asarray(model_samples, dtype=float)
-        xt, t, y = training_pairs(
-            data, model_samples, n_noise=self.n_noise, t_max=self.t_max, rng=rng
-        )
-        self.dim = xt.shape[1]
-        x0 = np.concatenate([data, model_samples])
-        self.center_ = x0.mean(axis=0)
-        self.scale_ = np.maximum(x0.std(axis=0), 1e-8)
+        data, model_samples, xt, t, y = self._training_set(data, model_samples, rng)
         self.multi_ = [
             idx
             for idx in itertools.product(range(self._n_basis()), repeat=self.dim)
@@ -429,8 +440,8 @@ class MLPDiscriminator(_Fitted, Discriminator):
 
     Examples
     --------
-    >>> from boundkit.guidance import get_toy
-    >>> toy = get_toy("gaussian")
+    >>> from boundkit.guidance import get_guidance_setting
+    >>> toy = get_guidance_setting("gaussian")
     >>> d = MLPDiscriminator(hidden_layer_sizes=(8,), max_iter=5).fit(
     ...     toy.p.sample(50, rng=0), toy.q.sample(50, rng=1), rng=2)
     >>> d.grad_logit([[0.0], [1.0]], 0.5).shape
@@ -471,15 +482,7 @@ class MLPDiscriminator(_Fitted, Discriminator):
         if self.alpha < 0 or int(self.max_iter) < 1:
             raise BoundkitError("alpha must be >= 0 and max_iter >= 1")
         rng = np.random.default_rng(rng)
-        data = np.asarray(data, dtype=float)
-        model_samples = np.asarray(model_samples, dtype=float)
-        xt, t, y = training_pairs(
-            data, model_samples, n_noise=self.n_noise, t_max=self.t_max, rng=rng
-        )
-        self.dim = xt.shape[1]
-        x0 = np.concatenate([data, model_samples])
-        self.center_ = x0.mean(axis=0)
-        self.scale_ = np.maximum(x0.std(axis=0), 1e-8)
+        data, model_samples, xt, t, y = self._training_set(data, model_samples, rng)
         model = MLPClassifier(
             hidden_layer_sizes=sizes,
             activation="relu",

@@ -25,7 +25,7 @@ from boundkit.guidance._metrics import (
 )
 from boundkit.guidance._refined import RefinedModel, refine_by_discriminator
 from boundkit.guidance._sampler import guided_sample
-from boundkit.guidance._toys import Toy, get_toy
+from boundkit.guidance._settings import GuidanceSetting, get_guidance_setting
 
 __all__ = [
     "GuidanceResult",
@@ -71,7 +71,7 @@ def parse_discriminator(spec: str) -> tuple[str, dict[str, Any]]:
 
 
 def build_discriminators(
-    toy: Toy | str,
+    setting: GuidanceSetting | str,
     specs: Sequence[str],
     *,
     n_train: int = 500,
@@ -80,11 +80,12 @@ def build_discriminators(
     logistic_params: Mapping[str, Any] | None = None,
     rng: Any = None,
 ) -> dict[str, Discriminator]:
-    r"""Build (and train) the discriminators named by ``specs`` on one toy.
+    r"""Build (and train) the discriminators named by ``specs`` on one guidance setting.
 
     Parameters
     ----------
-    toy : Toy or str
+    setting : GuidanceSetting or str
+        A guidance setting or its name (:func:`list_guidance_settings`).
     specs : sequence of str
         See :func:`parse_discriminator`.
     n_train : int
@@ -106,7 +107,7 @@ def build_discriminators(
     Training minimises the binary cross-entropy of Kim et al. (2022) on noisy pairs
     :math:`(x_t, t)` (see :func:`training_pairs`).
     """
-    toy = get_toy(toy)
+    toy = get_guidance_setting(setting)
     rng = np.random.default_rng(rng)
     if int(n_train) < 2:
         raise BoundkitError(f"n_train must be >= 2, got {n_train}")
@@ -162,7 +163,8 @@ class GuidanceResult:
 
     Attributes
     ----------
-    toy : str
+    setting : str
+        Name of the guidance setting.
     rows : tuple of dict
         One per (discriminator, weight): ``discriminator``, ``weight``, ``n_diverged`` (seeds
         whose particles blew up: their distances are ``inf``), and for each metric
@@ -177,7 +179,7 @@ class GuidanceResult:
         Sampler, particles, steps, seeds, window, bins, seed.
     """
 
-    toy: str
+    setting: str
     rows: tuple[dict[str, Any], ...]
     exact: dict[str, Any]
     profiles: dict[str, TimeProfile] = field(default_factory=dict)
@@ -193,7 +195,7 @@ class GuidanceResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
         return {
-            "toy": self.toy,
+            "setting": self.setting,
             "settings": self.settings,
             "exact": self.exact,
             "rows": list(self.rows),
@@ -202,7 +204,7 @@ class GuidanceResult:
 
 
 def run_guidance(
-    toy: Toy | str,
+    setting: GuidanceSetting | str,
     discriminators: Mapping[str, Discriminator],
     *,
     weights: Sequence[float] = (0.0, 1.0),
@@ -222,7 +224,8 @@ def run_guidance(
 
     Parameters
     ----------
-    toy : Toy or str
+    setting : GuidanceSetting or str
+        A guidance setting or its name (:func:`list_guidance_settings`).
     discriminators : mapping
         Name to discriminator (see :func:`build_discriminators`).
     weights : sequence of float
@@ -257,14 +260,14 @@ def run_guidance(
 
     Examples
     --------
-    >>> toy = get_toy("weights")
+    >>> toy = get_guidance_setting("weights")
     >>> res = run_guidance(toy, {"optimal": OptimalDiscriminator(toy.p, toy.q)},
     ...                    n_particles=2000, n_steps=50, n_seeds=2, profile_times=None)
     >>> r0, r1 = res.row("optimal", 0.0), res.row("optimal", 1.0)
     >>> bool(r1["w1_p"] < r0["w1_p"])
     True
     """
-    toy = get_toy(toy)
+    toy = get_guidance_setting(setting)
     if not discriminators:
         raise BoundkitError("need at least one discriminator")
     ws = [float(w) for w in weights]
@@ -372,7 +375,7 @@ def run_guidance(
 
 
 def _guided_distances(
-    toy: Toy,
+    toy: GuidanceSetting,
     disc: Discriminator,
     refined: RefinedModel,
     box: Any,

@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import logsumexp, ndtr
 
 from boundkit._errors import BoundkitError
+from boundkit.distributions import GaussianMixture
 
 __all__ = ["OUMixture", "ou_alpha", "ou_sigma2", "diffuse"]
 
@@ -104,8 +105,12 @@ def _inv_logdet(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.linalg.inv(cov), logdet
 
 
-class OUMixture:
+class OUMixture(GaussianMixture):
     r"""A Gaussian mixture with closed-form densities, scores and OU marginals.
+
+    A :class:`boundkit.distributions.GaussianMixture` (its time-0 law: sampling, expectations
+    and every duality computation are the shared ones) with the diffusion-specific parts: the
+    marginals :math:`p_t` of the OU process, their scores, and 1-D distribution functions.
 
     Parameters
     ----------
@@ -164,19 +169,7 @@ class OUMixture:
         c = 0.5 * (c + np.swapaxes(c, -1, -2))
         if np.any(np.linalg.eigvalsh(c) <= 0):
             raise BoundkitError("mixture covariances must be positive definite")
-        self.weights = w / w.sum()
-        self.means = mu
-        self.covs = c
-
-    @property
-    def dim(self) -> int:
-        """Dimension ``d`` of the sample space."""
-        return int(self.means.shape[1])
-
-    @property
-    def n_components(self) -> int:
-        """Number of mixture components ``k``."""
-        return int(self.weights.size)
+        super().__init__(w / w.sum(), mu, c)
 
     def __repr__(self) -> str:
         return f"OUMixture(k={self.n_components}, dim={self.dim})"
@@ -319,23 +312,6 @@ class OUMixture:
         return self._lse_score(x, t)
 
     # ------------------------------------------------------------------ sampling
-    def sample(self, n: int, *, rng: Any = None) -> np.ndarray:
-        r"""Draw ``n`` points from the mixture (time 0), shape (n, d).
-
-        Examples
-        --------
-        >>> OUMixture([1.0], [3.0], [1e-12]).sample(2, rng=0).round(3).tolist()
-        [[3.0], [3.0]]
-        """
-        rng = np.random.default_rng(rng)
-        n = int(n)
-        if n < 1:
-            raise BoundkitError(f"number of samples must be >= 1, got {n}")
-        comp = rng.choice(self.n_components, size=n, p=self.weights)
-        chol = np.linalg.cholesky(self.covs)
-        z = rng.standard_normal((n, self.dim))
-        return self.means[comp] + np.einsum("nij,nj->ni", chol[comp], z)
-
     def sample_marginal(self, n: int, t: Any, *, rng: Any = None) -> np.ndarray:
         r"""Draw ``n`` points from :math:`p_t` by running the forward process from time 0.
 

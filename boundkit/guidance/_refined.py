@@ -1,15 +1,18 @@
-r"""The exactly refined model :math:`Q_h` and its exact guided score, by quadrature.
+r"""The refined model :math:`Q_h` of a diffusion base model and its exact guided score.
 
 For a base mixture :math:`Q` and a potential :math:`h` (for guidance, :math:`h = \ell_0`, the
-logit of the discriminator at time 0), the KL refinement is :math:`dQ_h/dQ = e^h/\mathbb E_Q e^h`
-(C8: the same as the GAN refinement by the odds :math:`d/(1 - d)` when :math:`h = \log(d/(1-d))`).
-Diffusing :math:`Q_h` by the OU process gives the marginal
+logit of the discriminator at time 0), the refined model at time 0 is
+:func:`boundkit.duality.refine` of :math:`Q` (tabulated on a quadrature grid over a box) by
+:math:`h`, for any generator: :math:`dQ_h/dQ = (f^*)'(h - \nu_h)`. For KL this is
+:math:`e^h/\mathbb E_Q e^h` (C8: the GAN refinement by the odds :math:`d/(1 - d)` when
+:math:`h = \log(d/(1-d))`). Only the diffusion-specific part lives here: diffusing
+:math:`Q_h` by the OU process gives the marginal
 
 .. math:: q^h_t(x) = \int q_h(x_0)\,\mathcal N(x;\alpha_t x_0,\sigma_t^2 I)\,dx_0
-   = q_t(x)\,\frac{\mathbb E_Q[e^{h(X_0)}\mid X_t = x]}{\mathbb E_Q e^{h}},
+   = q_t(x)\,\mathbb E_Q[(f^*)'(h(X_0) - \nu_h)\mid X_t = x],
 
-so the exact guided score is :math:`\nabla\log q_t + \nabla\log\mathbb E_Q[e^{h(X_0)}\mid X_t=x]
-= \nabla\log q^h_t`. Both are computed here by quadrature (1-D and 2-D).
+so the exact guided score is :math:`\nabla\log q_t + \nabla\log\mathbb E_Q[(f^*)'(h(X_0)
+- \nu_h)\mid X_t=x] = \nabla\log q^h_t`. Both are computed here by quadrature (1-D and 2-D).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from numpy.polynomial import hermite_e
 from scipy.special import logsumexp
 
 from boundkit._errors import BoundkitError
+from boundkit.distributions import FiniteDistribution
+from boundkit.duality import divergence_from_weights, identify_generator, refine
+from boundkit.generators import get_generator
 from boundkit.guidance._mixture import OUMixture, ou_alpha, ou_sigma2
 
 __all__ = ["RefinedModel", "refine_by_discriminator"]
@@ -29,8 +35,13 @@ __all__ = ["RefinedModel", "refine_by_discriminator"]
 Potential = Callable[[np.ndarray], np.ndarray]
 
 
+def _is_kl(g: Any) -> bool:
+    form = identify_generator(g)
+    return form is not None and form.key == "kl"
+
+
 class RefinedModel:
-    r"""The refined model :math:`Q_h \propto Q e^{h}`, restricted to a box, by quadrature.
+    r"""The refined model :math:`Q_h`, :math:`dQ_h/dQ = (f^*)'(h - \nu_h)`, on a box, by quadrature.
 
     Parameters
     ----------
@@ -40,28 +51,48 @@ class RefinedModel:
         Potential, ``h(x)`` with ``x`` of shape (m, d) returning (m,).
     grad_h : callable
         Its gradient, shape (m, d) -> (m, d) (used by the exact guided score at small times).
+    generator : Generator or str, optional
+        The f-divergence of the refinement (default KL, the refinement of guidance).
     box : (lo, hi), optional
         Per-coordinate bounds of the integration box :math:`B`; by default 8 standard
         deviations around every component of :math:`Q`.
     n_grid : int, optional
         Nodes per coordinate (default 4001 in 1-D, 241 in 2-D).
 
+    Attributes
+    ----------
+    refined : boundkit.duality.RefinedDistribution
+        :func:`boundkit.duality.refine` of the tabulated base :attr:`base_grid` by ``h``: the
+        refined probabilities of the nodes (``refined.pmf``), :math:`\nu_h` and
+        :math:`\Lambda_f^{Q}[h]`.
+    base_grid : FiniteDistribution
+        :math:`Q` restricted to the box and tabulated on the nodes, masses
+        :math:`\omega_j q(x_j)/Z_B` (trapezoidal weights :math:`\omega_j`).
+    nu, lam : float
+        :math:`\nu_h` and :math:`\Lambda_f^{Q_B}[h]` (for KL, :math:`\log\mathbb E_{Q_B}e^h`).
+
     Notes
     -----
-    .. math:: q_h(x) = \frac{q(x)e^{h(x)}1_B(x)}{Z},\qquad Z = \int_B q\,e^{h}\,dx,
+    .. math:: q_h(x) = \frac{q(x)\,(f^*)'(h(x) - \nu_h)\,1_B(x)}{Z_B},\qquad
+       Z_B = \int_B q\,dx,\qquad \textstyle\sum_j \omega_j q_h(x_j) = 1,
 
-    with :math:`Z` by the trapezoidal rule on the grid (spectrally accurate for integrands that
-    are smooth and negligible at the edges of :math:`B`; ``edge_ratio`` reports the largest
-    integrand value on the boundary relative to its maximum). Restricting to :math:`B` is a
-    definition, not an approximation, when :math:`E_Q e^h = \infty` (e.g. a logistic
-    discriminator with odd-degree polynomial features). The diffused density
-    :math:`q^h_t` is computed by the trapezoidal rule in :math:`x_0` when the kernel width
-    :math:`\sigma_t/\alpha_t` is at least 1.5 grid steps (error of order
-    :math:`e^{-2\pi^2 (\sigma_t/\alpha_t\delta)^2}`), otherwise by Gauss-Hermite quadrature in
-    :math:`z` with :math:`x_0 = (x - \sigma_t z)/\alpha_t`:
+    with :math:`Z_B` and :math:`\nu_h` by the trapezoidal rule on the grid (spectrally
+    accurate for integrands that are smooth and negligible at the edges of :math:`B`;
+    ``edge_ratio`` reports the largest value of :math:`q\,(f^*)'(h - \nu_h)` on the boundary
+    relative to its maximum). Restricting to :math:`B` is a definition, not an approximation,
+    when :math:`\mathbb E_Q e^h = \infty` (e.g. a logistic discriminator with odd-degree
+    polynomial features). The diffused density :math:`q^h_t` is computed by the trapezoidal
+    rule in :math:`x_0` when the kernel width :math:`\sigma_t/\alpha_t` is at least 1.5 grid
+    steps (error of order :math:`e^{-2\pi^2 (\sigma_t/\alpha_t\delta)^2}`), otherwise by
+    Gauss-Hermite quadrature in :math:`z` with :math:`x_0 = (x - \sigma_t z)/\alpha_t`:
 
     .. math:: q^h_t(x) = \alpha_t^{-d}\,\mathbb E_{z\sim\mathcal N(0, I)}\,
-       q_h\big((x - \sigma_t z)/\alpha_t\big).
+       q_h\big((x - \sigma_t z)/\alpha_t\big),
+
+    whose score needs :math:`\nabla\log q_h = \nabla\log q + \nabla h\cdot
+    \frac{d}{dt}\log(f^*)'(t)\big|_{t = h - \nu_h}` (the last factor is 1 for KL; for the
+    other generators a central difference of :math:`\log(f^*)'` with step
+    :math:`10^{-5}(1 + |t|)`).
 
     Examples
     --------
@@ -77,6 +108,7 @@ class RefinedModel:
         h: Potential,
         grad_h: Potential,
         *,
+        generator: Any = "kl",
         box: tuple[Any, Any] | None = None,
         n_grid: int | None = None,
     ) -> None:
@@ -86,6 +118,7 @@ class RefinedModel:
         self.dim = base.dim
         self.h = h
         self.grad_h = grad_h
+        self.generator = get_generator(generator) if isinstance(generator, str) else generator
         if box is None:
             lo, hi = base.bounds(8.0)
         else:
@@ -113,23 +146,51 @@ class RefinedModel:
         hv = np.asarray(h(nodes), dtype=float).reshape(-1)
         if hv.shape != (len(nodes),) or not np.all(np.isfinite(hv)):
             raise BoundkitError("the potential h must return finite values of shape (m,)")
-        log_integrand = base.logpdf(nodes) + hv
-        self.log_normaliser = float(logsumexp(log_integrand + logw))
-        self._lognode = log_integrand - self.log_normaliser  # log q_h at the nodes
+        lq = base.logpdf(nodes) + logw
+        self._log_box_mass = float(logsumexp(lq))  # log Z_B
+        self.base_grid = FiniteDistribution(nodes, np.exp(lq - self._log_box_mass))
+        self.refined = refine(self.base_grid, hv, self.generator)
+        self.nu = float(self.refined.nu)
+        self.lam = float(self.refined.lam)
+        self._kl = _is_kl(self.generator)
+        with np.errstate(divide="ignore"):
+            self._lognode = np.log(self.refined.pmf) - logw  # log q_h at the nodes
         self._logw = logw
         edge = np.zeros(len(nodes), dtype=bool)
         for i in range(self.dim):
             edge |= (nodes[:, i] == lo[i]) | (nodes[:, i] == hi[i])
-        self.edge_ratio = float(np.exp(log_integrand[edge].max() - log_integrand.max()))
+        self.edge_ratio = float(np.exp(self._lognode[edge].max() - self._lognode.max()))
 
     def __repr__(self) -> str:
         return (
-            f"RefinedModel(dim={self.dim}, n_grid={self.n_grid}, edge_ratio={self.edge_ratio:.1e})"
+            f"RefinedModel(dim={self.dim}, generator={self.generator.name}, "
+            f"n_grid={self.n_grid}, edge_ratio={self.edge_ratio:.1e})"
         )
+
+    def _log_ratio(self, hx: np.ndarray) -> np.ndarray:
+        r""":math:`\log (f^*)'(h - \nu_h)` at values of h."""
+        t = np.asarray(hx, dtype=float) - self.nu
+        if self._kl:
+            return t - 1.0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.log(np.asarray(self.generator.link(t), dtype=float))
+
+    def _dlog_ratio(self, hx: np.ndarray) -> np.ndarray:
+        r""":math:`\frac{d}{dt}\log(f^*)'(t)` at :math:`t = h - \nu_h` (1 for KL)."""
+        if self._kl:
+            return np.ones_like(np.asarray(hx, dtype=float))
+        t = np.asarray(hx, dtype=float) - self.nu
+        eps = 1e-5 * (1.0 + np.abs(t))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            up = np.log(np.asarray(self.generator.link(t + eps), dtype=float))
+            down = np.log(np.asarray(self.generator.link(t - eps), dtype=float))
+            out = (up - down) / (2 * eps)
+        return np.where(np.isfinite(out), out, 0.0)
 
     # --------------------------------------------------------------- time 0
     def logpdf(self, x: Any) -> np.ndarray:
-        r"""Log density :math:`\log q_h(x) = \log q(x) + h(x) - \log Z` (``-inf`` outside the box).
+        r"""Log density :math:`\log q_h(x) = \log q(x) + \log(f^*)'(h(x) - \nu_h) - \log Z_B`
+        (``-inf`` outside the box).
 
         Examples
         --------
@@ -139,7 +200,8 @@ class RefinedModel:
         -0.918939
         """
         x = self.base._check_x(x)
-        out = self.base.logpdf(x) + np.asarray(self.h(x), dtype=float) - self.log_normaliser
+        hx = np.asarray(self.h(x), dtype=float).reshape(-1)
+        out = self.base.logpdf(x) + self._log_ratio(hx) - self._log_box_mass
         inside = np.all((x >= self.lo) & (x <= self.hi), axis=1)
         return np.where(inside, out, -np.inf)
 
@@ -154,9 +216,10 @@ class RefinedModel:
         -----
         .. math:: \pi_j = \omega_j q_h(x_j),\qquad \textstyle\int\varphi\,dQ_h \approx
            \sum_j \pi_j\varphi(x_j)
+
+        (the probabilities ``refined.pmf`` of :func:`boundkit.duality.refine`).
         """
-        w = np.exp(self._lognode + self._logw)
-        return self.nodes, w / w.sum()
+        return self.nodes, self.refined.pmf
 
     def mean(self) -> np.ndarray:
         r"""Mean :math:`\mathbb E_{Q_h}X` by quadrature."""
@@ -168,17 +231,24 @@ class RefinedModel:
         nodes, w = self.node_weights()
         return float(w @ np.asarray(func(nodes), dtype=float).reshape(-1))
 
-    def kl_from(self, target: OUMixture) -> float:
-        r""":math:`\mathrm{KL}(P\|Q_h) = \int p\log(p/q_h)` by quadrature on the box.
+    def divergence_from(self, target: OUMixture, generator: Any = "kl") -> float:
+        r""":math:`D_f(P\|Q_h) = \int q_h f(p/q_h)` by quadrature on the box.
 
         Notes
         -----
-        Mass of :math:`P` outside the box is ignored (it is below :math:`10^{-14}` for the
-        default box of the toys); ``+inf`` if :math:`q_h = 0` where :math:`p > 0`.
+        :func:`boundkit.duality.divergence_from_weights` of the node masses
+        :math:`\omega_j p(x_j)` (renormalised on the box) and :math:`\pi_j`. Mass of
+        :math:`P` outside the box is dropped (below :math:`10^{-14}` for the default box of
+        the settings); ``+inf`` if :math:`q_h = 0` where :math:`p > 0` and
+        :math:`f'(\infty) = \infty`.
         """
-        lp = target.logpdf(self.nodes)
-        lq = self._lognode
-        return float(np.sum(np.exp(lp + self._logw) * (lp - lq)))
+        lp = target.logpdf(self.nodes) + self._logw
+        p = np.exp(lp - logsumexp(lp))
+        return divergence_from_weights(generator, p, self.refined.pmf)
+
+    def kl_from(self, target: OUMixture) -> float:
+        r""":math:`\mathrm{KL}(P\|Q_h)` (:meth:`divergence_from` with KL)."""
+        return self.divergence_from(target, "kl")
 
     def cdf(self, x: Any) -> np.ndarray:
         r"""Distribution function (1-D), by the trapezoidal rule on the grid (linear between nodes).
@@ -252,9 +322,10 @@ class RefinedModel:
         Notes
         -----
         .. math:: \nabla\log q^h_t(x) = \nabla\log q_t(x)
-           + \nabla_x\log\mathbb E_Q[e^{h(X_0)}\mid X_t = x]
+           + \nabla_x\log\mathbb E_Q[(f^*)'(h(X_0) - \nu_h)\mid X_t = x]
 
-        (the exact guided score of C8), by the quadrature described in the class Notes.
+        (the exact guided score of C8; for KL the conditional expectation is of
+        :math:`e^{h(X_0)}` up to a constant), by the quadrature described in the class Notes.
 
         Examples
         --------
@@ -280,7 +351,12 @@ class RefinedModel:
         return self.marginal_logpdf_and_score(x, t)[1]
 
     def guidance_term(self, x: Any, t: float) -> np.ndarray:
-        r"""Exact guidance term :math:`\nabla_x\log\mathbb E_Q[e^{h(X_0)}\mid X_t = x]`, (m, d)."""
+        r"""Exact guidance term, shape (m, d).
+
+        Notes
+        -----
+        .. math:: \nabla_x\log\mathbb E_Q[(f^*)'(h(X_0) - \nu_h)\mid X_t = x]
+        """
         x = self.base._check_x(x)
         return self.guided_score(x, t) - self.base.score(x, t)
 
@@ -321,7 +397,9 @@ class RefinedModel:
         finite = np.isfinite(lq)
         g = np.zeros((len(pts), d))
         if np.any(finite):
-            g[finite] = self.base.score(pts[finite]) + np.asarray(self.grad_h(pts[finite]))
+            pf = pts[finite]
+            slope = self._dlog_ratio(np.asarray(self.h(pf), dtype=float).reshape(-1))
+            g[finite] = self.base.score(pf) + slope[:, None] * np.asarray(self.grad_h(pf))
         lq = lq.reshape(m, -1) + np.log(w)[None, :]
         g3 = g.reshape(m, -1, d)
         lse = logsumexp(lq, axis=1)
@@ -334,6 +412,7 @@ def refine_by_discriminator(
     base: OUMixture,
     discriminator: Any,
     *,
+    generator: Any = "kl",
     box: tuple[Any, Any] | None = None,
     n_grid: int | None = None,
 ) -> RefinedModel:
@@ -345,21 +424,24 @@ def refine_by_discriminator(
         The base model Q.
     discriminator : Discriminator
         Anything with ``logit(x, t)`` and ``grad_logit(x, t)``.
+    generator : Generator or str, optional
+        The f-divergence of the refinement (default KL: discriminator guidance).
     box, n_grid
         Passed to :class:`RefinedModel`.
 
     Notes
     -----
     .. math:: h(x) = \log\frac{d_0(x)}{1 - d_0(x)},\qquad
-       \frac{dQ_h}{dQ} = \frac{e^{h}}{\mathbb E_Q e^h} \propto \frac{d_0}{1 - d_0}.
+       \frac{dQ_h}{dQ} = (f^*)'(h - \nu_h) \overset{\text{KL}}{=}
+       \frac{e^{h}}{\mathbb E_Q e^h} \propto \frac{d_0}{1 - d_0}.
 
-    With the Bayes-optimal discriminator, :math:`h = \log(p/q)` and :math:`Q_h = P`.
+    With the Bayes-optimal discriminator and KL, :math:`h = \log(p/q)` and :math:`Q_h = P`.
 
     Examples
     --------
-    >>> from boundkit.guidance import OptimalDiscriminator, get_toy
-    >>> toy = get_toy("gaussian")
-    >>> r = refine_by_discriminator(toy.q, OptimalDiscriminator(toy.p, toy.q))
+    >>> from boundkit.guidance import OptimalDiscriminator, get_guidance_setting
+    >>> s = get_guidance_setting("gaussian")
+    >>> r = refine_by_discriminator(s.q, OptimalDiscriminator(s.p, s.q))
     >>> round(float(r.mean()[0]), 8)   # Q_h = P = N(0.5, 0.8^2)
     0.5
     """
@@ -369,6 +451,7 @@ def refine_by_discriminator(
         base,
         lambda x: discriminator.logit(x, 0.0),
         lambda x: discriminator.grad_logit(x, 0.0),
+        generator=generator,
         box=box,
         n_grid=n_grid,
     )

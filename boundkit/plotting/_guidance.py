@@ -37,7 +37,7 @@ def plot_guidance_densities(toy: Any, discriminators: dict, samples: dict, ax: A
 
     Parameters
     ----------
-    toy : Toy
+    toy : GuidanceSetting
         A 1-D toy.
     discriminators : dict
         Name to discriminator.
@@ -107,7 +107,7 @@ def plot_distance_vs_weight(result: Any, metric: str = "w1", ax: Any = None) -> 
         ax.errorbar(w[ok], v[ok], yerr=se[ok], marker="o", capsize=3, label=name)
     ax.set_xlabel("guidance weight w")
     ax.set_ylabel(f"{metric}(guided samples, P)")
-    ax.set_title(f"{result.toy}: distance to P vs guidance weight")
+    ax.set_title(f"{result.setting}: distance to P vs guidance weight")
     ax.legend(fontsize=8)
     return ax
 
@@ -169,7 +169,7 @@ def plot_refined_vs_target(result: Any, weight: float = 1.0, ax: Any = None) -> 
         ax.bar(pos[ok] + off, v[ok], width=0.4, yerr=se[ok], capsize=3, label=label)
     ax.set_xticks(pos, names)
     ax.set_ylabel(f"W1 of guided samples (w = {weight:g})")
-    ax.set_title(f"{result.toy}: guided samples vs P and the refined Q_h")
+    ax.set_title(f"{result.setting}: guided samples vs P and the refined Q_h")
     ax.legend()
     return ax
 
@@ -193,11 +193,16 @@ def guidance_figures(out_dir: str | Path, *, quick: bool) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from boundkit.guidance import build_discriminators, get_toy, guided_sample, run_guidance
+    from boundkit.guidance import (
+        build_discriminators,
+        get_guidance_setting,
+        guided_sample,
+        run_guidance,
+    )
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    toy = get_toy("bimodal")
+    toy = get_guidance_setting("bimodal")
     specs = _SPECS if not quick else ("optimal", "poly:1", "fourier:4")
     n_train = 300 if quick else 1000
     discs = build_discriminators(

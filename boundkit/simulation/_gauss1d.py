@@ -24,8 +24,10 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit.classes import LinearClass
+from boundkit.distributions import Gaussian
 from boundkit.simulation._ball2d import maximise_on_ball
-from boundkit.simulation._toys import PopulationTerms, RademacherEstimate, Toy
+from boundkit.simulation._toys import PopulationTerms, Toy
 
 __all__ = ["Gauss1DQuadratic", "gaussian_kl"]
 
@@ -50,36 +52,8 @@ def gaussian_kl(mu1: Any, var1: Any, mu2: Any, var2: Any) -> np.ndarray:
     return 0.5 * (-np.log(r) + r + (mu1 - mu2) ** 2 / var2 - 1.0)
 
 
-class _Normal1D:
-    """Minimal univariate normal (used when boundkit.distributions is not available)."""
-
-    dim = 1
-
-    def __init__(self, mean: float, std: float) -> None:
-        self.mean = float(mean)
-        self.std = float(std)
-
-    def sample(self, n: int, *, rng: Any = None) -> np.ndarray:
-        """Draw ``n`` points, shape (n, 1)."""
-        return np.random.default_rng(rng).normal(self.mean, self.std, size=(int(n), 1))
-
-    def logpdf(self, x: Any) -> np.ndarray:
-        """Log density at points of shape (m, 1)."""
-        z = (np.asarray(x, dtype=float).reshape(-1) - self.mean) / self.std
-        return -0.5 * z**2 - np.log(self.std) - 0.5 * np.log(2 * np.pi)
-
-    def pdf(self, x: Any) -> np.ndarray:
-        """Density at points of shape (m, 1)."""
-        return np.exp(self.logpdf(x))
-
-
-def _normal(mean: float, std: float) -> Any:
-    try:
-        from boundkit.distributions import Gaussian
-
-        return Gaussian(np.array([mean]), np.array([[std**2]]))
-    except Exception:  # noqa: BLE001 - distributions not available yet
-        return _Normal1D(mean, std)
+def _normal(mean: float, std: float) -> Gaussian:
+    return Gaussian(np.array([mean]), np.array([[std**2]]))
 
 
 class Gauss1DQuadratic(Toy):
@@ -144,6 +118,7 @@ class Gauss1DQuadratic(Toy):
         )
         self.P = _normal(mean_p, std_p)
         self.Q = _normal(mean_q, std_q)
+        self.cls = LinearClass("poly", degree=2, p=2, B=self.B)
         self._pop_cache: tuple[np.ndarray, PopulationTerms] | None = None
 
     # ------------------------------------------------------------------ closed forms
@@ -217,57 +192,6 @@ class Gauss1DQuadratic(Toy):
     def value_range(self) -> None:
         """None: quadratic functions are unbounded on the real line."""
         return None
-
-    def _feature_second_moment(self) -> float:
-        mu, s2 = self.mean_p, self.std_p**2
-        return mu**2 + s2 + mu**4 + 6 * mu**2 * s2 + 3 * s2**2
-
-    def rademacher(self, n: int, *, rng: Any = None, n_mc: int = 2000) -> RademacherEstimate:
-        r"""Monte Carlo estimate of :math:`\mathfrak R_n(\mathcal H)`.
-
-        Notes
-        -----
-        .. math::
-
-            \mathfrak R_n = \frac{B}{n} E_{S,\sigma}\Big\|\sum_i \sigma_i (x_i, x_i^2)\Big\|_2
-            \le B\sqrt{E(x^2 + x^4)/n}\quad\text{(Jensen, reported as ``upper``)}.
-        """
-        gen = np.random.default_rng(rng)
-        n = int(n)
-        draws = np.empty(n_mc)
-        chunk = max(1, int(2_000_000 // max(n, 1)))
-        for start in range(0, n_mc, chunk):
-            m = min(chunk, n_mc - start)
-            x = gen.normal(self.mean_p, self.std_p, size=(m, n))
-            s = gen.choice(np.array([-1.0, 1.0]), size=(m, n))
-            v1 = (s * x).sum(1)
-            v2 = (s * x * x).sum(1)
-            draws[start : start + m] = self.B / n * np.hypot(v1, v2)
-        upper = self.B * np.sqrt(self._feature_second_moment() / n)
-        return RademacherEstimate(
-            value=float(draws.mean()),
-            se=float(draws.std(ddof=1) / np.sqrt(n_mc)),
-            method=f"monte-carlo ({n_mc} draws of S and sigma)",
-            upper=float(upper),
-        )
-
-    def empirical_rademacher(
-        self, sample: np.ndarray, *, rng: Any = None, n_mc: int = 2000
-    ) -> RademacherEstimate:
-        r"""Monte Carlo estimate of :math:`\hat{\mathfrak R}_S = \frac{B}{n}E_\sigma\|\sum_i
-        \sigma_i \phi(x_i)\|_2`."""
-        gen = np.random.default_rng(rng)
-        x = np.asarray(sample, dtype=float).reshape(-1)
-        n = x.size
-        phi = np.stack([x, x * x], -1)
-        s = gen.choice(np.array([-1.0, 1.0]), size=(n_mc, n))
-        draws = self.B / n * np.linalg.norm(s @ phi, axis=1)
-        return RademacherEstimate(
-            value=float(draws.mean()),
-            se=float(draws.std(ddof=1) / np.sqrt(n_mc)),
-            method=f"monte-carlo ({n_mc} sign draws)",
-            upper=float(self.B / n * np.sqrt((phi**2).sum())),
-        )
 
     # ------------------------------------------------------------------ replicates
     def sufficient_statistics(self, n: int, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:

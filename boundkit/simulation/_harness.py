@@ -1,39 +1,44 @@
 r"""The Monte Carlo harness: replicates per sample size, exact measurement, bounds, aggregation.
 
-Seeding: replicate :math:`r` at sample size :math:`n` uses
-``np.random.SeedSequence(seed, spawn_key=(n, 0)).spawn(R)[r]`` (spawn key ``(n, 0, r)``), and
-the Monte Carlo estimate of :math:`\mathfrak R_n` uses ``SeedSequence(seed, spawn_key=(n, 1))``.
-Replicates are grouped into blocks (tasks) of a fixed size recorded in the configuration, so
-results are identical, bit for bit, for any number of workers and any backend; finished blocks
-are stored in ``OUT/cells/`` so that an interrupted sweep resumes without recomputing them.
+Seeding (:mod:`boundkit.simulation._seeding`): replicate :math:`r` at sample size :math:`n`
+uses ``np.random.SeedSequence(seed, spawn_key=(n, 0, r))`` (the :math:`r`-th child of
+``SeedSequence(seed, spawn_key=(n, 0))``), and the Monte Carlo estimate of
+:math:`\mathfrak R_n` uses ``SeedSequence(seed, spawn_key=(n, 1))``. Replicates are grouped
+into blocks (tasks) of a fixed size recorded in the configuration, so results are identical,
+bit for bit, for any number of workers and any backend; finished blocks are stored in
+``OUT/cells/`` (:mod:`boundkit.simulation._store`, which also locks ``OUT``) so that an
+interrupted sweep resumes without recomputing them. Every bound column is computed by
+:func:`boundkit.bounds.bound_terms`.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import os
 import platform
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.bounds import check_n_delta, deviation_term
-from boundkit.complexity._results import _jsonable
+from boundkit._parallel import check_backend, check_n_jobs, run_tasks
+from boundkit.bounds import (
+    bound_terms,
+    c7_pointwise_rhs,
+    check_n_delta,
+    check_population,
+    is_kl_generator,
+    sum_terms,
+)
+from boundkit.simulation._results import FORMAT_VERSION, SimulationResult, load_results
+from boundkit.simulation._seeding import SEEDING, block_seeds, rademacher_seed, replicate_seeds
+from boundkit.simulation._store import OutputFolder
 from boundkit.simulation._toys import Toy, get_toy
 
 __all__ = ["SimulationResult", "simulate", "load_results", "parse_sizes", "replicate_seeds"]
-
-RESULTS_CSV = "results.csv"
-RESULTS_JSON = "results.json"
-_FORMAT_VERSION = 1
 
 
 def parse_sizes(text: str | Iterable[int]) -> list[int]:
@@ -63,72 +68,16 @@ def parse_sizes(text: str | Iterable[int]) -> list[int]:
     return sizes
 
 
-def replicate_seeds(seed: int, n: int, n_replicates: int) -> list[np.random.SeedSequence]:
-    """The per-replicate seed sequences at sample size ``n`` (see the module docstring)."""
-    return np.random.SeedSequence(seed, spawn_key=(int(n), 0)).spawn(int(n_replicates))
-
-
-def _versions() -> dict[str, str]:
-    import joblib
-    import scipy
-
-    import boundkit
-
-    out = {
-        "boundkit": boundkit.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "joblib": joblib.__version__,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-    }
-    for mod in ("dask", "distributed", "sklearn"):
-        m = sys.modules.get(mod)
-        if m is not None:
-            out[mod] = getattr(m, "__version__", "?")
-    return out
-
-
 def _run_block(
-    toy: Toy, n: int, seed: int, n_replicates: int, start: int, stop: int
+    toy: Toy, n: int, seed: int, start: int, stop: int
 ) -> tuple[int, int, dict[str, np.ndarray]]:
     """Worker task: replicates ``start:stop`` at sample size ``n``."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        threadpool_limits = None
-    seeds = replicate_seeds(seed, n, n_replicates)[start:stop]
-    if threadpool_limits is not None:
-        with threadpool_limits(limits=1):
-            cols = toy.run_replicates(n, seeds)
-    else:  # pragma: no cover
+    from threadpoolctl import threadpool_limits
+
+    seeds = block_seeds(seed, n, start, stop)
+    with threadpool_limits(limits=1):
         cols = toy.run_replicates(n, seeds)
     return n, start, {k: np.asarray(v, dtype=float) for k, v in cols.items()}
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _save_cell(path: Path, cols: Mapping[str, np.ndarray]) -> None:
-    import io
-
-    buf = io.BytesIO()
-    np.savez(buf, **{k: np.asarray(v) for k, v in cols.items()})  # type: ignore[arg-type]
-    _atomic_write_bytes(path, buf.getvalue())
-
-
-def _load_cell(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path) as z:
-        return {k: z[k] for k in z.files}
 
 
 def _config_hash(config: Mapping[str, Any]) -> str:
@@ -137,211 +86,9 @@ def _config_hash(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class SimulationResult:
-    r"""Per-replicate measurements and bounds of a Monte Carlo sweep.
-
-    Attributes
-    ----------
-    config : mapping
-        Toy, sample sizes, replicates, delta, seed, block size, versions.
-    table : mapping of str to ndarray
-        Tidy per-replicate columns (one row per (n, replicate)); see :func:`simulate`.
-    population : mapping
-        Exact population terms of the toy.
-    rademacher : mapping
-        For each n (as a string) the estimate of :math:`\mathfrak R_n` (value, se, method, upper).
-    """
-
-    config: Mapping[str, Any]
-    table: Mapping[str, np.ndarray]
-    population: Mapping[str, float]
-    rademacher: Mapping[str, Mapping[str, Any]]
-
-    @property
-    def sizes(self) -> list[int]:
-        """The sample sizes of the sweep, increasing."""
-        return sorted(int(n) for n in np.unique(self.table["n"]))
-
-    @property
-    def delta(self) -> float:
-        """The confidence parameter of the sweep."""
-        return float(self.config["delta"])
-
-    @property
-    def value_range(self) -> tuple[float, float] | None:
-        """The range [a, b] of the class on the support of P (None if unbounded)."""
-        vr = self.config.get("value_range")
-        return None if vr is None else (float(vr[0]), float(vr[1]))
-
-    def column(self, name: str, n: int | None = None) -> np.ndarray:
-        """One column of the table, optionally restricted to sample size ``n``."""
-        if name not in self.table:
-            raise BoundkitError(f"no column {name!r}; columns are {', '.join(self.table)}")
-        col = np.asarray(self.table[name])
-        if n is None:
-            return col
-        return col[np.asarray(self.table["n"]) == n]
-
-    def hp_bound(self, claim: str, delta: float) -> np.ndarray:
-        r"""The high-probability bound ``claim`` (C6b or C6c) per replicate at another delta.
-
-        Notes
-        -----
-        C6b: :math:`\mathrm{KL}(P\|Q_{h^*}) + 2\mathfrak R_n + 2(b-a)\sqrt{\log(2/\delta)/(2n)}`;
-        C6c uses the replicate's :math:`\hat{\mathfrak R}_S` and :math:`4(b-a)\sqrt{\log(3/\delta)
-        /(2n)}`.
-        """
-        vr = self.value_range
-        if vr is None:
-            raise BoundkitError(
-                f"{claim} needs a bounded class; toy {self.config['toy']['name']!r} is unbounded"
-            )
-        if claim not in ("C6b", "C6c"):
-            raise BoundkitError(f"hp_bound computes C6b or C6c, not {claim!r}")
-        n = np.asarray(self.table["n"])
-        width = vr[1] - vr[0]
-        best = float(self.population["divergence_best"])
-        if claim == "C6b":
-            rn = np.asarray(self.table["rademacher_n"])
-            return best + 2 * rn + deviation_term("C6b", n, delta, width)
-        rs = np.asarray(self.table["rademacher_s"])
-        return best + 2 * rs + deviation_term("C6c", n, delta, width)
-
-    def violation_rate(self, claim: str, delta: float | None = None) -> dict[int, float]:
-        """Fraction of replicates (per n) where the measured KL exceeds the HP bound."""
-        d = self.delta if delta is None else float(delta)
-        viol = np.asarray(self.table["divergence"]) > self.hp_bound(claim, d)
-        n = np.asarray(self.table["n"])
-        return {m: float(viol[n == m].mean()) for m in self.sizes}
-
-    def summary(self) -> list[dict[str, Any]]:
-        r"""Aggregates per sample size: means with standard errors and 95% intervals,
-        violation rates of the high-probability bounds, ratios bound / measured gap.
-
-        Notes
-        -----
-        The 95% interval is :math:`\bar x \pm 1.96\,\mathrm{se}`, :math:`\mathrm{se} =
-        s/\sqrt R`. The ratio of a C6 bound to the measured gap is
-        :math:`(\text{bound} - \mathrm{KL}(P\|Q_{h^*})) / \overline{\text{excess}}`.
-        """
-        out = []
-        best = float(self.population["divergence_best"])
-        measured = [
-            "divergence",
-            "excess",
-            "improvement",
-            "ipm",
-            "divergence_refinement",
-            "generalisation_gap",
-            "c7_slack",
-        ]
-        for m in self.sizes:
-            row: dict[str, Any] = {"n": m, "replicates": int((self.table["n"] == m).sum())}
-            for name in measured:
-                if name not in self.table:
-                    continue
-                x = self.column(name, m)
-                with np.errstate(invalid="ignore", over="ignore"):
-                    mean = float(x.mean())
-                    finite = bool(np.all(np.isfinite(x)))
-                    se = float(x.std(ddof=1) / np.sqrt(x.size)) if finite else float("inf")
-                row[f"{name}_mean"] = mean
-                row[f"{name}_se"] = se
-                row[f"{name}_ci_low"] = mean - 1.96 * se
-                row[f"{name}_ci_high"] = mean + 1.96 * se
-            ex = row["excess_mean"]
-            if "bound_C6a" in self.table:
-                c6a = float(self.column("bound_C6a", m)[0])
-                row["bound_C6a"] = c6a
-                row["ratio_C6a"] = (c6a - best) / ex if ex > 0 else float("inf")
-            if "c7_rhs_expectation" in self.table:
-                row["bound_C7"] = float(self.column("c7_rhs_expectation", m).mean())
-                row["c7_pointwise_violations"] = int((self.column("c7_slack", m) < 0).sum())
-            for claim in ("C6b", "C6c"):
-                col = f"bound_{claim}"
-                if col in self.table:
-                    b = self.column(col, m)
-                    row[f"{col}_mean"] = float(b.mean())
-                    row[f"violation_rate_{claim}"] = float(
-                        (self.column("divergence", m) > b).mean()
-                    )
-                    row[f"ratio_{claim}"] = float(b.mean() - best) / ex if ex > 0 else float("inf")
-            out.append(row)
-        return out
-
-    # ------------------------------------------------------------------ I/O
-    def to_csv(self, path: str | Path) -> Path:
-        """Write the tidy per-replicate table (floats with 17 significant digits)."""
-        path = Path(path)
-        names = list(self.table)
-        cols = [np.asarray(self.table[k]) for k in names]
-        lines = []
-        import io
-
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["toy", *names])
-        toy = self.config["toy"]["name"]
-        for i in range(len(cols[0])):
-            row = [toy]
-            for k, c in zip(names, cols, strict=True):
-                v = c[i]
-                if k in ("n", "replicate"):
-                    row.append(str(int(v)))
-                else:
-                    row.append(repr(float(v)))
-            w.writerow(row)
-        lines.append(buf.getvalue())
-        _atomic_write_bytes(path, "".join(lines).encode())
-        return path
-
-    def to_json(self, path: str | Path) -> Path:
-        """Write configuration, seeds, versions, population terms, R_n and the summary."""
-        path = Path(path)
-        doc = {
-            "format": _FORMAT_VERSION,
-            "config": self.config,
-            "population": self.population,
-            "rademacher": self.rademacher,
-            "summary": self.summary(),
-        }
-        _atomic_write_bytes(path, json.dumps(_jsonable(doc), indent=2).encode())
-        return path
-
-    def save(self, out_dir: str | Path) -> tuple[Path, Path]:
-        """Write ``results.csv`` and ``results.json`` into ``out_dir``."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        return self.to_csv(out / RESULTS_CSV), self.to_json(out / RESULTS_JSON)
-
-
-def load_results(out_dir: str | Path) -> SimulationResult:
-    """Load a :class:`SimulationResult` written by :func:`simulate` (``results.csv/.json``)."""
-    out = Path(out_dir)
-    jpath, cpath = out / RESULTS_JSON, out / RESULTS_CSV
-    if not jpath.exists() or not cpath.exists():
-        raise BoundkitError(f"{out} does not hold {RESULTS_CSV} and {RESULTS_JSON}")
-    doc = json.loads(jpath.read_text())
-    with open(cpath, newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        rows = list(reader)
-    table: dict[str, np.ndarray] = {}
-    for j, name in enumerate(header):
-        if name == "toy":
-            continue
-        vals = [r[j] for r in rows]
-        if name in ("n", "replicate"):
-            table[name] = np.array([int(v) for v in vals], dtype=np.int64)
-        else:
-            table[name] = np.array([float(v) for v in vals])
-    return SimulationResult(
-        config=doc["config"],
-        table=table,
-        population={k: float(v) for k, v in doc["population"].items()},
-        rademacher=doc["rademacher"],
-    )
+def _bound_column(claim: str, **kw: Any) -> np.ndarray:
+    """One bound column, from :func:`boundkit.bounds.bound_terms` (the one bound arithmetic)."""
+    return np.asarray(sum_terms(bound_terms(claim, **kw)), dtype=float)
 
 
 def _derive(
@@ -365,25 +112,54 @@ def _derive(
     out["excess"] = div - pop.divergence_best
     out["improvement"] = pop.divergence_base - div
     out["rademacher_n"] = np.full(k, rn)
-    kl = str(toy.generator).lower() == "kl"
-    if kl:
-        out["bound_C6a"] = np.full(k, pop.divergence_best + 2 * rn)
-    if kl and value_range is not None:
-        width = value_range[1] - value_range[0]
-        out["bound_C6b"] = np.full(
-            k, pop.divergence_best + 2 * rn + float(deviation_term("C6b", n, delta, width))
-        )
-        out["bound_C6c"] = (
-            pop.divergence_best
-            + 2 * out["rademacher_s"]
-            + float(deviation_term("C6c", n, delta, width))
-        )
-    rhs = pop.ipm_base - out["divergence_refinement"] + out["dev_up"] + out["dev_down"]
-    out["c7_rhs_pointwise"] = rhs
-    out["c7_slack"] = rhs - out["ipm"]
-    out["c7_rhs_expectation"] = pop.ipm_base - out["divergence_refinement"] + 4 * rn
+    if is_kl_generator(toy.generator):
+        best = check_population("C6a", pop.divergence_best)
+        common = {"population": best, "n": n, "delta": delta}
+        out["bound_C6a"] = _bound_column("C6a", rademacher=out["rademacher_n"], **common)
+        if value_range is not None:
+            width = value_range[1] - value_range[0]
+            out["bound_C6b"] = _bound_column(
+                "C6b", rademacher=out["rademacher_n"], width=width, **common
+            )
+            out["bound_C6c"] = _bound_column(
+                "C6c", rademacher=out["rademacher_s"], width=width, **common
+            )
+    ipm_base = check_population("C7", pop.ipm_base)
+    out["c7_rhs_pointwise"] = c7_pointwise_rhs(
+        ipm_base, out["divergence_refinement"], out["dev_up"], out["dev_down"]
+    )
+    out["c7_slack"] = out["c7_rhs_pointwise"] - out["ipm"]
+    out["c7_rhs_expectation"] = _bound_column(
+        "C7",
+        population=ipm_base,
+        rademacher=out["rademacher_n"],
+        n=n,
+        delta=delta,
+        refinement_divergence=out["divergence_refinement"],
+    )
     if "ipm_empirical" in out:
         out["generalisation_gap"] = out["ipm"] - out["ipm_empirical"]
+    return out
+
+
+def _versions() -> dict[str, str]:
+    import joblib
+    import scipy
+
+    import boundkit
+
+    out = {
+        "boundkit": boundkit.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "joblib": joblib.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
+    for mod in ("dask", "distributed", "sklearn"):
+        m = sys.modules.get(mod)
+        if m is not None:
+            out[mod] = getattr(m, "__version__", "?")
     return out
 
 
@@ -471,27 +247,37 @@ def simulate(
         raise BoundkitError(f"n_replicates must be an integer >= 2; got {n_replicates!r}")
     if int(block_size) != block_size or block_size < 1:
         raise BoundkitError(f"block_size must be a positive integer; got {block_size!r}")
-    if n_jobs == 0:
-        raise BoundkitError("n_jobs must be a positive integer or -1")
+    if isinstance(n_mc, bool) or int(n_mc) != n_mc or n_mc < 2:
+        raise BoundkitError(
+            f"n_mc (--n-mc) must be an integer >= 2 (Monte Carlo draws of R_n); got {n_mc!r}"
+        )
+    n_jobs = check_n_jobs(n_jobs)
+    backend = check_backend(backend)
     if scheduler is not None and backend not in (None, "dask"):
         raise BoundkitError("--scheduler only makes sense with the dask backend")
     if scheduler is not None:
         backend = "dask"
     n_replicates, block_size, seed = int(n_replicates), int(block_size), int(seed)
+    if seed < 0:
+        raise BoundkitError(f"seed must be an integer >= 0; got {seed}")
     value_range = toy.value_range()
     pop = toy.population()
+    if not (np.isfinite(pop.divergence_best) and np.isfinite(pop.divergence_base)):
+        raise BoundkitError(
+            f"toy {toy.name!r}: D_f(P||Q) = {pop.divergence_base!r}, D_f(P||Q_h*) = "
+            f"{pop.divergence_best!r}: an infinite population divergence leaves the excess "
+            "undefined (the refinement misses mass of P); choose a generator whose refinement "
+            "keeps the support of Q (e.g. kl, reverse_kl)"
+        )
     config: dict[str, Any] = {
-        "format": _FORMAT_VERSION,
+        "format": FORMAT_VERSION,
         "toy": toy.config(),
         "description": toy.description,
         "sizes": sizes,
         "n_replicates": n_replicates,
         "delta": float(delta),
         "seed": seed,
-        "seeding": (
-            "replicate r at size n: np.random.SeedSequence(seed, spawn_key=(n, 0)).spawn(R)[r];"
-            " R_n estimate: np.random.SeedSequence(seed, spawn_key=(n, 1))"
-        ),
+        "seeding": SEEDING,
         "block_size": block_size,
         "n_mc": int(n_mc),
         "value_range": None if value_range is None else list(value_range),
@@ -499,86 +285,84 @@ def simulate(
     }
     key = _config_hash(config)
     config["config_hash"] = key
-
-    cells_dir: Path | None = None
-    rademacher: dict[str, dict[str, Any]] = {}
-    if out_dir is not None:
-        out = Path(out_dir)
-        cells_dir = out / "cells"
-        cells_dir.mkdir(parents=True, exist_ok=True)
-        stamp = cells_dir / "config.json"
-        if stamp.exists():
-            old = json.loads(stamp.read_text())
-            if old.get("config_hash") != key:
-                if not overwrite:
-                    raise BoundkitError(
-                        f"{out} holds results of a different configuration; use another "
-                        "output directory or overwrite=True (--overwrite)"
-                    )
-                for p in cells_dir.glob("*.npz"):
-                    p.unlink()
-            else:
-                rademacher.update(old.get("rademacher", {}))
-
-    for n in sizes:
-        if str(n) not in rademacher:
-            est = toy.rademacher(n, rng=np.random.SeedSequence(seed, spawn_key=(n, 1)), n_mc=n_mc)
-            rademacher[str(n)] = est.to_dict()
-    if cells_dir is not None:
-        _atomic_write_bytes(
-            cells_dir / "config.json",
-            json.dumps(_jsonable({"config_hash": key, "rademacher": rademacher})).encode(),
-        )
-
     tasks = [
         (n, start, min(start + block_size, n_replicates))
         for n in sizes
         for start in range(0, n_replicates, block_size)
     ]
+    if out_dir is None:
+        return _sweep(
+            toy, config, tasks, pop, value_range, None, n_jobs, backend, scheduler, progress
+        )
+    with OutputFolder(out_dir, key, overwrite=overwrite) as folder:
+        result = _sweep(
+            toy, config, tasks, pop, value_range, folder, n_jobs, backend, scheduler, progress
+        )
+        result.save(out_dir)
+    return result
+
+
+def _sweep(
+    toy: Toy,
+    config: dict[str, Any],
+    tasks: list[tuple[int, int, int]],
+    pop: Any,
+    value_range: tuple[float, float] | None,
+    folder: OutputFolder | None,
+    n_jobs: int,
+    backend: str | None,
+    scheduler: str | None,
+    progress: bool | None,
+) -> SimulationResult:
+    """Run (or load) every block of ``tasks`` and assemble the table."""
+    seed, n_mc, delta = config["seed"], config["n_mc"], config["delta"]
+    rademacher: dict[str, dict[str, Any]] = {}
+    old = None if folder is None else folder.read_stamp()
+    if old is not None:
+        rademacher.update(old.get("rademacher", {}))
+    for n in config["sizes"]:
+        if str(n) not in rademacher:
+            est = toy.rademacher(n, rng=rademacher_seed(seed, n), n_mc=n_mc)
+            rademacher[str(n)] = est.to_dict()
+    if folder is not None:
+        folder.write_stamp({"rademacher": rademacher})
+
     blocks: dict[tuple[int, int], dict[str, np.ndarray]] = {}
     todo = []
     for n, start, stop in tasks:
-        path = None if cells_dir is None else cells_dir / f"n{n}_r{start}-{stop}.npz"
-        if path is not None and path.exists():
-            blocks[(n, start)] = _load_cell(path)
+        cell = None if folder is None else folder.load_cell(n, start, stop)
+        if cell is not None:
+            blocks[(n, start)] = cell
         else:
             todo.append((n, start, stop))
-
     if todo:
-        _execute(
-            toy, todo, seed, n_replicates, n_jobs, backend, scheduler, progress, blocks, cells_dir
-        )
+        _execute(toy, todo, seed, n_jobs, backend, scheduler, progress, blocks, folder)
 
     table_parts: list[dict[str, np.ndarray]] = []
     for n, start, _ in tasks:
-        rn = float(rademacher[str(n)]["value"])
+        rn = float(rademacher[str(n)]["estimate"])
         table_parts.append(_derive(toy, n, blocks[(n, start)], start, delta, pop, rn, value_range))
     names = list(table_parts[0])
     table = {k: np.concatenate([p[k] for p in table_parts]) for k in names}
-    result = SimulationResult(
+    return SimulationResult(
         config=config,
         table=table,
         population=pop.to_dict(),
         rademacher=rademacher,
     )
-    if out_dir is not None:
-        result.save(out_dir)
-    return result
 
 
 def _execute(
     toy: Toy,
     todo: list[tuple[int, int, int]],
     seed: int,
-    n_replicates: int,
     n_jobs: int,
     backend: str | None,
     scheduler: str | None,
     progress: bool | None,
     blocks: dict[tuple[int, int], dict[str, np.ndarray]],
-    cells_dir: Path | None,
+    folder: OutputFolder | None,
 ) -> None:
-    import joblib
     from tqdm import tqdm
 
     if progress is None:
@@ -595,52 +379,16 @@ def _execute(
     def consume(results: Iterable[tuple[int, int, dict[str, np.ndarray]]]) -> None:
         for n, start, cols in results:
             blocks[(n, start)] = cols
-            if cells_dir is not None:
-                stop = start + len(cols["divergence"])
-                _save_cell(cells_dir / f"n{n}_r{start}-{stop}.npz", cols)
+            if folder is not None:
+                folder.save_cell(n, start, start + len(cols["divergence"]), cols)
             bar.update(len(cols["divergence"]))
 
-    calls = (
-        joblib.delayed(_run_block)(toy, n, seed, n_replicates, start, stop)
-        for n, start, stop in todo
-    )
+    args = [(toy, n, seed, start, stop) for n, start, stop in todo]
     try:
-        if backend == "dask":
-            _run_dask(calls, n_jobs, scheduler, consume)
-        elif n_jobs == 1 and backend is None:
-            consume(_run_block(toy, n, seed, n_replicates, s, e) for n, s, e in todo)
-        else:
-            kwargs = {} if backend is None else {"backend": backend}
-            with joblib.parallel_config(**kwargs):
-                consume(joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(calls))
+        consume(
+            run_tasks(
+                _run_block, args, n_jobs=n_jobs, backend=backend, scheduler=scheduler, ordered=False
+            )
+        )
     finally:
         bar.close()
-
-
-def _run_dask(calls: Any, n_jobs: int, scheduler: str | None, consume: Any) -> None:
-    import joblib
-
-    try:
-        from distributed import Client, get_client
-    except ImportError:  # pragma: no cover
-        raise BoundkitError(
-            "the dask backend needs dask.distributed (pip install dask[distributed])"
-        ) from None
-    if scheduler is not None:
-        client = Client(scheduler)
-        owned = True
-    else:
-        try:
-            client = get_client()
-        except ValueError:
-            raise BoundkitError(
-                "the dask backend needs a scheduler address (--scheduler tcp://HOST:PORT) or a "
-                "running dask.distributed Client"
-            ) from None
-        owned = False
-    try:
-        with joblib.parallel_config(backend="dask"):
-            consume(joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(calls))
-    finally:
-        if owned:
-            client.close()

@@ -28,8 +28,9 @@ import numpy as np
 from scipy.special import logsumexp
 
 from boundkit._errors import BoundkitError
+from boundkit.classes import LinearClass
 from boundkit.simulation._linear_kl import fit_linear_kl, tilt
-from boundkit.simulation._toys import PopulationTerms, RademacherEstimate, Toy
+from boundkit.simulation._toys import PopulationTerms, Toy
 
 __all__ = ["MixtureToy"]
 
@@ -201,6 +202,7 @@ class MixtureToy(Toy):
         else:
             self._phi = None
             self.class_name = "linear-ball"
+        self.cls = LinearClass(self.phi, p=2, B=self.B)
         self.description = description or (
             f"P: {w.size}-mode Gaussian mixture in {dim}-D, Q: {base}, "
             f"H: {self.class_name} (B={self.B:g}), KL"
@@ -297,48 +299,6 @@ class MixtureToy(Toy):
         r = self.B * (1.0 if isinstance(self._phi, _Nystrom) else float(np.sqrt(2.0)))
         return (-r, r)
 
-    # ------------------------------------------------------------------ complexity
-    def rademacher(self, n: int, *, rng: Any = None, n_mc: int = 2000) -> RademacherEstimate:
-        r"""Monte Carlo estimate of :math:`\mathfrak R_n = \frac Bn E_{S,\sigma}\|\sum_i
-        \sigma_i\phi(x_i)\|_2`, with the Jensen bound :math:`B\sqrt{E_P\|\phi\|^2/n}` as
-        ``upper``."""
-        gen = np.random.default_rng(rng)
-        n = int(n)
-        vals = np.empty(n_mc)
-        chunk = max(1, 400_000 // (n * max(1, self.n_features)))
-        for start in range(0, n_mc, chunk):
-            k = min(chunk, n_mc - start)
-            x = self.P.sample(k * n, rng=gen)
-            f = self.phi(x).reshape(k, n, -1)
-            s = gen.choice(np.array([-1.0, 1.0]), size=(k, n))
-            vals[start : start + k] = (
-                self.B / n * np.linalg.norm(np.einsum("kn,knd->kd", s, f), axis=1)
-            )
-        g = self._grid
-        e_phi2 = float(np.exp(g["logp"]) @ (g["phi"] ** 2).sum(1))
-        return RademacherEstimate(
-            float(vals.mean()),
-            float(vals.std(ddof=1) / np.sqrt(n_mc)),
-            f"monte-carlo ({n_mc} draws of S and sigma)",
-            float(self.B * np.sqrt(e_phi2 / n)),
-        )
-
-    def empirical_rademacher(
-        self, sample: np.ndarray, *, rng: Any = None, n_mc: int = 2000
-    ) -> RademacherEstimate:
-        r"""Monte Carlo estimate of :math:`\hat{\mathfrak R}_S` over sign vectors."""
-        gen = np.random.default_rng(rng)
-        f = self.phi(sample)
-        n = f.shape[0]
-        s = gen.choice(np.array([-1.0, 1.0]), size=(n_mc, n))
-        vals = self.B / n * np.linalg.norm(s @ f, axis=1)
-        return RademacherEstimate(
-            float(vals.mean()),
-            float(vals.std(ddof=1) / np.sqrt(n_mc)),
-            f"monte-carlo ({n_mc} sign draws)",
-            float(self.B / n * np.sqrt((f**2).sum())),
-        )
-
     # ------------------------------------------------------------------ replicates
     def run_replicates(
         self, n: int, seeds: Sequence[np.random.SeedSequence], *, n_mc_sigma: int = 200
@@ -350,10 +310,11 @@ class MixtureToy(Toy):
         rs = np.empty(R)
         for r, ss in enumerate(seeds):
             gen = np.random.default_rng(ss)
-            f = self.phi(self.P.sample(int(n), rng=gen))
+            sample = self.P.sample(int(n), rng=gen)
+            f = self.phi(sample)
             m[r] = f.mean(0)
-            s = gen.choice(np.array([-1.0, 1.0]), size=(n_mc_sigma, int(n)))
-            rs[r] = float((self.B / n * np.linalg.norm(s @ f, axis=1)).mean())
+            if self._phi is not None:
+                rs[r] = self.empirical_rademacher(sample, rng=gen, n_mc=n_mc_sigma).estimate
         g = self._grid
         w, _ = fit_linear_kl(m, g["logq"], g["phi"], self.B)
         lqw, lam = tilt(g["logq"], g["phi"], w)

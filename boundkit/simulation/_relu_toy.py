@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from boundkit.simulation._mixture import _COMMON, _MIXTURE1D_P, MixtureToy
-from boundkit.simulation._toys import PopulationTerms, RademacherEstimate
+from boundkit.simulation._toys import PopulationTerms
 
 __all__ = ["ReLUMixtureToy"]
 
@@ -147,42 +147,6 @@ class ReLUMixtureToy(MixtureToy):
     def value_range(self) -> tuple[float, float] | None:
         """None: a ReLU network is unbounded on the real line (C6b/C6c do not apply)."""
         return None
-
-    # ------------------------------------------------------------------ complexity
-    def empirical_rademacher(
-        self, sample: np.ndarray, *, rng: Any = None, n_mc: int = 2000
-    ) -> RademacherEstimate:
-        r"""Monte Carlo over sign vectors of the exact :math:`\frac1n\sup_h\sum\sigma_ih(x_i)`."""
-        gen = np.random.default_rng(rng)
-        x = np.asarray(sample, dtype=float).reshape(-1, 1)
-        n = x.shape[0]
-        s = gen.choice(np.array([-1.0, 1.0]), size=(n_mc, n))
-        vals = np.array([self._sup(x, si) / n for si in s])
-        norm2 = float((1.0 + x[:, 0] ** 2).sum())
-        return RademacherEstimate(
-            float(vals.mean()),
-            float(vals.std(ddof=1) / np.sqrt(n_mc)),
-            f"monte-carlo ({n_mc} sign draws, exact sup)",
-            float(2 * self.B1 * self.B2 * np.sqrt(norm2) / n),
-        )
-
-    def rademacher(self, n: int, *, rng: Any = None, n_mc: int = 2000) -> RademacherEstimate:
-        r"""Monte Carlo over :math:`(S, \sigma)` of the exact empirical Rademacher term."""
-        gen = np.random.default_rng(rng)
-        n = int(n)
-        vals = np.empty(n_mc)
-        for r in range(n_mc):
-            x = self.P.sample(n, rng=gen)
-            s = gen.choice(np.array([-1.0, 1.0]), size=n)
-            vals[r] = self._sup(x, s) / n
-        g = self._grid
-        e2 = float(np.exp(g["logp"]) @ (1.0 + g["nodes"][:, 0] ** 2))
-        return RademacherEstimate(
-            float(vals.mean()),
-            float(vals.std(ddof=1) / np.sqrt(n_mc)),
-            f"monte-carlo ({n_mc} draws of S and sigma, exact sup)",
-            float(2 * self.B1 * self.B2 * np.sqrt(e2 / n)),
-        )
 
     # ------------------------------------------------------------------ replicates
     def run_replicates(

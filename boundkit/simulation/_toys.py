@@ -16,12 +16,22 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit.complexity import (
+    ExpectedRademacherResult,
+    RademacherResult,
+    empirical_rademacher,
+    expected_rademacher,
+)
+
+#: Sample sizes up to which R_S is computed exactly (all 2^n sign vectors).
+EXACT_SIGNS_MAX_N = 12
+#: Sign vectors per sample in the estimate of R_n (the samples are n_mc / this).
+SIGNS_PER_SAMPLE = 20
 
 __all__ = [
     "Toy",
     "toy_bound",
     "PopulationTerms",
-    "RademacherEstimate",
     "get_toy",
     "register_toy",
     "toy_names",
@@ -65,43 +75,13 @@ class PopulationTerms:
         }
 
 
-@dataclass(frozen=True)
-class RademacherEstimate:
-    r"""A Rademacher complexity value with its provenance.
-
-    Attributes
-    ----------
-    value : float
-        The estimate (or the exact value when ``method == "exact"``).
-    se : float
-        Monte Carlo standard error (0 when exact).
-    method : str
-        ``"exact"`` or ``"monte-carlo (m draws)"``.
-    upper : float
-        A closed-form upper bound (Jensen: :math:`B\sqrt{E\|\phi\|^2/n}`), ``inf`` if none.
-    """
-
-    value: float
-    se: float
-    method: str
-    upper: float = float("inf")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the estimate as a plain dictionary."""
-        return {
-            "value": float(self.value),
-            "se": float(self.se),
-            "method": self.method,
-            "upper": float(self.upper),
-        }
-
-
 class Toy(abc.ABC):
     r"""A named Monte Carlo toy with exact population quantities.
 
-    Subclasses set ``name``, ``description``, ``generator``, ``class_name``, ``P`` and ``Q``
-    and implement :meth:`population`, :meth:`value_range`, :meth:`rademacher` and
-    :meth:`run_replicates`.
+    Subclasses set ``name``, ``description``, ``generator``, ``class_name``, ``P``, ``Q`` and
+    ``cls`` (the discriminator class, a :mod:`boundkit.classes` object on the input space of P)
+    and implement :meth:`population`, :meth:`value_range` and :meth:`run_replicates`. The
+    Rademacher complexities are computed by :mod:`boundkit.complexity` from ``cls``.
 
     Notes
     -----
@@ -121,6 +101,7 @@ class Toy(abc.ABC):
     class_name: str = ""
     P: Any = None
     Q: Any = None
+    cls: Any = None
 
     @abc.abstractmethod
     def population(self) -> PopulationTerms:
@@ -133,15 +114,40 @@ class Toy(abc.ABC):
         None means the class is unbounded there (bounds C6b/C6c do not apply).
         """
 
-    @abc.abstractmethod
-    def rademacher(self, n: int, *, rng: Any = None, n_mc: int = 2000) -> RademacherEstimate:
-        r"""The expected Rademacher complexity :math:`\mathfrak R_n(\mathcal H)` under P."""
+    def rademacher(self, n: int, *, rng: Any = None, n_mc: int = 2000) -> ExpectedRademacherResult:
+        r"""The expected Rademacher complexity :math:`\mathfrak R_n(\mathcal H)` under P.
+
+        Computed by :func:`boundkit.complexity.expected_rademacher` on ``ceil(n_mc / 20)``
+        samples of P with 20 sign vectors each (all :math:`2^n` sign vectors when
+        :math:`n \le 12`); its standard error covers both levels of randomness.
+        """
+        n = int(n)
+        return expected_rademacher(
+            self.cls,
+            self.P,
+            n,
+            n_samples=max(2, -(-int(n_mc) // SIGNS_PER_SAMPLE)),
+            n_sigmas=SIGNS_PER_SAMPLE,
+            method="exact" if n <= EXACT_SIGNS_MAX_N else "monte-carlo",
+            rng=rng,
+        )
 
     def empirical_rademacher(
         self, sample: np.ndarray, *, rng: Any = None, n_mc: int = 2000
-    ) -> RademacherEstimate:
-        r"""The empirical Rademacher complexity :math:`\hat{\mathfrak R}_S(\mathcal H)`."""
-        raise BoundkitError(f"toy {self.name!r} does not provide an empirical Rademacher term")
+    ) -> RademacherResult:
+        r"""The empirical Rademacher complexity :math:`\hat{\mathfrak R}_S(\mathcal H)`.
+
+        Computed by :func:`boundkit.complexity.empirical_rademacher` (exact when
+        :math:`n \le 12`, else ``n_mc`` sign vectors).
+        """
+        return empirical_rademacher(
+            self.cls,
+            sample,
+            n_sigmas=int(n_mc),
+            max_exact_n=EXACT_SIGNS_MAX_N,
+            rng=rng,
+            with_bounds=False,
+        )
 
     @abc.abstractmethod
     def run_replicates(

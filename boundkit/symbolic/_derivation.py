@@ -10,6 +10,7 @@ from typing import Any, Literal
 import sympy as sp
 
 from boundkit._errors import DerivationError
+from boundkit._json import jsonable
 
 __all__ = ["Step", "Derivation", "Method"]
 
@@ -199,7 +200,7 @@ class Derivation:
             lines.append("Identity: " + _short(_text(self.identity)))
         lines.append(self._verdict() + (f" -- {self.note}" if self.note else ""))
         if self.counterexample:
-            lines.append("Counterexample: " + json.dumps(_jsonable(self.counterexample)))
+            lines.append("Counterexample: " + json.dumps(jsonable(self.counterexample)))
         return "\n".join(lines)
 
     def to_latex(self) -> str:
@@ -243,20 +244,5 @@ class Derivation:
             "identity_latex": None if self.identity is None else _latex(self.identity),
             "steps": [s.to_dict() for s in self.steps],
             "results": {k: (None if v is None else _text(v)) for k, v in self.results.items()},
-            "counterexample": _jsonable(self.counterexample),
+            "counterexample": jsonable(self.counterexample),
         }
-
-
-def _jsonable(x: Any) -> Any:
-    if x is None or isinstance(x, bool | int | str):
-        return x
-    if isinstance(x, float):
-        return x if x == x and abs(x) != float("inf") else str(x)
-    if isinstance(x, Mapping):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return str(x)

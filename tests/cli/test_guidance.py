@@ -20,7 +20,7 @@ def test_table_output(capsys):
 def test_json_is_one_document(capsys):
     assert main(["guidance", *SMALL, "--json", "--weights", "0,1", "--quiet"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["toy"] == "bimodal" and len(doc["rows"]) == 2
+    assert doc["setting"] == "bimodal" and len(doc["rows"]) == 2
     rows = {r["weight"]: r for r in doc["rows"]}
     assert rows[1.0]["w1_p"] < rows[0.0]["w1_p"]
     assert doc["profiles"]["optimal"][0]["t"] == 0.0
@@ -42,7 +42,7 @@ def test_list(capsys):
 
 
 def test_2d_json(capsys):
-    args = ["guidance", "--toy", "square-2d", *SMALL, "--json", "--weights", "1"]
+    args = ["guidance", "--setting", "square-2d", *SMALL, "--json", "--weights", "1"]
     assert main(args) == 0
     doc = json.loads(capsys.readouterr().out)
     assert "mmd2_p" in doc["rows"][0]
@@ -51,7 +51,7 @@ def test_2d_json(capsys):
 @pytest.mark.parametrize(
     "argv",
     [
-        ["--toy", "nope"],
+        ["--setting", "nope"],
         ["--weights", "a,b"],
         ["--disc", "svm:3"],
         ["--window", "1"],

@@ -55,3 +55,16 @@ def test_simulate_errors(capsys):
     assert main(["simulate", "nope"]) == 2
     assert "unknown toy" in capsys.readouterr().err
     assert main(["simulate"]) == 2
+
+
+def test_simulate_hostile_options_one_line(capsys, tmp_path):
+    f = tmp_path / "file"
+    f.write_text("")
+    for argv, match in [
+        (["--n-mc", "0"], "n_mc (--n-mc) must be an integer >= 2"),
+        (["--out", str(f)], "exists and is not a directory"),
+        (["--seed", "-4"], "argument --seed: expected an integer in [0"),
+    ]:
+        assert main(["simulate", "finite", "--n", "5", "--replicates", "4", *argv]) == 2
+        err = capsys.readouterr().err
+        assert match in err and len(err.strip().splitlines()) == 1, err

@@ -51,7 +51,10 @@ def test_json_output_and_values(files, capsys):
 
 def test_kernel_and_text_output(files, capsys):
     tmp, *_ = files
-    assert main(_args(tmp, "--kernel", "rbf", "--bandwidth", "0.5", "--f", "pearson")) == 0
+    assert (
+        main(_args(tmp, "--class", "rkhs", "--kernel", "rbf", "--gamma", "2", "--f", "pearson"))
+        == 0
+    )
     text = capsys.readouterr().out
     assert "dual" in text and "C4" in text
 

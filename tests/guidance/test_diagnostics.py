@@ -10,7 +10,7 @@ from boundkit import BoundkitError
 from boundkit.guidance import (
     LogisticDiscriminator,
     OptimalDiscriminator,
-    get_toy,
+    get_guidance_setting,
     refine_by_discriminator,
     time_profile,
 )
@@ -44,7 +44,7 @@ def _tv_normals(m1, v1, m2, v2):
 
 
 def test_bayes_accuracy_closed_form_gaussian_toy():
-    toy = get_toy("gaussian")
+    toy = get_guidance_setting("gaussian")
     prof = time_profile(toy, OptimalDiscriminator(toy.p, toy.q), TIMES)
     for t, acc in zip(TIMES, prof.bayes_accuracy, strict=True):
         a = np.exp(-t)
@@ -60,7 +60,7 @@ def test_bayes_accuracy_closed_form_gaussian_toy():
 
 
 def test_trained_discriminator_is_never_better_than_bayes():
-    toy = get_toy("bimodal")
+    toy = get_guidance_setting("bimodal")
     d = LogisticDiscriminator("poly", degree=2, n_noise=4).fit(
         toy.p.sample(300, rng=0), toy.q.sample(300, rng=1), rng=2
     )
@@ -77,13 +77,13 @@ def test_trained_discriminator_is_never_better_than_bayes():
 
 
 def test_errors():
-    toy = get_toy("square-2d")
+    toy = get_guidance_setting("square-2d")
     d = OptimalDiscriminator(toy.p, toy.q)
     with pytest.raises(BoundkitError):
         time_profile(toy, d, [-1.0])
     with pytest.raises(BoundkitError):
-        time_profile(get_toy("bimodal"), d, [0.0])
-    r1 = get_toy("bimodal")
+        time_profile(get_guidance_setting("bimodal"), d, [0.0])
+    r1 = get_guidance_setting("bimodal")
     with pytest.raises(BoundkitError):
         time_profile(
             toy, d, [0.0], refined=refine_by_discriminator(r1.q, OptimalDiscriminator(r1.p, r1.q))

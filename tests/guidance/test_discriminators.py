@@ -11,8 +11,8 @@ from boundkit.guidance import (
     LogisticDiscriminator,
     MLPDiscriminator,
     OptimalDiscriminator,
-    get_toy,
-    list_toys,
+    get_guidance_setting,
+    list_guidance_settings,
     make_discriminator,
     training_pairs,
 )
@@ -27,7 +27,7 @@ def _fd_grad(f, x, eps=1e-6):
     return out
 
 
-@pytest.mark.parametrize("toy", [t.name for t in list_toys()])
+@pytest.mark.parametrize("toy", [t.name for t in list_guidance_settings()])
 def test_optimal_identity_grad_log_q_plus_grad_logit_is_grad_log_p(toy):
     """C8 numeric: grad log q_t + grad logit d*_t = grad log p_t at many (x, t).
 
@@ -36,7 +36,7 @@ def test_optimal_identity_grad_log_q_plus_grad_logit_is_grad_log_p(toy):
     within 1e-16 of 1 the route through d* itself would lose every digit, so the log form is
     used; the route through d* is checked where it is well conditioned.
     """
-    tt = get_toy(toy)
+    tt = get_guidance_setting(toy)
     rng = np.random.default_rng(5)
     for t in (0.0, 0.01, 0.2, 1.0, 3.0):
         lo, hi = tt.bounds(t, 2.5)
@@ -53,7 +53,7 @@ def test_optimal_identity_grad_log_q_plus_grad_logit_is_grad_log_p(toy):
 
 
 def test_optimal_discriminator_probabilities():
-    tt = get_toy("bimodal")
+    tt = get_guidance_setting("bimodal")
     d = OptimalDiscriminator(tt.p, tt.q)
     x = np.linspace(-4, 4, 9)[:, None]
     want = tt.p.pdf(x, 0.3) / (tt.p.pdf(x, 0.3) + tt.q.pdf(x, 0.3))
@@ -66,7 +66,7 @@ def test_optimal_discriminator_probabilities():
 def fitted():
     out = {}
     for name in ("bimodal", "square-2d"):
-        tt = get_toy(name)
+        tt = get_guidance_setting(name)
         data, model = tt.p.sample(150, rng=0), tt.q.sample(150, rng=1)
         out[name, "poly"] = LogisticDiscriminator("poly", degree=3, n_noise=4).fit(
             data, model, rng=2
@@ -82,7 +82,7 @@ def fitted():
 @pytest.mark.parametrize("kind", ["poly", "fourier", "mlp"])
 def test_trained_gradients_match_finite_differences(fitted, toy, kind):
     d = fitted[toy, kind]
-    tt = get_toy(toy)
+    tt = get_guidance_setting(toy)
     rng = np.random.default_rng(7)
     x = rng.normal(size=(50, tt.dim)) * 2.0
     for t in (0.0, 0.3, np.linspace(0, 4, 50)):
@@ -95,7 +95,7 @@ def test_trained_gradients_match_finite_differences(fitted, toy, kind):
 @pytest.mark.parametrize("toy", ["bimodal", "square-2d"])
 def test_logits_agree_with_sklearn(fitted, toy):
     """The manual logit equals sklearn's own decision function on the same inputs."""
-    tt = get_toy(toy)
+    tt = get_guidance_setting(toy)
     x = tt.p.sample(20, rng=3)
     t = np.linspace(0.0, 5.0, 20)
     mlp = fitted[toy, "mlp"]
@@ -128,8 +128,8 @@ def test_errors():
         LogisticDiscriminator().logit([[0.0]], 0.0)
     with pytest.raises(BoundkitError):
         LogisticDiscriminator(features="wavelet").fit(np.zeros((3, 1)), np.ones((3, 1)))
-    tt = get_toy("bimodal")
+    tt = get_guidance_setting("bimodal")
     with pytest.raises(BoundkitError):
-        OptimalDiscriminator(tt.p, get_toy("square-2d").q)
+        OptimalDiscriminator(tt.p, get_guidance_setting("square-2d").q)
     with pytest.raises(BoundkitError):
         OptimalDiscriminator(tt.p, tt.q).logit([[0.0]], -1.0)

@@ -10,7 +10,7 @@ from boundkit import BoundkitError
 from boundkit.guidance import (
     OptimalDiscriminator,
     build_discriminators,
-    get_toy,
+    get_guidance_setting,
     parse_discriminator,
     run_guidance,
 )
@@ -26,7 +26,7 @@ def test_parse_discriminator():
 
 
 def test_run_guidance_rows_and_determinism():
-    toy = get_toy("weights")
+    toy = get_guidance_setting("weights")
     discs = {"optimal": OptimalDiscriminator(toy.p, toy.q)}
     kw = dict(weights=(0.0, 1.0), n_particles=1500, n_steps=40, n_seeds=2, profile_times=(0, 2))
     a = run_guidance(toy, discs, **kw)
@@ -53,14 +53,14 @@ def test_run_guidance_rows_and_determinism():
     )
     assert abs(a.exact["kl_p_q"] - want) < 1e-9
     doc = a.to_dict()
-    assert set(doc) == {"toy", "settings", "exact", "rows", "profiles"}
+    assert set(doc) == {"setting", "settings", "exact", "rows", "profiles"}
     with pytest.raises(BoundkitError):
         a.row("optimal", 0.5)
 
 
 def test_n_jobs_gives_identical_rows():
     """Every (discriminator, weight, seed) run has its own seed: workers never change a number."""
-    toy = get_toy("weights")
+    toy = get_guidance_setting("weights")
     discs = build_discriminators(toy, ["optimal", "poly:1"], n_train=60, rng=1)
     kw = dict(weights=(0.0, 1.0), n_particles=800, n_steps=30, n_seeds=2, profile_times=None)
     one = run_guidance(toy, discs, **kw)
@@ -77,7 +77,7 @@ def test_restricted_discriminator_lands_nearer_q_h_than_p():
     """A linear-logit discriminator (poly:1) cannot represent the bimodal log ratio: its guided
     samples are nearer its refined model Q_h than P (W1 gap of about 0.27 at these settings,
     against standard errors of about 0.01; the assertion asks for 5 combined SE)."""
-    toy = get_toy("bimodal")
+    toy = get_guidance_setting("bimodal")
     discs = build_discriminators(
         toy, ["poly:1"], n_train=500, rng=0, logistic_params={"n_noise": 4}
     )
@@ -90,7 +90,7 @@ def test_restricted_discriminator_lands_nearer_q_h_than_p():
 
 
 def test_errors():
-    toy = get_toy("bimodal")
+    toy = get_guidance_setting("bimodal")
     with pytest.raises(BoundkitError):
         run_guidance(toy, {})
     with pytest.raises(BoundkitError):
@@ -109,7 +109,7 @@ def test_overfitting_effect_of_a_flexible_discriminator():
     (guided, w = 1); the assertion asks for 10 combined standard errors. A linear-logit
     discriminator trained on the same samples stays within a factor 2 of the base.
     """
-    toy = get_toy("bimodal")
+    toy = get_guidance_setting("bimodal")
     discs = build_discriminators(
         toy,
         ["mlp:64x64", "poly:1"],

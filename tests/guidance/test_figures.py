@@ -5,7 +5,12 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
-from boundkit.guidance import OptimalDiscriminator, get_toy, guided_sample, run_guidance
+from boundkit.guidance import (
+    OptimalDiscriminator,
+    get_guidance_setting,
+    guided_sample,
+    run_guidance,
+)
 from boundkit.plotting._guidance import (
     guidance_figures,
     plot_distance_vs_weight,
@@ -20,7 +25,7 @@ matplotlib.use("Agg")
 def test_plot_functions_draw():
     import matplotlib.pyplot as plt
 
-    toy = get_toy("bimodal")
+    toy = get_guidance_setting("bimodal")
     discs = {"optimal": OptimalDiscriminator(toy.p, toy.q)}
     res = run_guidance(
         toy,

@@ -11,7 +11,7 @@ from boundkit.guidance import (
     OptimalDiscriminator,
     OUMixture,
     binning_gap,
-    get_toy,
+    get_guidance_setting,
     grid_distances,
     ks_distance,
     mmd2,
@@ -29,7 +29,7 @@ def _dense_w1(x, cdf):
 
 @pytest.mark.parametrize("n", [1, 2, 7, 300])
 def test_w1_exact_against_dense_integration(n):
-    tt = get_toy("bimodal")
+    tt = get_guidance_setting("bimodal")
     x = tt.q.sample(n, rng=n)
     # dense trapezoid on a 3e-5 grid: error <= (number of jumps + 1) * 3e-5
     assert abs(wasserstein1(x, tt.p) - _dense_w1(x, tt.p.cdf)) < 3e-5 * (n + 1)
@@ -46,7 +46,7 @@ def test_w1_single_point_closed_form():
 
 
 def test_ks_matches_scipy():
-    tt = get_toy("missing-mode")
+    tt = get_guidance_setting("missing-mode")
     x = tt.q.sample(500, rng=1)
     want = stats.kstest(x[:, 0], lambda z: tt.p.cdf(z)).statistic
     assert abs(ks_distance(x, tt.p) - want) < 1e-12
@@ -68,7 +68,7 @@ def test_grid_floors_are_the_expected_values_for_exact_samples(toy, n_bins):
     The floor is an exact expectation (binomial sums; O(n^-3) expansion in heavy bins), so
     |mean - floor| <= 4.5 SE fails with probability about 1e-5 per quantity (CLT over seeds).
     """
-    tt = get_toy(toy)
+    tt = get_guidance_setting(toy)
     box = tt.bounds(0, 5)
     res = [grid_distances(tt.p.sample(5000, rng=s), tt.p, box, n_bins=n_bins) for s in range(30)]
     for key in ("kl", "tv"):
@@ -78,7 +78,7 @@ def test_grid_floors_are_the_expected_values_for_exact_samples(toy, n_bins):
 
 
 def test_grid_distances_of_q_vs_p_approach_the_binned_divergence():
-    tt = get_toy("bimodal")
+    tt = get_guidance_setting("bimodal")
     box = tt.bounds(0, 5)
     gap = binning_gap(tt.q, tt.p, box, n_bins=200)
     g = grid_distances(tt.q.sample(100_000, rng=0), tt.p, box, n_bins=200)
@@ -102,7 +102,7 @@ def test_mmd2_unbiased_closed_form_gaussians():
 
 
 def test_mmd2_against_quadrature_reference_matches_closed_form():
-    tt = get_toy("square-2d")
+    tt = get_guidance_setting("square-2d")
     r = refine_by_discriminator(tt.q, OptimalDiscriminator(tt.p, tt.q), box=tt.bounds(0, 8))
     x = tt.q.sample(1000, rng=0)
     assert abs(mmd2(x, r) - mmd2(x, tt.p)) < 1e-8
@@ -117,4 +117,4 @@ def test_errors():
     with pytest.raises(BoundkitError):
         mmd2(np.zeros((1, 1)), p)
     with pytest.raises(BoundkitError):
-        ks_distance(np.zeros((3, 2)), get_toy("square-2d").p)
+        ks_distance(np.zeros((3, 2)), get_guidance_setting("square-2d").p)

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from boundkit import BoundkitError
-from boundkit.guidance import OUMixture, diffuse, get_toy, list_toys, ou_alpha, ou_sigma2
+from boundkit.guidance import (
+    OUMixture,
+    diffuse,
+    get_guidance_setting,
+    list_guidance_settings,
+    ou_alpha,
+    ou_sigma2,
+)
 
 TIMES = [0.0, 1e-3, 0.05, 0.4, 1.5, 4.0]
 
@@ -24,19 +31,19 @@ def _scipy_logpdf(m: OUMixture, x: np.ndarray, t: float) -> np.ndarray:
     return np.logaddexp.reduce(np.atleast_2d(np.array(comps)), axis=0)
 
 
-@pytest.mark.parametrize("toy", [t.name for t in list_toys()])
+@pytest.mark.parametrize("toy", [t.name for t in list_guidance_settings()])
 @pytest.mark.parametrize("t", TIMES)
 def test_logpdf_matches_scipy(toy, t):
-    tt = get_toy(toy)
+    tt = get_guidance_setting(toy)
     for m in (tt.p, tt.q):
         x = np.random.default_rng(0).normal(size=(30, m.dim)) * 2.0
         np.testing.assert_allclose(m.logpdf(x, t), _scipy_logpdf(m, x, t), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("toy", [t.name for t in list_toys()])
+@pytest.mark.parametrize("toy", [t.name for t in list_guidance_settings()])
 @pytest.mark.parametrize("t", TIMES)
 def test_score_matches_finite_differences_of_log_density(toy, t):
-    tt = get_toy(toy)
+    tt = get_guidance_setting(toy)
     eps = 1e-5
     for m in (tt.p, tt.q):
         x = np.random.default_rng(1).normal(size=(30, m.dim)) * 2.0
@@ -53,7 +60,7 @@ def test_score_matches_finite_differences_of_log_density(toy, t):
 
 
 def test_per_particle_times_match_scalar_times():
-    m = get_toy("square-2d").p
+    m = get_guidance_setting("square-2d").p
     x = np.random.default_rng(2).normal(size=(5, 2))
     ts = np.array([0.0, 0.1, 0.5, 1.0, 3.0])
     got = m.score(x, ts)
@@ -63,7 +70,7 @@ def test_per_particle_times_match_scalar_times():
 
 @pytest.mark.parametrize("t", [0.0, 0.3, 2.0])
 def test_marginal_density_integrates_to_one_and_equals_kernel_convolution(t):
-    m = get_toy("missing-mode").p
+    m = get_guidance_setting("missing-mode").p
     val, _ = integrate.quad(lambda y: float(m.pdf([[y]], t)[0]), -15, 15, limit=200)
     assert abs(val - 1.0) < 1e-9
     if t > 0:
@@ -78,7 +85,7 @@ def test_marginal_density_integrates_to_one_and_equals_kernel_convolution(t):
 
 
 def test_large_time_marginal_is_standard_normal():
-    m = get_toy("bimodal").q.marginal(40.0)
+    m = get_guidance_setting("bimodal").q.marginal(40.0)
     np.testing.assert_allclose(m.means, 0.0, atol=1e-15)
     np.testing.assert_allclose(m.covs, np.ones((2, 1, 1)), atol=1e-15)
 
@@ -88,7 +95,7 @@ def test_sampling_moments_within_standard_errors():
 
     False-failure probability: |z| > 4.5 has probability 7e-6 (fixed seed; deterministic).
     """
-    m = get_toy("bimodal").q
+    m = get_guidance_setting("bimodal").q
     x = m.sample(40_000, rng=3)[:, 0]
     mean = float(m.weights @ m.means[:, 0])
     var = float(m.weights @ (m.covs[:, 0, 0] + m.means[:, 0] ** 2)) - mean**2

@@ -10,7 +10,7 @@ from boundkit import BoundkitError
 from boundkit.guidance import (
     OptimalDiscriminator,
     dkw_radius,
-    get_toy,
+    get_guidance_setting,
     guided_sample,
     guided_score,
     ks_distance,
@@ -66,7 +66,7 @@ def test_particles_follow_the_exact_discretised_law(sampler, w):
     z-scores beyond 4.5 have probability < 1e-5 each (variance of the sample variance of a
     Gaussian: 2 var^2 / n).
     """
-    toy = get_toy("gaussian")
+    toy = get_guidance_setting("gaussian")
     d = OptimalDiscriminator(toy.p, toy.q)
     out = guided_sample(toy.q, d, weight=w, sampler=sampler, n_particles=40_000, n_steps=60, rng=1)
     mean, var = _exact_law(sampler, 60, w)
@@ -104,7 +104,7 @@ def test_guidance_with_optimal_discriminator_samples_p(toy, sampler):
     test_discretisation_error_is_small_at_default_steps): false-failure probability <= 1e-6.
     The base sampler (w = 0) is far away: its KS exceeds 10x the guided one.
     """
-    tt = get_toy(toy)
+    tt = get_guidance_setting(toy)
     d = OptimalDiscriminator(tt.p, tt.q)
     n = 10_000
     guided = guided_sample(tt.q, d, weight=1.0, sampler=sampler, n_particles=n, n_steps=150, rng=2)
@@ -117,7 +117,7 @@ def test_guidance_with_optimal_discriminator_samples_p(toy, sampler):
 
 def test_guidance_in_2d_recovers_p_mean():
     """2-D: the mean of guided particles is P's mean within MC (4.5 SE) + discretisation 0.02."""
-    tt = get_toy("square-2d")
+    tt = get_guidance_setting("square-2d")
     out = guided_sample(
         tt.q, OptimalDiscriminator(tt.p, tt.q), n_particles=20_000, n_steps=100, rng=3
     )
@@ -129,7 +129,7 @@ def test_guidance_in_2d_recovers_p_mean():
 
 
 def test_window_weight_and_determinism():
-    tt = get_toy("bimodal")
+    tt = get_guidance_setting("bimodal")
     d = OptimalDiscriminator(tt.p, tt.q)
     kw = dict(n_particles=500, n_steps=20, rng=4)
     base = guided_sample(tt.q, None, **kw).x
@@ -147,7 +147,7 @@ def test_window_weight_and_determinism():
 
 
 def test_errors():
-    tt = get_toy("bimodal")
+    tt = get_guidance_setting("bimodal")
     with pytest.raises(BoundkitError):
         guided_sample(tt.q, sampler="leapfrog")
     with pytest.raises(BoundkitError):
@@ -157,6 +157,6 @@ def test_errors():
     with pytest.raises(BoundkitError):
         guided_sample(tt.q, t_window=(2.0, 1.0))
     with pytest.raises(BoundkitError):
-        guided_sample(tt.q, OptimalDiscriminator(*[get_toy("square-2d").p] * 2))
+        guided_sample(tt.q, OptimalDiscriminator(*[get_guidance_setting("square-2d").p] * 2))
     with pytest.raises(BoundkitError):
         time_grid(1.0, 0)

@@ -59,7 +59,7 @@ def test_improvement_and_calibration(results):
     res = results["gauss1d-quadratic"]
     ax = plot_improvement(res)
     dh = res.population["restricted_divergence"]
-    rn = np.array([res.rademacher[str(n)]["value"] for n in res.sizes])
+    rn = np.array([res.rademacher[str(n)]["estimate"] for n in res.sizes])
     assert any(
         np.allclose(ln.get_ydata(), dh - 2 * rn)
         for ln in ax.get_lines()
@@ -77,7 +77,12 @@ def test_simulation_figures_files_are_reproducible(results, tmp_path):
     one = {"finite": results["finite"]}
     a = simulation_figures(one, tmp_path / "a")
     b = simulation_figures(one, tmp_path / "b")
-    assert [p.name for p in a] == ["bound_vs_gap.png", "improvement.png", "calibration.png"]
+    assert [p.name for p in a] == [
+        "bound_vs_gap.png",
+        "improvement.png",
+        "calibration.png",
+        "tightness_map.png",
+    ]
     for pa, pb in zip(a, b, strict=True):
         data = pa.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"

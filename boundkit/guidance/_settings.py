@@ -1,9 +1,10 @@
-r"""Named toy problems: a target mixture P and a misspecified base mixture Q.
+r"""Named guidance settings: a target mixture P and a misspecified base mixture Q.
 
-Every toy is a pair of Gaussian mixtures, so the forward marginals :math:`p_t, q_t`, their scores
-and the Bayes-optimal time-dependent discriminator :math:`d^*_t = p_t/(p_t + q_t)` are closed
-form. The base model Q is "a diffusion model whose score is that of a misspecified mixture":
-wrong weights, shifted or missing modes.
+(Named settings, not "toys", so that the name does not clash with the Monte Carlo toys of
+:mod:`boundkit.simulation`.) Every setting is a pair of Gaussian mixtures, so the forward
+marginals :math:`p_t, q_t`, their scores and the Bayes-optimal time-dependent discriminator
+:math:`d^*_t = p_t/(p_t + q_t)` are closed form. The base model Q is "a diffusion model whose
+score is that of a misspecified mixture": wrong weights, shifted or missing modes.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.guidance._mixture import OUMixture
 
-__all__ = ["Toy", "get_toy", "list_toys", "default_toy"]
+__all__ = [
+    "GuidanceSetting",
+    "get_guidance_setting",
+    "list_guidance_settings",
+    "default_guidance_setting",
+]
 
 
 @dataclass(frozen=True)
-class Toy:
-    """A guidance toy: target ``p``, base model ``q`` (both :class:`OUMixture`).
+class GuidanceSetting:
+    """A guidance setting: target ``p``, base model ``q`` (both :class:`OUMixture`).
 
     Attributes
     ----------
@@ -58,39 +64,39 @@ def _ring(k: int, radius: float) -> np.ndarray:
     return radius * np.column_stack([np.cos(ang), np.sin(ang)])
 
 
-def _build() -> dict[str, Toy]:
+def _build() -> dict[str, GuidanceSetting]:
     toys = [
-        Toy(
+        GuidanceSetting(
             "bimodal",
             OUMixture([0.5, 0.5], [-2.0, 2.0], [0.25, 0.25]),
             OUMixture([0.75, 0.25], [-1.7, 2.4], [0.36, 0.25]),
             "1-D: two modes; Q has wrong weights (0.75/0.25) and shifted, wider modes",
         ),
-        Toy(
+        GuidanceSetting(
             "weights",
             OUMixture([0.5, 0.5], [-2.0, 2.0], [0.25, 0.25]),
             OUMixture([0.85, 0.15], [-2.0, 2.0], [0.25, 0.25]),
             "1-D: two modes; Q has the right modes with wrong weights (0.85/0.15)",
         ),
-        Toy(
+        GuidanceSetting(
             "missing-mode",
             OUMixture([1 / 3, 1 / 3, 1 / 3], [-3.0, 0.0, 3.0], [0.25, 0.25, 0.25]),
             OUMixture([0.5, 0.5], [-3.0, 3.0], [0.25, 0.25]),
             "1-D: three modes; Q misses the middle one",
         ),
-        Toy(
+        GuidanceSetting(
             "gaussian",
             OUMixture([1.0], [0.5], [0.64]),
             OUMixture([1.0], [0.0], [1.0]),
             "1-D: P = N(0.5, 0.8^2), Q = N(0, 1); logit d*_0 is quadratic",
         ),
-        Toy(
+        GuidanceSetting(
             "square-2d",
             OUMixture([0.25] * 4, _square(0.0), [0.25] * 4),
             OUMixture([0.4, 0.3, 0.2, 0.1], _square(0.3), [0.36] * 4),
             "2-D: four modes on a square; Q has wrong weights, shifted and wider modes",
         ),
-        Toy(
+        GuidanceSetting(
             "ring-2d",
             OUMixture([1 / 6] * 6, _ring(6, 3.0), [0.16] * 6),
             OUMixture([0.25] * 4, _ring(6, 3.0)[[0, 1, 3, 4]], [0.16] * 4),
@@ -100,44 +106,46 @@ def _build() -> dict[str, Toy]:
     return {t.name: t for t in toys}
 
 
-_TOYS = _build()
+_SETTINGS = _build()
 _DEFAULT = {1: "bimodal", 2: "square-2d"}
 
 
-def list_toys() -> list[Toy]:
-    """All registered toys, in registry order.
+def list_guidance_settings() -> list[GuidanceSetting]:
+    """All registered guidance settings, in registry order.
 
     Examples
     --------
-    >>> [t.name for t in list_toys()][:2]
+    >>> [t.name for t in list_guidance_settings()][:2]
     ['bimodal', 'weights']
     """
-    return list(_TOYS.values())
+    return list(_SETTINGS.values())
 
 
-def default_toy(dim: int) -> Toy:
-    """The default toy of dimension ``dim`` (1 or 2).
+def default_guidance_setting(dim: int) -> GuidanceSetting:
+    """The default guidance setting of dimension ``dim`` (1 or 2).
 
     Examples
     --------
-    >>> default_toy(2).name
+    >>> default_guidance_setting(2).name
     'square-2d'
     """
     if dim not in _DEFAULT:
         raise BoundkitError(f"unsupported dimension {dim!r}: expected 1 or 2")
-    return _TOYS[_DEFAULT[dim]]
+    return _SETTINGS[_DEFAULT[dim]]
 
 
-def get_toy(name: str | Toy) -> Toy:
-    """Look a toy up by name (a :class:`Toy` is returned unchanged).
+def get_guidance_setting(name: str | GuidanceSetting) -> GuidanceSetting:
+    """Look a guidance setting up by name (a :class:`GuidanceSetting` is returned unchanged).
 
     Examples
     --------
-    >>> get_toy("bimodal").dim
+    >>> get_guidance_setting("bimodal").dim
     1
     """
-    if isinstance(name, Toy):
+    if isinstance(name, GuidanceSetting):
         return name
-    if name not in _TOYS:
-        raise BoundkitError(f"unknown toy {name!r}: expected one of {', '.join(_TOYS)}")
-    return _TOYS[name]
+    if name not in _SETTINGS:
+        raise BoundkitError(
+            f"unknown guidance setting {name!r}: expected one of {', '.join(_SETTINGS)}"
+        )
+    return _SETTINGS[name]

@@ -1,0 +1,141 @@
+"""The output folder of a sweep: lock, refusal of another configuration, corrupt files, seeding."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from boundkit import BoundkitError
+from boundkit.simulation import replicate_seeds, simulate
+from boundkit.simulation._seeding import block_seeds
+
+KW = {"n_replicates": 6, "seed": 1, "n_mc": 20, "block_size": 3, "progress": False}
+
+
+def test_block_seeds_are_the_spawned_children():
+    full = np.random.SeedSequence(11, spawn_key=(30, 0)).spawn(9)
+    part = block_seeds(11, 30, 4, 9)
+    for a, b in zip(full[4:], part, strict=True):
+        assert a.spawn_key == b.spawn_key
+        assert np.array_equal(a.generate_state(4), b.generate_state(4))
+    assert len(replicate_seeds(11, 30, 9)) == 9
+
+
+def test_a_live_lock_is_refused_and_a_stale_one_taken_over(tmp_path):
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / ".lock").write_text(f"{sleeper.pid}\n")
+        with pytest.raises(
+            BoundkitError, match=f"in use by another simulate run \\(pid {sleeper.pid}"
+        ):
+            simulate("finite", [5], **KW, out_dir=tmp_path)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # the owner is gone: the lock is stale and taken over, then released
+    res = simulate("finite", [5], **KW, out_dir=tmp_path)
+    assert res.sizes == [5]
+    assert not (tmp_path / ".lock").exists()
+
+
+def test_another_configuration_is_refused_and_overwrite_recomputes(tmp_path):
+    simulate("finite", [5], **KW, out_dir=tmp_path)
+    other = dict(KW, seed=2)
+    with pytest.raises(BoundkitError, match="different configuration"):
+        simulate("finite", [5], **other, out_dir=tmp_path)
+    res = simulate("finite", [5], **other, out_dir=tmp_path, overwrite=True)
+    ref = simulate("finite", [5], **other)
+    assert np.array_equal(res.table["divergence"], ref.table["divergence"])
+
+
+def test_the_stamp_is_checked_before_every_cell_write(tmp_path, monkeypatch):
+    """A process that rewrote the stamp mid-run (another configuration) stops this one."""
+    from boundkit.simulation import _store
+
+    real = _store.OutputFolder.save_cell
+    calls = {"n": 0}
+
+    def intruder(self, n, start, stop, cols):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            (self.cells / _store.STAMP_NAME).write_text('{"config_hash": "someone-else"}')
+        return real(self, n, start, stop, cols)
+
+    monkeypatch.setattr(_store.OutputFolder, "save_cell", intruder)
+    with pytest.raises(BoundkitError, match="stamp of .* changed during the run"):
+        simulate("finite", [5], **KW, out_dir=tmp_path)
+    assert len(list((tmp_path / "cells").glob("*.npz"))) == 1
+
+
+@pytest.mark.parametrize("target", ["cells/config.json", "cells/n5_r0-3.npz"])
+def test_corrupt_files_give_one_line(tmp_path, target):
+    simulate("finite", [5], **KW, out_dir=tmp_path)
+    (tmp_path / target).write_bytes(b"\x00garbage")
+    with pytest.raises(BoundkitError, match="corrupt.*recompute .*or pass --overwrite") as err:
+        simulate("finite", [5], **KW, out_dir=tmp_path)
+    assert "\n" not in str(err.value)
+    res = simulate("finite", [5], **KW, out_dir=tmp_path, overwrite=True)
+    ref = simulate("finite", [5], **KW)
+    assert np.array_equal(res.table["divergence"], ref.table["divergence"])
+
+
+def test_out_naming_a_file_is_refused(tmp_path):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    with pytest.raises(BoundkitError, match="exists and is not a directory"):
+        simulate("finite", [5], **KW, out_dir=f)
+
+
+@pytest.mark.parametrize("n_mc", [0, 1, -3, 2.5])
+def test_n_mc_must_be_at_least_two(n_mc):
+    with pytest.raises(BoundkitError, match="n_mc"):
+        simulate("finite", [5], **dict(KW, n_mc=n_mc))
+
+
+def test_negative_seed_refused():
+    with pytest.raises(BoundkitError, match="seed"):
+        simulate("finite", [5], **dict(KW, seed=-1))
+
+
+def test_two_concurrent_processes_never_mix(tmp_path):
+    """Two simulate processes with different seeds on one --out: one wins, the other exits 2
+    with one stderr line (lock or different configuration), and the folder holds exactly the
+    winner's sweep."""
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    base = [sys.executable, "-m", "boundkit", "simulate", "finite", "--n", "5,20,40"]
+    base += [
+        "--replicates",
+        "40",
+        "--block-size",
+        "4",
+        "--n-mc",
+        "20",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
+    procs = [
+        subprocess.Popen(
+            [*base, "--seed", str(s)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for s in (1, 2)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    codes = [p.returncode for p in procs]
+    assert sorted(codes) == [0, 2], (codes, outs)
+    loser = outs[codes.index(2)][1].decode().strip()
+    assert len(loser.splitlines()) == 1 and "Traceback" not in loser
+    assert "in use by another simulate run" in loser or "different configuration" in loser
+    winner_seed = (1, 2)[codes.index(0)]
+    from boundkit.simulation import load_results
+
+    got = load_results(out)
+    ref = simulate("finite", [5, 20, 40], n_replicates=40, block_size=4, n_mc=20, seed=winner_seed)
+    for k in ref.table:
+        assert np.array_equal(got.table[k], ref.table[k]), k
+    assert not (out / ".lock").exists()
