@@ -175,6 +175,17 @@ def fast_rate_constants(
     BoundkitError
         When :math:`\mathrm{Cov}_{Q_{h^*}}(\phi)` is singular (the bound needs it invertible).
 
+    Notes
+    -----
+    With :math:`H = \mathrm{Cov}_{Q_{h^*}}\phi`, :math:`\mu = E_P\phi`,
+    :math:`Y = H^{-1/2}(\phi - \mu)` under P and :math:`C = E_P YY^\top`:
+
+    .. math::
+
+        d_H = \mathrm{tr}\,C,\quad \sigma^2 = \lambda_{\max}(C),\quad
+        \rho = \max_{k, l}\|\phi_k - \phi_l\|_{H^{-1}},\quad
+        b = \max_{j: p_j > 0}\|Y_j\|,\quad m_4 = E_P\|Y\|^4 .
+
     Examples
     --------
     >>> phi = np.array([[-1.0], [0.0], [1.0]])

@@ -252,7 +252,7 @@ def run_refinement(
 
     with :math:`\hat{\mathfrak R}_S` on the training sample.
     """
-    from boundkit.bounds import bound
+    from boundkit.bounds import bound, is_kl_generator
     from boundkit.datasets import split_indices
 
     t_start = time.perf_counter()
@@ -314,7 +314,7 @@ def run_refinement(
         c6c = None
         if disc.cls is not None:
             rad, rad_se, _ = _rademacher(disc.cls, x_tr, n_sigmas, s_rad)
-            if g.name == "kl":
+            if is_kl_generator(g):
                 c6c = bound(
                     "C6c",
                     g,
