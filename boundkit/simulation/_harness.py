@@ -68,14 +68,26 @@ def parse_sizes(text: str | Iterable[int]) -> list[int]:
     return sizes
 
 
+_CONTROLLER: Any = None
+
+
+def _one_blas_thread() -> Any:
+    """A context limiting BLAS to one thread, from one ThreadpoolController per process (building
+    a controller scans the loaded libraries: doing that per block dominated small blocks)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1)
+
+
 def _run_block(
     toy: Toy, n: int, seed: int, start: int, stop: int
 ) -> tuple[int, int, dict[str, np.ndarray]]:
     """Worker task: replicates ``start:stop`` at sample size ``n``."""
-    from threadpoolctl import threadpool_limits
-
     seeds = block_seeds(seed, n, start, stop)
-    with threadpool_limits(limits=1):
+    with _one_blas_thread():
         cols = toy.run_replicates(n, seeds)
     return n, start, {k: np.asarray(v, dtype=float) for k, v in cols.items()}
 
