@@ -32,6 +32,7 @@ from boundkit.simulation._relu_toy import ReLUMixtureToy
 from boundkit.simulation._results import SimulationResult, load_results
 from boundkit.simulation._seeding import block_seeds, replicate_seeds
 from boundkit.simulation._spec import ExperimentSpec, load_spec
+from boundkit.simulation._tightness import fitted_slope, tightness
 from boundkit.simulation._toys import (
     PopulationTerms,
     Toy,
@@ -51,6 +52,8 @@ __all__ = [
     "linear_kl_moments",
     "sandwich_prediction",
     "toy_fast_rate_constants",
+    "fitted_slope",
+    "tightness",
     "FiniteToy",
     "Gauss1DQuadratic",
     "MixtureToy",

@@ -143,5 +143,6 @@ def test_plugin_toys_from_the_cli(tmp_path, capsys):
         "bound_vs_gap.png",
         "calibration.png",
         "improvement.png",
+        "tightness_map.png",
     ]
     assert main(["simulate", "plugin-toy", "--plugin", str(tmp_path / "missing.py")]) == 2
