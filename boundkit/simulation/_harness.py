@@ -30,9 +30,9 @@ from boundkit.bounds import (
     c7_pointwise_rhs,
     check_n_delta,
     check_population,
-    is_kl_generator,
     sum_terms,
 )
+from boundkit.generators import is_kl
 from boundkit.simulation._results import FORMAT_VERSION, SimulationResult, load_results
 from boundkit.simulation._seeding import SEEDING, block_seeds, rademacher_seed, replicate_seeds
 from boundkit.simulation._store import OutputFolder
@@ -124,7 +124,7 @@ def _derive(
     out["excess"] = div - pop.divergence_best
     out["improvement"] = pop.divergence_base - div
     out["rademacher_n"] = np.full(k, rn)
-    if is_kl_generator(toy.generator):
+    if is_kl(toy.generator):
         best = check_population("C6a", pop.divergence_best)
         common = {"population": best, "n": n, "delta": delta}
         out["bound_C6a"] = _bound_column("C6a", rademacher=out["rademacher_n"], **common)
