@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.distributions import as_points
+from boundkit._validation import check_points
 from boundkit.models._base import as_model, fit_base_model, has_logpdf
 from boundkit.models._discriminators import (
     SampleDiscriminator,
@@ -261,7 +261,7 @@ def run_refinement(
     g = resolve_generator(generator)
     data = getattr(x, "x", x)
     name = getattr(x, "name", name)
-    data = as_points(data, name=f"data set {name!r}")
+    data = check_points(data, name=f"data set {name!r}")
     if discriminator is None:
         from boundkit.classes import RKHSBall
 
@@ -461,7 +461,7 @@ def plane_densities(
     if not isinstance(model, str):
         raise BoundkitError("the 2-D picture refits the model: give a specification string")
     g = resolve_generator(generator)
-    data = as_points(getattr(x, "x", x), name="data")
+    data = check_points(getattr(x, "x", x), name="data")
     if data.shape[1] < 2:
         raise BoundkitError("the 2-D picture needs data with at least 2 columns")
     sp = split_indices(data.shape[0], split, seed=seed)
