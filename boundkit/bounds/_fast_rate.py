@@ -305,7 +305,7 @@ def fast_rate_bound(
         Which bound.
     constant_factor : float
         Multiplies the returned value. 1 for the theorem; anything else is *not* a theorem
-        (used by the shipped false claim ``X2-fast-rate-over-10``).
+        (used by the shipped false claim ``X6-fast-rate-over-10``).
 
     Returns
     -------
