@@ -288,6 +288,13 @@ def empirical_bernstein_sample_size(
     r"""The smallest n >= 2 for which the empirical Bernstein deviation, at the given sample
     variance, is at most ``epsilon`` (a planning value: V_n is only known after sampling).
 
+    Notes
+    -----
+    .. math:: n = \min\Big\{n \ge 2 : \sqrt{\tfrac{2V\log(2/\delta)}{n}}
+       + \tfrac{7(b-a)\log(2/\delta)}{3(n-1)} \le \varepsilon\Big\}
+
+    (the left side decreases in n; integer bisection on the outward-rounded deviation).
+
     Examples
     --------
     >>> empirical_bernstein_sample_size(0.05, 0.05, 0.01)
@@ -554,6 +561,11 @@ def pac_bayes_mcallester(empirical_risk: float, kl: float, n: int, delta: float)
 def mcallester_sample_size(epsilon: float, kl: float, delta: float) -> int:
     r"""The smallest n >= 8 with :math:`\sqrt{(\mathrm{KL} + \log(2\sqrt n/\delta))/(2n)} \le
     \varepsilon` (the gap of :func:`pac_bayes_mcallester`; decreasing in n).
+
+    Notes
+    -----
+    .. math:: n = \min\Big\{n \ge 8 : \sqrt{\tfrac{\mathrm{KL} + \log(2\sqrt n/\delta)}{2n}}
+       \le \varepsilon\Big\}.
 
     Examples
     --------

@@ -21,11 +21,7 @@ from boundkit.generators._catalogue import (
     get_generator,
 )
 from boundkit.generators._conjugate_forms import fast_conjugate, fast_link
-from boundkit.generators._derive import (
-    Branch,
-    brute_force_conjugate,
-    derive_bounded,
-)
+from boundkit.generators._derive import Branch, derive_bounded
 from boundkit.generators._derive import Derivation as ConjugateDerivation
 from boundkit.generators._derive import derive as derive_conjugate
 from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
@@ -40,6 +36,7 @@ from boundkit.generators._shift import (
     refinement_ratio,
     shift_functional,
 )
+from boundkit.generators._verify import brute_force_conjugate
 
 __all__ = [
     "ALPHA",

@@ -1,4 +1,4 @@
-r"""Figures of boundkit: predicted bounds vs measured gaps, improvement, calibration.
+r"""Figures of boundkit: predicted bounds vs measured gaps, improvement, calibration, tightness.
 
 matplotlib is imported only inside the plotting functions (``import boundkit.plotting`` stays
 light). :func:`make_all_figures` regenerates every figure (``boundkit figures``).
@@ -12,6 +12,7 @@ from boundkit.plotting._simulation import (
     plot_calibration,
     plot_improvement,
 )
+from boundkit.plotting._tightness import plot_tightness, plot_tightness_map
 
 __all__ = [
     "fitted_slope",
@@ -21,6 +22,8 @@ __all__ = [
     "plot_improvement",
     "plot_plane_densities",
     "plot_refine_sweep",
+    "plot_tightness",
+    "plot_tightness_map",
     "refine_figures",
     "simulation_figures",
 ]

@@ -90,6 +90,10 @@ def simulation_figures(results: dict[str, Any], out_dir: str | Path) -> list[Pat
             for ax in flat[len(keys) :]:
                 ax.set_visible(False)
             paths.append(write_figure(fig, out / fname))
+        from boundkit.plotting._tightness import plot_tightness_map
+
+        records = {k: results[k].tightness(holdout=True) for k in names}
+        paths.append(write_figure(plot_tightness_map(records), out / "tightness_map.png"))
     return paths
 
 

@@ -16,7 +16,8 @@ __all__ = ["fitted_slope", "plot_bound_vs_gap", "plot_calibration", "plot_improv
 
 
 def fitted_slope(n: Any, y: Any) -> float:
-    r"""Least-squares slope of :math:`\log y` against :math:`\log n` (positive y only).
+    r"""Least-squares slope of :math:`\log y` against :math:`\log n` (positive y only; NaN
+    with fewer than two points). One implementation: :func:`boundkit.simulation.fitted_slope`.
 
     Notes
     -----
@@ -27,12 +28,10 @@ def fitted_slope(n: Any, y: Any) -> float:
     >>> round(fitted_slope([10, 100, 1000], [1.0, 0.1, 0.01]), 12)
     -1.0
     """
-    n = np.asarray(n, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = (y > 0) & np.isfinite(y)
-    if ok.sum() < 2:
-        return float("nan")
-    return float(np.polyfit(np.log(n[ok]), np.log(y[ok]), 1)[0])
+    from boundkit.simulation import fitted_slope as _slope
+
+    s = _slope(n, y)
+    return float("nan") if s is None else s
 
 
 def _ax(ax: Any) -> Any:
@@ -97,6 +96,7 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
                 color=COLORS[claim],
                 label=f"{claim} (delta={result.delta:g}, slope {fitted_slope(n, gap):.2f})",
             )
+    _tightness_lines(result, ax)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("sample size n")
@@ -104,6 +104,27 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
     ax.set_title(title or _title(result))
     ax.legend(loc="lower left")
     return ax
+
+
+def _tightness_lines(result: Any, ax: Any) -> None:
+    """The asymptotic prediction and the fast-rate bound (C10), where the toy has them."""
+    from boundkit.plotting._tightness import FAMILY_STYLES
+
+    if not hasattr(result, "tightness"):
+        return
+    record = result.tightness()
+    for fam in ("asymptotic", "fast-rate"):
+        if fam not in record:
+            continue
+        color, fmt, label = FAMILY_STYLES[fam]
+        gaps = record[fam]["gap_per_n"]
+        n = np.array([float(k) for k in gaps])
+        g = np.array([float(v) for v in gaps.values()])
+        ok = np.isfinite(g) & (g > 0)
+        if ok.any():
+            slope = record[fam]["slope_bound"]
+            tag = "" if slope is None else f" (slope {slope:.2f})"
+            ax.plot(n[ok], g[ok], fmt, color=color, label=label + tag, markersize=4)
 
 
 def plot_improvement(result: Any, ax: Any = None, *, title: str | None = None) -> Any:

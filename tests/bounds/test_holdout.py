@@ -130,3 +130,22 @@ def test_other_generator_lower_bounds_restricted_divergence() -> None:
 def test_bad_input_raises(kwargs) -> None:
     with pytest.raises(BoundkitError):
         holdout_certificate(**kwargs)
+
+
+def test_cli_bound_holdout(tmp_path, capsys) -> None:
+    import json
+
+    from boundkit.cli import main
+
+    h = np.random.default_rng(1).uniform(-1, 1, 300)
+    path = tmp_path / "h.txt"
+    path.write_text("\n".join(repr(float(v)) for v in h))
+    rc = main(
+        ["bound", "holdout", "--values", str(path), "--lam", "0.01", "--range=-1,1", "--json"]
+    )
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    ref = holdout_certificate(h, 0.01, value_range=(-1, 1))
+    assert doc["value"] == ref.value and doc["method"] == "empirical-bernstein"
+    assert main(["bound", "holdout", "--values", str(path)]) == 2
+    assert "needs --values FILE" in capsys.readouterr().err
