@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.distributions import as_points
+from boundkit._validation import check_points
 from boundkit.models._base import as_model, fit_base_model, has_logpdf
 from boundkit.models._discriminators import (
     SampleDiscriminator,
@@ -181,6 +181,7 @@ def run_refinement(
     n_fit: int | None = None,
     n_eval: int = 20_000,
     delta: float = 0.05,
+    certificate: str = "hoeffding",
     level: float = 0.95,
     n_sigmas: int = 100,
     n_permutations: int = 200,
@@ -221,6 +222,8 @@ def run_refinement(
         Independent model samples for :math:`\hat\Lambda` and the certificate.
     delta : float
         Error probability of the certificate and of C6c.
+    certificate : {"hoeffding", "empirical-bernstein"}
+        The held-out side of the certificate (:func:`holdout_certificate_mc`).
     level : float
         Confidence level of the intervals.
     n_sigmas : int
@@ -261,7 +264,7 @@ def run_refinement(
     g = resolve_generator(generator)
     data = getattr(x, "x", x)
     name = getattr(x, "name", name)
-    data = as_points(data, name=f"data set {name!r}")
+    data = check_points(data, name=f"data set {name!r}")
     if discriminator is None:
         from boundkit.classes import RKHSBall
 
@@ -310,7 +313,9 @@ def run_refinement(
         fit_s = time.perf_counter() - t0
         ref = refine_from_samples(base, disc, g, samples=xs_eval)
         val = measure_holdout(ref, x_va, level=level)
-        test = measure_holdout(ref, x_te, level=level, certify=True, delta=delta)
+        test = measure_holdout(
+            ref, x_te, level=level, certify=True, delta=delta, method=certificate
+        )
         rad = rad_se = None
         c6c = None
         if disc.cls is not None:
@@ -383,6 +388,7 @@ def run_refinement(
         "n_fit": m_fit,
         "n_eval": int(n_eval),
         "delta": delta,
+        "certificate": certificate,
         "level": level,
         "n_sigmas": n_sigmas,
         "base_has_logpdf": has_logpdf(base),
@@ -461,7 +467,7 @@ def plane_densities(
     if not isinstance(model, str):
         raise BoundkitError("the 2-D picture refits the model: give a specification string")
     g = resolve_generator(generator)
-    data = as_points(getattr(x, "x", x), name="data")
+    data = check_points(getattr(x, "x", x), name="data")
     if data.shape[1] < 2:
         raise BoundkitError("the 2-D picture needs data with at least 2 columns")
     sp = split_indices(data.shape[0], split, seed=seed)
