@@ -27,8 +27,7 @@ from boundkit._errors import BoundkitError
 from boundkit.bounds import generator_name
 from boundkit.classes import FiniteClass, LinearClass, RKHSBall
 from boundkit.distributions import FiniteDistribution
-from boundkit.duality import divergence_from_weights
-from boundkit.generators import get_generator, is_kl, shift_functional
+from boundkit.generators import get_generator, is_kl, perspective_divergence, shift_functional
 from boundkit.simulation._linear_kl import fit_linear_kl
 from boundkit.simulation._support import Support, default_box, finite_support, grid_support
 from boundkit.simulation._toys import PopulationTerms, Toy
@@ -50,9 +49,12 @@ def refine_rows(g: Any, H: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def divergence_rows(g: Any, A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    r""":math:`D_f(a_r\|b_r)` for rows of ``A`` and ``B`` (broadcast) on a finite support."""
-    A, B = np.broadcast_arrays(np.atleast_2d(A), np.atleast_2d(B))
-    return np.array([divergence_from_weights(g, a, b) for a, b in zip(A, B, strict=True)])
+    r""":math:`D_f(a_r\|b_r)` for rows of ``A`` and ``B`` on a finite support, in one call of
+    :func:`boundkit.generators.perspective_divergence` (a 1-d argument is shared by the rows)."""
+    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
+    if A.ndim == 1 and B.ndim == 1:
+        A = A[None, :]
+    return np.atleast_1d(np.asarray(perspective_divergence(g, A, B), dtype=float))
 
 
 def _fingerprint(D: Any) -> dict[str, Any]:
