@@ -107,13 +107,13 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
 
 
 def _tightness_lines(result: Any, ax: Any) -> None:
-    """The asymptotic prediction and the fast-rate bound (C10), where the toy has them."""
+    """The asymptotic prediction and the fast-rate bounds (C10), where the toy has them."""
     from boundkit.plotting._tightness import FAMILY_STYLES
 
     if not hasattr(result, "tightness"):
         return
     record = result.tightness()
-    for fam in ("asymptotic", "fast-rate"):
+    for fam in ("asymptotic", "fast-rate", "fast-rate-expectation"):
         if fam not in record:
             continue
         color, fmt, label = FAMILY_STYLES[fam]
