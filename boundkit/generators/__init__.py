@@ -27,6 +27,7 @@ from boundkit.generators._derive import derive as derive_conjugate
 from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
 from boundkit.generators._generator import Generator, domain_string
 from boundkit.generators._numeric import lambdify_stable, log1mexp
+from boundkit.generators._perspective import perspective_divergence
 from boundkit.generators._shift import (
     ShiftFunctional,
     conjugate_domain_end,
@@ -63,6 +64,7 @@ __all__ = [
     "lambdify_stable",
     "log1mexp",
     "parse_generator",
+    "perspective_divergence",
     "refinement_ratio",
     "shift_functional",
 ]

@@ -24,10 +24,11 @@ from boundkit.generators._numeric import lambdify_stable, stable_modules
 __all__ = ["fast_conjugate", "fast_link"]
 
 
-def _raw(expr: sp.Expr) -> Callable[..., Any]:
-    """The stabilised expression of :func:`lambdify_stable`, lambdified without its wrapper."""
-    stable = lambdify_stable(expr, T).expression  # type: ignore[attr-defined]
-    return sp.lambdify(T, stable, modules=stable_modules())
+def raw_lambdify(expr: sp.Expr, sym: sp.Symbol = T) -> Callable[..., Any]:
+    """The stabilised expression of :func:`lambdify_stable`, lambdified without its wrapper
+    (no error-state context, no shape normalisation: for callers that do both once)."""
+    stable = lambdify_stable(expr, sym).expression  # type: ignore[attr-defined]
+    return sp.lambdify(sym, stable, modules=stable_modules())
 
 
 def _compile(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
@@ -35,7 +36,7 @@ def _compile(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
     branches = expr.args if isinstance(expr, sp.Piecewise) else ((expr, sp.true),)
     pieces = []
     for value, cond in branches:
-        val = _raw(value)
+        val = raw_lambdify(value)
         if cond is sp.true:
             pieces.append((val, None))
             break
