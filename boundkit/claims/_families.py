@@ -88,11 +88,15 @@ def khintchine_space(*, lower_factor: float = 1.0, which: str = "lower") -> Sear
         return float(lower_factor * lo.value / rs.estimate - 1.0)
 
     base = {f"norm{i}": 1.0 for i in range(6)} | {f"angle{i}": 0.0 for i in range(6)}
-    starts = [
-        base | {"n": 1},
-        base | {"n": 2, "angle1": math.pi / 2},
+    collinear, orthogonal, single = (
         base | {"n": 2},
-    ]
+        base | {"n": 2, "angle1": math.pi / 2},
+        (base | {"n": 1}),
+    )
+    # the instance where the side checked is tight comes first
+    starts = (
+        [collinear, single, orthogonal] if which == "lower" else [orthogonal, single, collinear]
+    )
     return SearchSpace(
         params,
         violation,

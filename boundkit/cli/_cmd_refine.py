@@ -282,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
                 model,
                 cls,
                 args.f,
-                B=res.best_row.B,
+                radii=radii,
                 landmarks=args.landmarks or None,
                 split=split,
                 seed=args.seed,

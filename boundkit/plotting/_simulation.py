@@ -12,25 +12,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fitted_slope", "plot_bound_vs_gap", "plot_calibration", "plot_improvement"]
+__all__ = ["plot_bound_vs_gap", "plot_calibration", "plot_improvement"]
 
 
-def fitted_slope(n: Any, y: Any) -> float:
-    r"""Least-squares slope of :math:`\log y` against :math:`\log n` (positive y only; NaN
-    with fewer than two points). One implementation: :func:`boundkit.simulation.fitted_slope`.
+def _slope(n: Any, y: Any) -> float:
+    """:func:`boundkit.simulation.fitted_slope` for a legend: NaN where it is undefined."""
+    from boundkit.simulation import fitted_slope
 
-    Notes
-    -----
-    .. math:: \hat s = \arg\min_s \min_c \sum_j (\log y_j - c - s\log n_j)^2 .
-
-    Examples
-    --------
-    >>> round(fitted_slope([10, 100, 1000], [1.0, 0.1, 0.01]), 12)
-    -1.0
-    """
-    from boundkit.simulation import fitted_slope as _slope
-
-    s = _slope(n, y)
+    s = fitted_slope(n, y)
     return float("nan") if s is None else s
 
 
@@ -55,7 +44,7 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
     -----
     Measured: mean over replicates with a 95% interval (:math:`\pm 1.96\,\mathrm{se}`).
     Predicted: bound minus :math:`\mathrm{KL}(P\|Q_{h^*})`; slopes fitted by
-    :func:`fitted_slope`.
+    :func:`boundkit.simulation.fitted_slope`.
     """
     from boundkit.plotting._style import COLORS
 
@@ -74,7 +63,7 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
         fmt="o-",
         color=COLORS["measured"],
         capsize=2,
-        label=f"measured E excess (slope {fitted_slope(n, mean):.2f})",
+        label=f"measured E excess (slope {_slope(n, mean):.2f})",
     )
     if "bound_C6a" in rows[0]:
         gap = np.array([r["bound_C6a"] for r in rows]) - best
@@ -83,7 +72,7 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
             gap,
             "s--",
             color=COLORS["C6a"],
-            label=f"C6a: 2 R_n (slope {fitted_slope(n, gap):.2f})",
+            label=f"C6a: 2 R_n (slope {_slope(n, gap):.2f})",
         )
     for claim in ("C6b", "C6c"):
         key = f"bound_{claim}_mean"
@@ -94,7 +83,7 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
                 gap,
                 "^:",
                 color=COLORS[claim],
-                label=f"{claim} (delta={result.delta:g}, slope {fitted_slope(n, gap):.2f})",
+                label=f"{claim} (delta={result.delta:g}, slope {_slope(n, gap):.2f})",
             )
     _tightness_lines(result, ax)
     ax.set_xscale("log")
@@ -107,13 +96,13 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
 
 
 def _tightness_lines(result: Any, ax: Any) -> None:
-    """The asymptotic prediction and the fast-rate bound (C10), where the toy has them."""
+    """The asymptotic prediction and the fast-rate bounds (C10), where the toy has them."""
     from boundkit.plotting._tightness import FAMILY_STYLES
 
     if not hasattr(result, "tightness"):
         return
     record = result.tightness()
-    for fam in ("asymptotic", "fast-rate"):
+    for fam in ("asymptotic", "fast-rate", "fast-rate-expectation"):
         if fam not in record:
             continue
         color, fmt, label = FAMILY_STYLES[fam]
