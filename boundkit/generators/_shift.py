@@ -27,6 +27,7 @@ __all__ = [
     "conjugate_domain_end",
     "is_kl",
     "kl_affine_shift",
+    "lambda_differentiable",
     "refinement_ratio",
     "shift_functional",
 ]
@@ -199,6 +200,38 @@ def conjugate_domain_end(g: Any) -> tuple[float, bool]:
         raise BoundkitError("f'(inf) of the generator is undefined")
     closed = bool(np.isfinite(sup) and np.isfinite(float(np.asarray(g.conjugate(sup)))))
     return sup, closed
+
+
+def lambda_differentiable(g: Any) -> bool:
+    r"""Whether :math:`\Lambda_f^Q` is differentiable for this generator (claim C4 assumes it).
+
+    Parameters
+    ----------
+    g : Generator or str
+
+    Returns
+    -------
+    bool
+        False when :math:`\mathrm{dom} f^*` is closed and the link is finite at its end
+        (total variation, hinge-like generators): the optimal shift can then sit at the end of
+        the domain, where :math:`f^*` has a kink, :math:`Q_h` is not unique and the first-order
+        identities of C4 need not hold for the representative returned.
+
+    Notes
+    -----
+    .. math:: \Lambda_f^Q \text{ differentiable} \iff \neg\big(\sup\mathrm{dom} f^* \in
+              \mathrm{dom} f^* \text{ and } (f^*)'(\sup\mathrm{dom} f^*) < \infty\big).
+
+    Examples
+    --------
+    >>> lambda_differentiable("tv"), lambda_differentiable("neyman"), lambda_differentiable("kl")
+    (False, True, True)
+    """
+    g = _resolve(g)
+    sup, closed = conjugate_domain_end(g)
+    if not closed:
+        return True
+    return not bool(np.isfinite(float(np.asarray(fast_link(g)(np.array([sup])))[0])))
 
 
 def _unit_link_point(g: Any) -> float:
