@@ -123,16 +123,20 @@ def check_points(x: Any, dim: int | None = None, *, name: str = "x") -> np.ndarr
     return arr
 
 
-def check_weights(w: Any, k: int | None = None, *, name: str = "weights") -> np.ndarray:
+def check_weights(
+    w: Any, k: int | None = None, *, name: str = "weights", rows: bool = False
+) -> np.ndarray:
     r"""Probability weights: finite, non-negative, summing to 1 within :data:`WEIGHT_SUM_TOL`.
 
     Parameters
     ----------
-    w : array_like, shape (k,) or (m, k)
+    w : array_like, shape (k,) (or (m, k) with ``rows``)
         One probability vector, or one per row.
     k : int, optional
         Required length (number of atoms).
     name : str
+    rows : bool
+        Accept a 2-d array of probability vectors, one per row.
 
     Returns
     -------
@@ -154,9 +158,13 @@ def check_weights(w: Any, k: int | None = None, *, name: str = "weights") -> np.
     >>> check_weights([0.25, 0.75]).tolist()
     [0.25, 0.75]
     """
-    arr = np.asarray(w, dtype=float)
-    if arr.ndim not in (1, 2):
-        raise BoundkitError(f"{name} must be a 1-d array, got shape {arr.shape}")
+    try:
+        arr = np.asarray(w, dtype=float)
+    except (TypeError, ValueError):
+        raise BoundkitError(f"{name} must be an array of numbers, got {type(w).__name__}") from None
+    if arr.ndim not in ((1, 2) if rows else (1,)):
+        want = "a 1-d or 2-d array" if rows else "a 1-d array"
+        raise BoundkitError(f"{name} must be {want}, got shape {arr.shape}")
     if k is not None and arr.shape[-1] != k:
         raise BoundkitError(f"{name} has {arr.shape[-1]} entries but there are {k} atoms")
     if arr.shape[-1] == 0:
