@@ -12,6 +12,7 @@ then renormalised exactly (the tolerance only admits rounding, never a different
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "check_positive",
     "check_seed",
     "check_weights",
+    "evaluate_at",
 ]
 
 #: The one tolerance on :math:`|\sum_i w_i - 1|` for probability vectors (absolute).
@@ -292,3 +294,40 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
         want = ">= 0" if allow_zero else "> 0"
         raise BoundkitError(f"{name} must be a finite number {want}, got {value!r}")
     return out
+
+
+def evaluate_at(func: Callable[[np.ndarray], Any], x: np.ndarray) -> np.ndarray:
+    r"""Values of a vectorised function at the points ``x`` of shape (m, d), shape (m,).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(x)`` for an (m, d) array, returning m values (any shape with m entries).
+    x : numpy.ndarray, shape (m, d)
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,)
+
+    Raises
+    ------
+    BoundkitError
+        When the function does not return one value per point.
+
+    Notes
+    -----
+    .. math:: (h(x_1), \dots, h(x_m)).
+
+    Examples
+    --------
+    >>> evaluate_at(lambda z: z[:, 0] ** 2, np.array([[1.0], [2.0]])).tolist()
+    [1.0, 4.0]
+    """
+    vals = np.asarray(func(x), dtype=float)
+    if vals.shape != (x.shape[0],):
+        vals = vals.reshape(-1)
+        if vals.shape != (x.shape[0],):
+            raise BoundkitError(
+                f"the function must map an (m, d) array to shape (m,), got {vals.shape}"
+            )
+    return vals

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit._validation import check_points, check_weights
+from boundkit._validation import check_points, check_weights, evaluate_at
 
 __all__ = ["Distribution", "as_points", "check_weights"]
 
@@ -62,13 +62,5 @@ class Distribution:
         return int(n)
 
 
-def _eval_func(func: Callable[[np.ndarray], Any], x: np.ndarray) -> np.ndarray:
-    """Evaluate a vectorised function at ``x`` of shape (m, d), returning shape (m,)."""
-    vals = np.asarray(func(x), dtype=float)
-    if vals.shape != (x.shape[0],):
-        vals = vals.reshape(-1)
-        if vals.shape != (x.shape[0],):
-            raise BoundkitError(
-                f"the function must map an (m, d) array to shape (m,), got {vals.shape}"
-            )
-    return vals
+#: A vectorised function's values at points: :func:`boundkit._validation.evaluate_at`.
+_eval_func = evaluate_at
