@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-HELP = "regenerate the figures (bound vs measured gap, improvement, calibration, guidance)"
+HELP = "regenerate the figures (bound vs measured gap, improvement, slack of the bounds, guidance)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

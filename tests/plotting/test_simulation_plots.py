@@ -11,8 +11,8 @@ import pytest
 from boundkit.plotting import (
     fitted_slope,
     plot_bound_vs_gap,
-    plot_calibration,
     plot_improvement,
+    plot_slack,
     simulation_figures,
 )
 from boundkit.simulation._harness import simulate
@@ -53,7 +53,7 @@ def test_bound_vs_gap_plots_the_summary(results):
     plt.close("all")
 
 
-def test_improvement_and_calibration(results):
+def test_improvement_and_slack(results):
     import matplotlib.pyplot as plt
 
     res = results["gauss1d-quadratic"]
@@ -65,10 +65,12 @@ def test_improvement_and_calibration(results):
         for ln in ax.get_lines()
         if len(ln.get_ydata()) == 3
     )
-    ax2 = plot_calibration(results["finite"], deltas=[0.1, 0.5, 0.9])
-    c6b = [ln for ln in ax2.get_lines() if ln.get_label().startswith("C6b")]
-    assert len(c6b) == 3
-    expect = [results["finite"].violation_rate("C6b", d)[5] for d in (0.1, 0.5, 0.9)]
+    ax2 = plot_slack(results["finite"], deltas=[0.1, 0.5])
+    c6b = [ln for ln in ax2.get_lines() if ln.get_label() == "C6b"]
+    assert len(c6b) == 1
+    fin = results["finite"]
+    best = fin.population["divergence_best"]
+    expect = [fin.hp_bound("C6b", d)[fin.table["n"] == 80][0] - best for d in (0.1, 0.5)]
     assert np.allclose(c6b[0].get_ydata(), expect)
     plt.close("all")
 
@@ -77,7 +79,7 @@ def test_simulation_figures_files_are_reproducible(results, tmp_path):
     one = {"finite": results["finite"]}
     a = simulation_figures(one, tmp_path / "a")
     b = simulation_figures(one, tmp_path / "b")
-    assert [p.name for p in a] == ["bound_vs_gap.png", "improvement.png", "calibration.png"]
+    assert [p.name for p in a] == ["bound_vs_gap.png", "improvement.png", "slack.png"]
     for pa, pb in zip(a, b, strict=True):
         data = pa.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -93,7 +95,7 @@ def test_import_boundkit_plotting_does_not_import_matplotlib():
 
 
 def test_plots_of_an_unbounded_relu_toy():
-    """The ReLU toy has no range: the panels draw C6a only (no C6b/C6c) and no calibration."""
+    """The ReLU toy has no range: the panels draw C6a only (no C6b/C6c) and no slack plot."""
     import matplotlib.pyplot as plt
 
     from boundkit.simulation._relu_toy import ReLUMixtureToy
