@@ -30,6 +30,8 @@ _SUBPACKAGES = (
     "bounds",
     "simulation",
     "guidance",
+    "datasets",
+    "models",
     "symbolic",
     "claims",
     "testing",

@@ -118,6 +118,8 @@ _THEORY_ANCHORS = {
     "C7": "c7-generalisation-in-the-discriminators-metric-any-f",
     "C8": "c8-discriminator-guidance-is-a-refinement",
     "C9": "c9-rademacher-calculus",
+    "C10": "c10-a-fast-rate-for-the-kl-refinement",
+    "C11": "c11-hold-out-certificates",
 }
 
 

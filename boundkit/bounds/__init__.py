@@ -1,4 +1,5 @@
-r"""Generalisation bounds of the refined model (THEORY C6, C7), with itemised terms.
+r"""Generalisation bounds of the refined model (THEORY C6, C7, C10, C11), itemised, and the
+classic concentration / PAC-Bayes calculators with safe-side inversions.
 
 :func:`bound` evaluates C6(a)/(b)/(c) (KL) or C7 (any f) from the population term, the
 Rademacher complexity and, for the high-probability bounds, the range :math:`[a, b]` of the
@@ -15,6 +16,29 @@ from boundkit.bounds._bound import (
     generator_name,
     is_kl_generator,
 )
+from boundkit.bounds._concentration import (
+    bernstein_deviation,
+    bernstein_sample_size,
+    empirical_bernstein_deviation,
+    empirical_bernstein_sample_size,
+    hoeffding_deviation,
+    hoeffding_sample_size,
+    kl_bernoulli,
+    kl_inverse_lower,
+    kl_inverse_upper,
+    mcallester_sample_size,
+    mcdiarmid_deviation,
+    pac_bayes_catoni,
+    pac_bayes_kl,
+    pac_bayes_mcallester,
+)
+from boundkit.bounds._fast_rate import (
+    FastRateConstants,
+    FastRateResult,
+    fast_rate_bound,
+    fast_rate_constants,
+    fast_rate_function,
+)
 from boundkit.bounds._formulas import (
     CLAIMS,
     HIGH_PROBABILITY,
@@ -26,9 +50,32 @@ from boundkit.bounds._formulas import (
     rademacher_multiplier,
     sum_terms,
 )
+from boundkit.bounds._holdout import HOLDOUT_METHODS, HoldoutCertificate, holdout_certificate
 
 __all__ = [
     "CLAIMS",
+    "FastRateConstants",
+    "FastRateResult",
+    "HOLDOUT_METHODS",
+    "HoldoutCertificate",
+    "bernstein_deviation",
+    "bernstein_sample_size",
+    "empirical_bernstein_deviation",
+    "empirical_bernstein_sample_size",
+    "fast_rate_bound",
+    "fast_rate_constants",
+    "fast_rate_function",
+    "hoeffding_deviation",
+    "holdout_certificate",
+    "hoeffding_sample_size",
+    "kl_bernoulli",
+    "kl_inverse_lower",
+    "kl_inverse_upper",
+    "mcallester_sample_size",
+    "mcdiarmid_deviation",
+    "pac_bayes_catoni",
+    "pac_bayes_kl",
+    "pac_bayes_mcallester",
     "HIGH_PROBABILITY",
     "BoundResult",
     "bound",

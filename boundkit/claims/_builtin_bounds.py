@@ -9,6 +9,12 @@ population quantities are exact. Statistical checks have a stated false-failure 
   check fails when :math:`P(\mathrm{Bin}(R,\delta)\ge V) < 10^{-4}` (false-failure probability
   at most 1e-4 per sample size when the bound holds).
 - C7 (numeric): the pointwise inequality holds on every replicate up to solver tolerance 1e-8.
+
+Bound values come from :func:`boundkit.bounds.bound` (never re-typed here); the harness's bound
+columns are checked against it (an identity, tolerance 1e-9), so a second copy of the
+arithmetic that drifted would fail here. Inequality records carry a margin (see
+:mod:`boundkit.claims._records`); C6a also runs the near-tight box family of
+:mod:`boundkit.claims._families`, where the factor 2 of C6a is nearly attained.
 """
 
 from __future__ import annotations
@@ -19,13 +25,15 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from boundkit.bounds import rademacher_multiplier
-from boundkit.claims._registry import CheckOutcome, claim
+from boundkit.claims._falsifier import evaluate_cases
+from boundkit.claims._registry import CheckOutcome, claim, register_search
+from boundkit.claims._worst import WorstCase
 
 __all__: list[str] = []
 
 _P_FAIL = 1e-4
 _Z = 4.0
+_IDENTITY_TOL = 1e-9
 
 
 def _seed(rng: np.random.Generator) -> int:
@@ -33,7 +41,7 @@ def _seed(rng: np.random.Generator) -> int:
 
 
 def _simulate(toy: Any, sizes: list[int], R: int, seed: int, **kw: Any):
-    from boundkit.simulation._harness import simulate
+    from boundkit.simulation import simulate
 
     return simulate(toy, sizes, n_replicates=R, seed=seed, progress=False, **kw)
 
@@ -46,83 +54,133 @@ def _expectation_runs(quick: bool, seed: int) -> Iterator[tuple[str, Any]]:
         yield name, _simulate(name, sizes, R, seed, n_mc=300 if quick else 2000)
 
 
+def _column_identity(
+    worst: WorstCase, res: Any, column: str, expected: Any, toy: str, n: int
+) -> None:
+    """Record that the harness column ``column`` at ``n`` equals ``expected`` (relative)."""
+    if column not in res.table:
+        return
+    got = np.asarray(res.column(column, n), dtype=float)
+    exp = np.broadcast_to(np.asarray(expected, dtype=float), got.shape)
+    err = float(np.max(np.abs(got - exp) / np.maximum(1.0, np.abs(exp)))) if got.size else 0.0
+    worst.record(
+        err - _IDENTITY_TOL,
+        {"check": f"harness {column} == bounds.bound", "toy": toy, "n": n, "relative_error": err},
+    )
+
+
 @claim("C6a", level="simulation", builtin=True)
 def check_c6a(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     r"""Monte Carlo check of :math:`E_S\mathrm{KL}(P\|Q_{h_n}) \le \mathrm{KL}(P\|Q_{h^*}) +
-    2\mathfrak R_n` on ``gauss1d-quadratic`` and ``finite``.
+    2\mathfrak R_n` on ``gauss1d-quadratic``, ``finite`` and the near-tight box family.
 
     Notes
     -----
     Per sample size the violation is
-    :math:`\overline{\text{excess}} - 2\hat{\mathfrak R}_n - 4\sqrt{\mathrm{se}_{ex}^2 +
-    4\,\mathrm{se}_{R}^2}` (must be <= 0).
+    :math:`\overline{\text{excess}} - \text{part} - 4\sqrt{\mathrm{se}_{ex}^2 +
+    (\text{part}\cdot\mathrm{se}_R/\mathfrak R_n)^2}` (must be <= 0), with
+    :math:`\text{part} = ` ``bound("C6a", ...).value`` :math:`- \mathrm{KL}(P\|Q_{h^*})`;
+    its tightness is :math:`(\overline{\text{excess}} - 4\,\mathrm{se})/\text{part}`.
     """
+    from boundkit.bounds import bound
+    from boundkit.claims._families import box_c6a_space
+
     seed = _seed(rng)
-    worst: dict[str, Any] | None = None
-    cases = 0
+    worst = WorstCase()
     for name, res in _expectation_runs(quick, seed):
+        best = float(res.population["divergence_best"])
         for row in res.summary():
-            rn = res.rademacher[str(row["n"])]
-            # the bound column comes from boundkit.bounds (through the harness)
-            bound_gap = row["bound_C6a"] - res.population["divergence_best"]
-            se = np.hypot(row["excess_se"], rademacher_multiplier("C6a") * rn["stderr"])
-            v = row["excess_mean"] - bound_gap - _Z * se
-            cases += 1
-            if worst is None or v > worst["violation"]:
-                worst = {
-                    "toy": name,
-                    "n": row["n"],
-                    "violation": float(v),
-                    "excess_mean": row["excess_mean"],
-                    "bound_gap": bound_gap,
-                    "seed": seed,
-                }
-    assert worst is not None
-    return CheckOutcome(
-        worst["violation"],
+            n = int(row["n"])
+            rn = res.rademacher[str(n)]
+            b = bound("C6a", "kl", None, n, population=best, rademacher=rn["estimate"])
+            part = b.value - best
+            se = np.hypot(row["excess_se"], part * rn["stderr"] / max(rn["estimate"], 1e-300))
+            v = row["excess_mean"] - part - _Z * se
+            where = {
+                "toy": name,
+                "n": n,
+                "excess_mean": row["excess_mean"],
+                "bound_gap": part,
+                "seed": seed,
+            }
+            worst.record(v, {"violation": float(v), **where})
+            worst.tightness((row["excess_mean"] - _Z * se) / part, where)
+            _column_identity(worst, res, "bound_C6a", b.value, name, n)
+    evaluate_cases(box_c6a_space(), rng, 0, worst)
+    return worst.outcome(
         0.0,
-        cases,
-        counterexample=worst,
-        message=f"mean excess vs 2 R_n over {cases} (toy, n) cells (4-se margin, "
-        "false-failure prob ~3e-5 per cell)",
+        f"mean excess vs the C6a part over {worst.cases} cells and the box family (4-se "
+        "margin, false-failure prob ~3e-5 per cell)",
     )
 
 
+def _binomial_allowance(R: int, delta: float) -> int:
+    """The largest violation count V with P(Bin(R, delta) >= V) >= 1e-4."""
+    v = np.arange(R + 1)
+    ok = stats.binom.sf(v - 1, R, delta) >= _P_FAIL
+    return int(v[ok].max())
+
+
 def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutcome:
+    from boundkit.bounds import bound
+
     seed = _seed(rng)
     R = 200 if quick else 500
     deltas = [0.05, 0.2, 0.5]
     toys = ["finite"] if quick else ["finite", "mixture1d"]
     sizes = [5, 30] if quick else [5, 30, 200]
-    worst: dict[str, Any] | None = None
-    cases = 0
+    worst = WorstCase()
     for toy in toys:
         res = _simulate(toy, sizes, R, seed, n_mc=300 if quick else 2000)
-        for delta in deltas:
-            for n, rate in res.violation_rate(name, delta).items():
-                v = int(round(rate * R))
-                pval = float(stats.binom.sf(v - 1, R, delta)) if v > 0 else 1.0
-                cases += 1
+        best = float(res.population["divergence_best"])
+        vr = res.value_range
+        for n in sizes:
+            div = res.column("divergence", n)
+            comp = (
+                res.column("rademacher_s", n)
+                if name == "C6c"
+                else np.full(div.shape, res.rademacher[str(n)]["estimate"])
+            )
+            for delta in deltas:
+                bnd = np.array(
+                    [
+                        bound(
+                            name,
+                            "kl",
+                            None,
+                            n,
+                            delta,
+                            population=best,
+                            rademacher=float(c),
+                            value_range=vr,
+                        ).value
+                        for c in comp
+                    ]
+                )
+                if delta == res.delta:
+                    _column_identity(worst, res, f"bound_{name}", bnd, toy, n)
+                v = int(np.sum(div > bnd))
+                pval = float(stats.binom.sf(v - 1, len(div), delta)) if v > 0 else 1.0
                 # violation measured as log10 of the p-value shortfall: > 0 means p < 1e-4
                 score = float(np.log10(_P_FAIL) - np.log10(max(pval, 1e-300)))
-                if worst is None or score > worst["score"]:
-                    worst = {
-                        "toy": toy,
-                        "n": n,
-                        "delta": delta,
-                        "violations": v,
-                        "replicates": R,
-                        "p_value": pval,
-                        "score": score,
-                        "seed": seed,
-                    }
-    assert worst is not None
-    return CheckOutcome(
-        worst["score"],
+                where = {
+                    "toy": toy,
+                    "n": n,
+                    "delta": delta,
+                    "violations": v,
+                    "replicates": len(div),
+                    "p_value": pval,
+                    "seed": seed,
+                }
+                worst.record(score, {"score": score, **where})
+                # tightness: the smallest c with #(excess > c * part) within the allowance
+                ratios = np.sort((div - best) / (bnd - best))[::-1]
+                allow = _binomial_allowance(len(div), delta)
+                if allow < len(ratios):
+                    worst.tightness(float(ratios[allow]), where)
+    return worst.outcome(
         0.0,
-        cases,
-        counterexample=worst,
-        message=f"{name} violation counts vs Bin(R, delta), {cases} cells; fails if "
+        f"{name} violation counts vs Bin(R, delta), {worst.cases} cells; fails if "
         "P(Bin >= V) < 1e-4 (false-failure prob <= 1e-4 per cell)",
     )
 
@@ -133,8 +191,8 @@ def check_c6b(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
 
     Notes
     -----
-    Violation: :math:`\mathrm{KL}(P\|Q_{h_n}) > \mathrm{KL}(P\|Q_{h^*}) + 2\mathfrak R_n +
-    2(b-a)\sqrt{\log(2/\delta)/(2n)}`.
+    Violation: :math:`\mathrm{KL}(P\|Q_{h_n}) > ` ``bound("C6b", ...)``
+    :math:`= \mathrm{KL}(P\|Q_{h^*}) + 2\mathfrak R_n + 2(b-a)\sqrt{\log(2/\delta)/(2n)}`.
     """
     return _hp_check("C6b", quick=quick, rng=rng)
 
@@ -146,58 +204,81 @@ def check_c6c(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
 
     Notes
     -----
-    Violation: :math:`\mathrm{KL}(P\|Q_{h_n}) > \mathrm{KL}(P\|Q_{h^*}) + 2\hat{\mathfrak R}_S +
-    4(b-a)\sqrt{\log(3/\delta)/(2n)}`.
+    Violation: :math:`\mathrm{KL}(P\|Q_{h_n}) > ` ``bound("C6c", ...)``
+    :math:`= \mathrm{KL}(P\|Q_{h^*}) + 2\hat{\mathfrak R}_S + 4(b-a)\sqrt{\log(3/\delta)/(2n)}`.
     """
     return _hp_check("C6c", quick=quick, rng=rng)
 
 
+def c7_pointwise_rhs(ipm_base: Any, refinement: Any, dev_up: Any, dev_down: Any) -> np.ndarray:
+    r"""The right-hand side of C7's pointwise inequality.
+
+    Notes
+    -----
+    .. math::
+
+        \mathrm{IPM}_\mathcal H(P, Q) - D_f(Q_{h_n}\|Q) + \sup_H(E_P - E_{P_n})h
+        + \sup_H(E_{P_n} - E_P)h .
+    """
+    return (
+        np.asarray(ipm_base, dtype=float)
+        - np.asarray(refinement, dtype=float)
+        + np.asarray(dev_up, dtype=float)
+        + np.asarray(dev_down, dtype=float)
+    )
+
+
 @claim("C7", level="numeric", builtin=True)
 def check_c7_pointwise(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
-    r"""The pointwise inequality of C7 on every replicate of the finite toy (KL, and chi^2
-    when the generator is available), exact finite sums.
+    r"""The pointwise inequality of C7 on every replicate of the finite toy (KL and chi^2),
+    exact finite sums.
 
     Notes
     -----
     .. math::
 
         \mathrm{IPM}_\mathcal H(P, Q_{h_n}) \le \mathrm{IPM}_\mathcal H(P, Q) -
-        D_f(Q_{h_n}\|Q) + \sup_H(E_P - E_{P_n})h + \sup_H(E_{P_n} - E_P)h .
+        D_f(Q_{h_n}\|Q) + \sup_H(E_P - E_{P_n})h + \sup_H(E_{P_n} - E_P)h ,
+
+    with the right side from :func:`c7_pointwise_rhs` and the harness's ``c7_rhs_pointwise``
+    column checked against it; tightness
+    :math:`(\mathrm{IPM}(P,Q_{h_n}) - \mathrm{IPM}(P,Q) + D_f)/(\text{deviations})`.
     """
-    from boundkit.simulation._finite_toy import FiniteToy
+    from boundkit.simulation import FiniteToy
 
     seed = _seed(rng)
-    toys = [FiniteToy("finite-kl-c7", B=2.0, degree=3)]
-    try:
-        toys.append(FiniteToy("finite-chi2-c7", generator="chi2", B=1.0, degree=2))
-    except Exception:  # noqa: BLE001 - generators package not ready: KL only
-        pass
+    toys = [
+        FiniteToy("finite-kl-c7", B=2.0, degree=3),
+        FiniteToy("finite-chi2-c7", generator="chi2", B=1.0, degree=2),
+    ]
     R = 40 if quick else 120
     sizes = [3, 10, 50] if quick else [2, 3, 5, 10, 30, 100, 500]
-    worst: dict[str, Any] | None = None
-    cases = 0
+    worst = WorstCase()
     for toy in toys:
         R_t = R if toy.generator == "kl" else max(10, R // 8)
         res = _simulate(toy, sizes, R_t, seed, n_mc=100)
-        slack = res.column("c7_slack")
-        i = int(np.argmin(slack))
-        cases += slack.size
-        if worst is None or -slack[i] > worst["violation"]:
-            worst = {
+        ipm_q = float(res.population["ipm_base"])
+        ref, up, down = (res.column(c) for c in ("divergence_refinement", "dev_up", "dev_down"))
+        rhs = c7_pointwise_rhs(ipm_q, ref, up, down)
+        lhs = res.column("ipm")
+        ns, reps = res.table["n"], res.table["replicate"]
+        for i in range(lhs.size):
+            where = {
                 "toy": toy.name,
                 "generator": toy.generator,
-                "n": int(res.table["n"][i]),
-                "replicate": int(res.table["replicate"][i]),
-                "violation": float(-slack[i]),
+                "n": int(ns[i]),
+                "replicate": int(reps[i]),
                 "seed": seed,
             }
-    assert worst is not None
-    return CheckOutcome(
-        worst["violation"],
+            worst.record(float(lhs[i] - rhs[i]), {"violation": float(lhs[i] - rhs[i]), **where})
+            dev = float(up[i] + down[i])
+            if dev > 1e-12:
+                worst.tightness(float((lhs[i] - ipm_q + ref[i]) / dev), where)
+        for n in sizes:
+            _column_identity(worst, res, "c7_rhs_pointwise", rhs[np.asarray(ns) == n], toy.name, n)
+    return worst.outcome(
         1e-8,
-        cases,
-        counterexample=worst,
-        message=f"C7 pointwise on {cases} replicates (generators: "
+        f"C7 pointwise on {worst.cases} replicates and harness columns (generators: "
         f"{', '.join(t.generator for t in toys)})",
     )
 
@@ -210,30 +291,45 @@ def check_c7_expectation(*, quick: bool, rng: np.random.Generator) -> CheckOutco
     Notes
     -----
     Violation per n: mean of :math:`\mathrm{IPM}(P,Q_{h_n}) + D_f(Q_{h_n}\|Q) - \mathrm{IPM}
-    (P,Q)` minus :math:`4\hat{\mathfrak R}_n` minus 4 combined standard errors.
+    (P,Q)` minus the part :math:`4\hat{\mathfrak R}_n` of ``bound("C7", ...)`` minus 4
+    combined standard errors.
     """
+    from boundkit.bounds import bound
+
     seed = _seed(rng)
-    worst: dict[str, Any] | None = None
-    cases = 0
+    worst = WorstCase()
     for name, res in _expectation_runs(quick, seed):
-        ipm_q = res.population["ipm_base"]
+        ipm_q = float(res.population["ipm_base"])
         for n in res.sizes:
-            lhs = res.column("ipm", n) + res.column("divergence_refinement", n) - ipm_q
+            ref = res.column("divergence_refinement", n)
+            lhs = res.column("ipm", n) + ref - ipm_q
             rn = res.rademacher[str(n)]
-            se = np.hypot(
-                lhs.std(ddof=1) / np.sqrt(lhs.size), rademacher_multiplier("C7") * rn["stderr"]
+            b = bound(
+                "C7",
+                "kl",
+                None,
+                n,
+                population=ipm_q,
+                rademacher=rn["estimate"],
+                refinement_divergence=float(ref.mean()),
             )
-            # IPM(P, Q_hn) minus the C7 bound column of boundkit.bounds (through the harness)
-            v = float((res.column("ipm", n) - res.column("c7_rhs_expectation", n)).mean())
-            v -= _Z * se
-            cases += 1
-            if worst is None or v > worst["violation"]:
-                worst = {"toy": name, "n": n, "violation": v, "seed": seed}
-    assert worst is not None
-    return CheckOutcome(
-        worst["violation"],
-        0.0,
-        cases,
-        counterexample=worst,
-        message=f"C7 in expectation over {cases} (toy, n) cells (4-se margin)",
-    )
+            part = b.value - (ipm_q - float(ref.mean()))
+            se = np.hypot(
+                lhs.std(ddof=1) / np.sqrt(lhs.size),
+                part * rn["stderr"] / max(rn["estimate"], 1e-300),
+            )
+            v = float(lhs.mean() - part - _Z * se)
+            where = {"toy": name, "n": n, "seed": seed}
+            worst.record(v, {"violation": v, **where})
+            worst.tightness(float((lhs.mean() - _Z * se) / part), where)
+            _column_identity(worst, res, "c7_rhs_expectation", ipm_q - ref + part, name, n)
+    return worst.outcome(0.0, f"C7 in expectation over {worst.cases} (toy, n) cells (4-se margin)")
+
+
+def _attach_searches() -> None:
+    from boundkit.claims._families import box_c6a_space
+
+    register_search("C6a", "simulation", box_c6a_space())
+
+
+_attach_searches()

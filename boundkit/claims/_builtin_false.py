@@ -1,4 +1,19 @@
-r"""A false claim shipped on purpose: the proof that checks can fail.
+r"""False claims shipped on purpose: the proof that checks can fail.
+
+``X1`` is described below. ``X2``-``X5`` are the subtle mistakes the theory warns about, each
+checked on its instance family (:mod:`boundkit.claims._families`): the near-tight instances
+of the family on every run, uniform instances, and the falsifier with ``verify --search``.
+
+- ``X2-c2-without-domain``: C2's variational formula without the restriction of h to
+  :math:`\operatorname{dom} f^*` on Q-null sets (reverse KL, P = (1/2, 1/2), Q = (0, 1)).
+- ``X3-pearson-real-line``: the Pearson conjugate over :math:`u \in \mathbb R`,
+  :math:`t + t^2/4` also for :math:`t < -2`: its refinement has negative mass.
+- ``X4-c6a-with-rn``: C6a with :math:`\mathfrak R_n` instead of :math:`2\mathfrak R_n`.
+- ``X5-khintchine-no-sqrt2``: Khintchine's lower bracket without the :math:`1/\sqrt 2`.
+
+(C6c paired with the deviation term of C6b is not shipped: no instance of the families here
+violates it -- see ``docs/claims.md``.)
+
 
 ``X1-optimistic-refinement`` states that the refinement fitted on :math:`n` samples is at least
 as good as the population-optimal one, :math:`\mathrm{KL}(P\|Q_{h_n})\le\mathrm{KL}(P\|Q_{h^*})`.
@@ -23,7 +38,9 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import logsumexp
 
-from boundkit.claims._registry import CheckOutcome, claim
+from boundkit.claims._falsifier import SearchSpace, evaluate_cases
+from boundkit.claims._registry import CheckOutcome, claim, register_search
+from boundkit.claims._worst import WorstCase
 
 __all__: list[str] = []
 
@@ -134,23 +151,107 @@ def check_optimistic_refinement(*, quick: bool, rng: np.random.Generator) -> Che
     n_instances = 20 if quick else 200
     sizes = (50,) if quick else (20, 50, 200)
     seeds = rng.integers(0, 2**63 - 1, size=(n_instances, len(sizes)))
-    worst: dict[str, Any] | None = None
+    worst = WorstCase()
     n_violated = 0
     for i in range(n_instances):
         for j, n in enumerate(sizes):
             inst = instance(int(seeds[i, j]), n)
             n_violated += inst["violation"] > 1e-9
-            if worst is None or inst["violation"] > worst["violation"]:
-                worst = inst
-    assert worst is not None
-    cases = n_instances * len(sizes)
-    return CheckOutcome(
-        worst_violation=float(worst["violation"]),
-        tolerance=1e-9,
-        cases=cases,
-        counterexample=worst,
-        message=(
-            f"KL(P||Q_h_n) > KL(P||Q_h*) in {n_violated} of {cases} instances "
-            "(as it must: h* is the population optimum)"
-        ),
+            worst.record(inst["violation"], inst)
+    return worst.outcome(
+        1e-9,
+        f"KL(P||Q_h_n) > KL(P||Q_h*) in {n_violated} of {worst.cases} instances "
+        "(as it must: h* is the population optimum)",
     )
+
+
+def _family_check(space: SearchSpace, n_random: int, message: str) -> Any:
+    """A numeric check over an instance family: its near-tight starts and uniform instances."""
+
+    def check(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
+        worst = WorstCase()
+        evaluate_cases(space, rng, n_random // (4 if quick else 1), worst)
+        return worst.outcome(0.0, message)
+
+    return check
+
+
+def _register_family_claim(
+    claim_id: str,
+    space: SearchSpace,
+    n_random: int,
+    statement: str,
+    latex: str,
+    hypotheses: tuple[str, ...],
+    message: str,
+) -> None:
+    check = _family_check(space, n_random, message)
+    check.__qualname__ = f"check_{claim_id.replace('-', '_')}"
+    check.__doc__ = f"Numeric check of the false claim {claim_id} on the family {space.name}."
+    claim(
+        claim_id,
+        level="numeric",
+        statement=statement,
+        latex=latex,
+        hypotheses=hypotheses,
+        builtin=True,
+        expected="fail",
+    )(check)
+    register_search(claim_id, "numeric", space)
+
+
+def _register_subtle_false_claims() -> None:
+    from boundkit.claims._families import (
+        box_c6a_space,
+        c2_null_set_space,
+        khintchine_space,
+        pearson_real_line_space,
+    )
+
+    _register_family_claim(
+        "X2-c2-without-domain",
+        c2_null_set_space(restrict=False),
+        40,
+        "FALSE ON PURPOSE: C2's shifted variational formula D_f(P||Q) >= E_P h - Lambda[h] "
+        "holds for every h that is in dom f* Q-almost everywhere (no restriction on Q-null "
+        "sets).",
+        r"D_f(P\|Q)\ge \mathbb E_P h-\Lambda_f^Q[h]\ \text{for } h-\nu_h\in"
+        r"\operatorname{dom}f^*\ Q\text{-a.e.}\quad\text{(false)}",
+        ("reverse KL", "two atoms, the first Q-null"),
+        "E_P h - Lambda[h] - D_f with h free on the Q-null atom",
+    )
+    _register_family_claim(
+        "X3-pearson-real-line",
+        pearson_real_line_space(),
+        40,
+        "FALSE ON PURPOSE: with the Pearson conjugate taken over u in R, f*(t) = t + t^2/4 "
+        "for all t, the refinement dQ_h/dQ = (f*)'(h - nu_h) is a probability distribution.",
+        r"1 + (h - \nu_h)/2 \ge 0\quad\text{(false)}",
+        ("Pearson chi^2", "four atoms", "|h| <= B <= 3"),
+        "most negative refined mass 1 + (h - nu)/2",
+    )
+    _register_family_claim(
+        "X4-c6a-with-rn",
+        box_c6a_space(multiplier=1.0),
+        4,
+        "FALSE ON PURPOSE: C6a with R_n instead of 2 R_n, "
+        "E_S KL(P||Q_{h_n}) <= KL(P||Q_{h*}) + R_n(H).",
+        r"\mathbb E_S\mathrm{KL}(P\|Q_{h_n})\le\mathrm{KL}(P\|Q_{h^*})+\mathfrak R_n"
+        r"\quad\text{(false)}",
+        ("box family: l_inf ball on one-hot atoms, Q mass 1 - eps on a null-feature atom",),
+        "(mean excess - 4 se) / R_n - 1 on the box family (400 replicates)",
+    )
+    _register_family_claim(
+        "X5-khintchine-no-sqrt2",
+        khintchine_space(lower_factor=float(np.sqrt(2.0))),
+        40,
+        "FALSE ON PURPOSE: Khintchine's lower bracket without the 1/sqrt 2, "
+        "R_S >= (B/n) sqrt(sum ||x_i||^2) for the linear l2 ball.",
+        r"\hat{\mathfrak R}_S\ge\frac Bn\sqrt{\textstyle\sum_i\|x_i\|^2}"
+        r"\quad\text{(false)}",
+        ("linear class ||w||_2 <= B", "points in the plane, n <= 6"),
+        "(B/n) sqrt(sum ||x_i||^2) / R_S - 1",
+    )
+
+
+_register_subtle_false_claims()

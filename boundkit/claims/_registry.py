@@ -5,33 +5,35 @@ in LaTeX, its hypotheses, and one check per *level*:
 
 ``symbolic``
     sympy proves the identity or inequality (or reduces it to a stated fact);
+``certified``
+    exact rational instances evaluated in ball arithmetic (python-flint): a pass holds with
+    rigorous error bounds, not within a float tolerance;
 ``numeric``
     exact computation on generated instances, compared to a tolerance;
 ``simulation``
     Monte Carlo against a bound, with a controlled false-alarm rate.
 
 A check is a function ``check(*, quick: bool, rng: numpy.random.Generator) -> CheckOutcome``.
-The machinery times it, seeds it and turns its outcome into a :class:`CheckRecord`.
+A claim may also carry a *search space* (:class:`boundkit.claims.SearchSpace`) that the falsifier
+explores when ``verify`` runs with a search budget. Running checks is :mod:`._runner`'s job,
+importing plugins :mod:`._plugins`'s.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import inspect
-import os
 import pkgutil
 import sys
-import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit.claims._records import LEVELS, CheckOutcome, CheckRecord, Status
 
 __all__ = [
     "LEVELS",
@@ -40,159 +42,15 @@ __all__ = [
     "CheckRecord",
     "claim",
     "register",
+    "register_search",
     "unregister",
     "registry",
     "get_claim",
-    "run_check",
-    "rerun",
-    "verify",
-    "plan",
-    "exit_status",
-    "load_plugin",
     "builtin_load_errors",
     "unchecked_claims",
 ]
 
-Level = Literal["symbolic", "numeric", "simulation"]
-Status = Literal["pass", "fail", "inconclusive"]
-LEVELS: tuple[str, ...] = ("symbolic", "numeric", "simulation")
-STATUSES: tuple[str, ...] = ("pass", "fail", "inconclusive")
-CheckFn = Callable[..., "CheckOutcome"]
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    r"""What a check function returns.
-
-    Parameters
-    ----------
-    worst_violation : float
-        The largest amount by which the claim failed over the cases tried (for an identity
-        :math:`a = b`, :math:`\max |a - b|`, possibly relative; for an inequality
-        :math:`a \le b`, :math:`\max (a - b)`, negative when it held with room).
-    tolerance : float
-        The claim passes when ``worst_violation <= tolerance``.
-    cases : int
-        How many instances were checked.
-    counterexample : mapping, optional
-        The worst instance, reproducible from the record's seed (JSON-serialisable values).
-    status : {"pass", "fail", "inconclusive"}, optional
-        Forces the status (e.g. ``"inconclusive"`` when sympy could not close a proof); by
-        default it is derived from ``worst_violation`` and ``tolerance``.
-    message : str
-        A one-line explanation shown in reports.
-    """
-
-    worst_violation: float
-    tolerance: float
-    cases: int
-    counterexample: Mapping[str, Any] | None = None
-    status: Status | None = None
-    message: str = ""
-
-
-def _clean(x: Any) -> Any:
-    """Turn numpy scalars/arrays and non-finite floats into JSON-ready values."""
-    if isinstance(x, bool | np.bool_):
-        return bool(x)
-    if isinstance(x, float | np.floating):
-        x = float(x)
-        return x if np.isfinite(x) else str(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.ndarray):
-        return [_clean(v) for v in x.tolist()]
-    if isinstance(x, Mapping):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if x is None or isinstance(x, str | int):
-        return x
-    return repr(x)
-
-
-@dataclass(frozen=True)
-class CheckRecord:
-    r"""The result of checking one claim at one level (JSON-ready with :meth:`to_dict`).
-
-    Attributes
-    ----------
-    claim, level : str
-        Which check ran.
-    status : {"pass", "fail", "inconclusive"}
-        What the check found.
-    worst_violation, tolerance : float
-        The claim passes when ``worst_violation <= tolerance``.
-    cases : int
-        Number of instances checked.
-    seed : int
-        The seed of the check's generator: :func:`rerun` replays the check from it, so the
-        counterexample can be regenerated.
-    elapsed : float
-        Wall-clock seconds.
-    counterexample : mapping or None
-        The worst instance when the check failed.
-    message : str
-        One-line explanation.
-    expected : {"pass", "fail"}
-        What the claim is expected to report (``"fail"`` for shipped false claims).
-    quick : bool
-        Whether the quick (CI) settings were used.
-    """
-
-    claim: str
-    level: str
-    status: str
-    worst_violation: float
-    tolerance: float
-    cases: int
-    seed: int
-    elapsed: float
-    counterexample: Mapping[str, Any] | None = None
-    message: str = ""
-    expected: str = "pass"
-    quick: bool = False
-
-    @property
-    def as_expected(self) -> bool:
-        """Whether the status is not in contradiction with the expectation.
-
-        A claim expected to pass must not fail; a claim expected to fail must not pass.
-        ``"inconclusive"`` contradicts neither.
-        """
-        if self.expected == "fail":
-            return self.status != "pass"
-        return self.status != "fail"
-
-    @property
-    def verdict(self) -> str:
-        """A short label for tables: ``pass``, ``FAIL``, ``fail (expected)``, ``UNEXPECTED PASS``
-        or ``inconclusive``."""
-        if self.status == "inconclusive":
-            return "inconclusive"
-        if self.expected == "fail":
-            return "fail (expected)" if self.status == "fail" else "UNEXPECTED PASS"
-        return "pass" if self.status == "pass" else "FAIL"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the record as a JSON-serialisable dictionary (non-finite floats as strings)."""
-        return _clean(
-            {
-                "claim": self.claim,
-                "level": self.level,
-                "status": self.status,
-                "expected": self.expected,
-                "as_expected": self.as_expected,
-                "worst_violation": self.worst_violation,
-                "tolerance": self.tolerance,
-                "cases": self.cases,
-                "seed": self.seed,
-                "quick": self.quick,
-                "elapsed": self.elapsed,
-                "counterexample": self.counterexample,
-                "message": self.message,
-            }
-        )
+CheckFn = Callable[..., CheckOutcome]
 
 
 @dataclass
@@ -207,6 +65,7 @@ class Claim:
     builtin: bool = True
     expected: Status = "pass"
     sources: dict[str, str] = field(default_factory=dict)
+    searches: dict[str, Any] = field(default_factory=dict)
 
     def levels(self) -> tuple[str, ...]:
         """The levels at which this claim has a check, in canonical order."""
@@ -252,8 +111,9 @@ def _load_builtins() -> None:
 def _import_modules(paths: Iterable[str], package: str, prefix: str) -> list[str]:
     """Import the modules ``package.<prefix>*`` found in ``paths``, in name order.
 
-    A module that raises (anything, including a syntax error) is recorded in the load errors
-    and registered as a failing claim ``import:<module>``; the others are still imported.
+    A module that raises (anything, including a syntax error or ``SystemExit``) is recorded in
+    the load errors and registered as a failing claim ``import:<module>``; the others are still
+    imported.
     Returns the names of the modules that failed.
     """
     failed = []
@@ -263,7 +123,9 @@ def _import_modules(paths: Iterable[str], package: str, prefix: str) -> list[str
         modname = f"{package}.{info.name}"
         try:
             importlib.import_module(modname)
-        except Exception as exc:  # noqa: BLE001 - reported as a failing claim
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - SystemExit too: reported as a failing claim
             sys.modules.pop(modname, None)
             msg = f"importing {modname} raised {type(exc).__name__}: {exc}"
             _LOAD_ERRORS[modname] = msg + "\n" + traceback.format_exc()
@@ -569,318 +431,26 @@ def get_claim(claim_id: str) -> Claim:
     )
 
 
-def _claim_seed(claim_id: str, level: str, seed: int) -> int:
-    """A per-(claim, level) seed derived from the root seed, stable across runs."""
-    salt = sum((i + 1) * ord(c) for i, c in enumerate(f"{claim_id}/{level}"))
-    return int(np.random.SeedSequence([seed, salt]).generate_state(1)[0])
-
-
-def run_check(
-    claim_obj: Claim,
-    level: str,
-    *,
-    quick: bool = False,
-    seed: int = 0,
-    check_seed: int | None = None,
-) -> CheckRecord:
-    """Run one check of one claim and return its :class:`CheckRecord`.
+def register_search(claim_id: str, level: str, space: Any) -> None:
+    """Attach a falsifier search space to the ``level`` check of a registered claim.
 
     Parameters
     ----------
-    claim_obj : Claim
-        The claim (see :func:`get_claim`).
+    claim_id : str
+        A registered claim.
     level : str
-        One of the claim's levels.
-    quick : bool
-        Quick (CI) settings.
-    seed : int
-        Root seed; the check's own seed is derived from it and the (claim, level) pair.
-    check_seed : int, optional
-        Use this seed for the check's generator directly (the ``seed`` of a record).
-
-    Returns
-    -------
-    CheckRecord
-        An exception inside the check is reported as status ``"fail"`` with the exception text
-        as message (a check that crashes must not look like a pass).
-    """
-    if level not in claim_obj.checks:
-        raise BoundkitError(f"claim {claim_obj.id} has no {level} check")
-    if check_seed is None:
-        check_seed = _claim_seed(claim_obj.id, level, seed)
-    rng = np.random.default_rng(check_seed)
-    common = dict(
-        claim=claim_obj.id,
-        level=level,
-        seed=int(check_seed),
-        expected=claim_obj.expected,
-        quick=bool(quick),
-    )
-    start = time.perf_counter()
-    try:
-        out = claim_obj.checks[level](quick=quick, rng=rng)
-    except Exception as exc:  # noqa: BLE001 - reported, never swallowed
-        elapsed = time.perf_counter() - start
-        return CheckRecord(
-            status="fail",
-            worst_violation=float("inf"),
-            tolerance=0.0,
-            cases=0,
-            elapsed=elapsed,
-            message=f"check raised {type(exc).__name__}: {exc}",
-            **common,  # type: ignore[arg-type]
-        )
-    elapsed = time.perf_counter() - start
-    if isinstance(out, CheckRecord):
-        return replace(out, elapsed=elapsed, **common)  # type: ignore[arg-type]
-    if not isinstance(out, CheckOutcome):
-        return CheckRecord(
-            status="fail",
-            worst_violation=float("inf"),
-            tolerance=0.0,
-            cases=0,
-            elapsed=elapsed,
-            message=f"check returned {type(out).__name__}, expected CheckOutcome",
-            **common,  # type: ignore[arg-type]
-        )
-    worst = float(out.worst_violation)
-    tol = float(out.tolerance)
-    if out.status is not None:
-        if out.status not in STATUSES:
-            status = "fail"
-        else:
-            status = out.status
-    elif np.isnan(worst) or np.isnan(tol):
-        status = "fail"
-    else:
-        status = "pass" if worst <= tol else "fail"
-    return CheckRecord(
-        status=status,
-        worst_violation=worst,
-        tolerance=tol,
-        cases=int(out.cases),
-        elapsed=elapsed,
-        counterexample=out.counterexample if status == "fail" else None,
-        message=out.message,
-        **common,  # type: ignore[arg-type]
-    )
-
-
-def rerun(record: CheckRecord) -> CheckRecord:
-    """Run the check behind ``record`` again, from the record's own seed and settings.
-
-    Parameters
-    ----------
-    record : CheckRecord
-        A record produced by :func:`verify` or :func:`run_check`.
-
-    Returns
-    -------
-    CheckRecord
-        The fresh record; for a deterministic check it reports the same status, worst violation
-        and counterexample (this is how a counterexample is reproduced).
-    """
-    return run_check(
-        get_claim(record.claim), record.level, quick=record.quick, check_seed=record.seed
-    )
-
-
-def verify(
-    claims: Iterable[str] | None = None,
-    levels: Iterable[str] | None = None,
-    *,
-    quick: bool = False,
-    seed: int = 0,
-    include_expected_failures: bool = True,
-    progress: Callable[[str], None] | None = None,
-    on_record: Callable[[CheckRecord], None] | None = None,
-    n_jobs: int = 1,
-) -> list[CheckRecord]:
-    """Check claims at the requested levels.
-
-    Parameters
-    ----------
-    claims : iterable of str, optional
-        Claim identifiers; all registered claims when omitted.
-    levels : iterable of str, optional
-        Levels to run; all levels a claim supports when omitted.
-    quick : bool
-        Smaller instance counts (CI settings).
-    seed : int
-        Root seed; each (claim, level) check gets its own derived seed, in the record.
-    include_expected_failures : bool
-        Whether to run claims shipped as known-false examples (when ``claims`` is omitted).
-    progress : callable, optional
-        Called with ``"claim/level"`` before each check.
-    on_record : callable, optional
-        Called with each record as soon as it is available (in order).
-    n_jobs : int
-        Number of worker processes (joblib; ``-1`` for all cores). Every check gets the same
-        seed whatever ``n_jobs`` is, so the records do not depend on it (except ``elapsed``).
-        Workers see the built-in claims and the plugins loaded with :func:`load_plugin`; a
-        check registered any other way (e.g. in an interactive session) runs in this process.
-
-    Returns
-    -------
-    list of CheckRecord
-        One record per (claim, level) run: claims in the order given (registry order when
-        omitted), levels in canonical order.
-    """
-    todo = plan(claims, levels, include_expected_failures=include_expected_failures)
-    if n_jobs == 0:
-        raise BoundkitError("n_jobs must be a positive integer or -1, got 0")
-    # records computed by worker processes, in task order; None: run the check here
-    done: Iterable[CheckRecord | None] = (
-        _worker_records(todo, quick, seed, n_jobs)
-        if n_jobs != 1 and len(todo) > 1
-        else [None] * len(todo)
-    )
-    records = []
-    for (cid, c, level), rec in zip(todo, done, strict=True):
-        if progress is not None:
-            progress(f"{cid}/{level}")
-        if rec is None:  # serial run, or a check the workers cannot see
-            rec = run_check(c, level, quick=quick, seed=seed)
-        if on_record is not None:
-            on_record(rec)
-        records.append(rec)
-    return records
-
-
-def _run_in_worker(
-    cid: str, level: str, source: str, plugin: str | None, quick: bool, seed: int
-) -> CheckRecord | None:
-    """Run one check in a worker process; None when the worker does not have the same check."""
-    global _IN_WORKER
-    _IN_WORKER = True
-    reg = registry()
-    if (cid not in reg or reg[cid].sources.get(level) != source) and plugin is not None:
-        try:
-            load_plugin(plugin)
-        except BoundkitError:
-            return None
-        reg = registry()
-    c = reg.get(cid)
-    if c is None or c.sources.get(level) != source:
-        return None
-    return run_check(c, level, quick=quick, seed=seed)
-
-
-def _worker_records(
-    todo: list[tuple[str, Claim, str]], quick: bool, seed: int, n_jobs: int
-) -> Iterable[CheckRecord | None]:
-    """The checks of ``todo`` run by joblib workers, yielded in task order as they finish."""
-    from joblib import Parallel, delayed
-
-    tasks = (
-        delayed(_run_in_worker)(
-            cid, level, c.sources.get(level, "?"), _PLUGIN_OF.get(cid), quick, seed
-        )
-        for cid, c, level in todo
-    )
-    return Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
-
-
-def plan(
-    claims: Iterable[str] | None = None,
-    levels: Iterable[str] | None = None,
-    *,
-    include_expected_failures: bool = True,
-) -> list[tuple[str, Claim, str]]:
-    """The (claim id, claim, level) triples :func:`verify` would run, in order.
+        One of its levels; ``verify(..., search=budget)`` runs the falsifier over ``space``
+        after that check and merges the worst witness into its record.
+    space : SearchSpace
+        See :class:`boundkit.claims.SearchSpace`. A check may carry several spaces; each gets
+        the whole budget.
 
     Raises
     ------
     BoundkitError
-        For an unknown claim or level.
+        For an unknown claim or a level the claim has no check at.
     """
-    reg = registry()
-    ids = list(reg) if claims is None else list(dict.fromkeys(claims))
-    lv = None if levels is None else list(levels)
-    if lv is not None:
-        for level in lv:
-            if level not in LEVELS:
-                raise BoundkitError(f"unknown level {level!r}: expected one of {', '.join(LEVELS)}")
-    out = []
-    for cid in ids:
-        c = get_claim(cid)
-        if claims is None and not include_expected_failures and c.expected == "fail":
-            continue
-        for level in c.levels():
-            if lv is not None and level not in lv:
-                continue
-            out.append((cid, c, level))
-    return out
-
-
-def exit_status(records: Iterable[CheckRecord]) -> int:
-    """The ``verify`` exit status: 1 if any record contradicts its expectation, else 0.
-
-    A claim expected to pass that fails, or a claim expected to fail that passes, gives 1;
-    ``"inconclusive"`` results and expected failures give 0.
-    """
-    return 0 if all(r.as_expected for r in records) else 1
-
-
-def load_plugin(spec: str | os.PathLike[str]) -> list[str]:
-    """Import a user's file or module that registers claims; return the new claim IDs.
-
-    Parameters
-    ----------
-    spec : str or path
-        A path to a ``.py`` file, or an importable module name (``mypkg.my_claims``).
-
-    Returns
-    -------
-    list of str
-        Identifiers of the claims the plugin registered checks for, in registration order.
-
-    Raises
-    ------
-    BoundkitError
-        When the file or module does not exist or fails to import.
-    """
-    global _RECORDING
-    _load_builtins()
-    text = os.fspath(spec)
-    path = Path(text)
-    _RECORDING = []
-    try:
-        if text.endswith(".py") or path.exists():
-            if not path.is_file():
-                raise BoundkitError(f"plugin file {text!r} does not exist")
-            name = "boundkit_plugin_" + "".join(
-                ch if ch.isalnum() else "_" for ch in str(path.resolve())
-            )
-            module_spec = importlib.util.spec_from_file_location(name, path)
-            if module_spec is None or module_spec.loader is None:
-                raise BoundkitError(f"cannot import plugin file {text!r}")
-            module = importlib.util.module_from_spec(module_spec)
-            sys.modules[name] = module
-            try:
-                module_spec.loader.exec_module(module)
-            except BaseException:
-                sys.modules.pop(name, None)
-                raise
-        else:
-            if importlib.util.find_spec(text) is None:
-                raise BoundkitError(f"plugin {text!r} is neither a file nor an importable module")
-            if text in sys.modules:
-                importlib.reload(sys.modules[text])
-            else:
-                importlib.import_module(text)
-        loaded = str(path.resolve()) if (text.endswith(".py") or path.exists()) else text
-        new_ids = list(dict.fromkeys(_RECORDING))
-        for cid in new_ids:
-            _PLUGIN_OF[cid] = loaded
-        return new_ids
-    except BoundkitError:
-        raise
-    except ModuleNotFoundError as exc:
-        raise BoundkitError(f"plugin {text!r} could not be imported: {exc}") from exc
-    except Exception as exc:
-        raise BoundkitError(
-            f"plugin {text!r} raised {type(exc).__name__} on import: {exc}"
-        ) from exc
-    finally:
-        _RECORDING = None
+    c = get_claim(claim_id)
+    if level not in c.checks:
+        raise BoundkitError(f"claim {claim_id} has no {level} check to attach a search to")
+    c.searches.setdefault(level, []).append(space)

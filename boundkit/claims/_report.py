@@ -11,7 +11,8 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from boundkit.claims._registry import CheckRecord, Claim
+from boundkit.claims._records import WEAK_MARGIN, CheckRecord
+from boundkit.claims._registry import Claim
 
 __all__ = [
     "render_table",
@@ -21,7 +22,14 @@ __all__ = [
     "summary_line",
 ]
 
-_COLUMNS = ("claim", "level", "status", "worst violation", "tolerance", "cases", "time")
+_COLUMNS = ("claim", "level", "status", "worst violation", "tolerance", "cases", "margin", "time")
+
+
+def _margin(r: CheckRecord) -> str:
+    """The margin cell: ``-`` for identities, ``0.04``, or ``0.97 weak``."""
+    if r.margin is None:
+        return "-"
+    return f"{r.margin:.2f}" + (" weak" if r.weak else "")
 
 
 def _num(x: float) -> str:
@@ -49,6 +57,7 @@ def _rows(records: Iterable[CheckRecord]) -> list[tuple[str, ...]]:
             _num(r.worst_violation),
             _num(r.tolerance),
             str(r.cases),
+            _margin(r),
             _secs(r.elapsed),
         )
         for r in records
@@ -99,11 +108,11 @@ def render_table(records: Sequence[CheckRecord], *, counterexample_width: int = 
     >>> from boundkit.claims import CheckRecord
     >>> r = CheckRecord("C5", "numeric", "pass", -1e-13, 1e-9, 10, 0, 0.1)
     >>> print(render_table([r]).splitlines()[2])
-    C5     numeric  pass             -1e-13      1e-09     10  0.10 s
+    C5     numeric  pass             -1e-13      1e-09     10       -  0.10 s
     """
     rows = _rows(records)
     widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(_COLUMNS)]
-    right = {3, 4, 5, 6}
+    right = {3, 4, 5, 6, 7}
 
     def fmt(cells: Sequence[str]) -> str:
         out = []
@@ -114,6 +123,8 @@ def render_table(records: Sequence[CheckRecord], *, counterexample_width: int = 
     lines = [fmt(_COLUMNS), fmt(["-" * w for w in widths])]
     for r, row in zip(records, rows, strict=True):
         lines.append(fmt(row))
+        if r.search:
+            lines.append(f"    -> {_search_line(r.search)}")
         if r.status != "pass" and r.message:
             lines.append(f"    -> {r.message.splitlines()[0]}")
         if r.status == "fail" and r.counterexample:
@@ -126,7 +137,35 @@ def render_table(records: Sequence[CheckRecord], *, counterexample_width: int = 
             lines.append(f"    -> counterexample (seed {r.seed}): {text}")
     lines.append("")
     lines.append(summary_line(records))
+    weak = _weak_note(records)
+    if weak:
+        lines.append(weak)
     return "\n".join(lines)
+
+
+def _search_line(search: Any) -> str:
+    """One line summarising a record's falsifier runs."""
+    parts = []
+    for sp in search.get("spaces", []):
+        hit = f"counterexample at evaluation {sp['first_hit']}" if sp.get("found") else "none"
+        m = sp.get("margin")
+        parts.append(
+            f"{sp.get('space') or 'search'}: {hit} ({sp.get('evaluations')} evaluations"
+            + (f", best margin {m:.3g}" if isinstance(m, float) else "")
+            + ")"
+        )
+    return "search " + "; ".join(parts)
+
+
+def _weak_note(records: Sequence[CheckRecord]) -> str:
+    """One line naming the weak records (margin above WEAK_MARGIN), or ''."""
+    weak = [f"{r.claim}/{r.level}" for r in records if r.weak]
+    if not weak:
+        return ""
+    return (
+        f"weak (margin > {WEAK_MARGIN:g}: these instances could not tell a factor 2 in the "
+        f"bound's complexity/deviation part): {', '.join(weak)}"
+    )
 
 
 def _md_escape(text: str) -> str:
@@ -161,10 +200,10 @@ def render_markdown(records: Sequence[CheckRecord], *, details: bool = True) -> 
     >>> from boundkit.claims import CheckRecord
     >>> r = CheckRecord("C5", "numeric", "pass", -1e-13, 1e-9, 10, 0, 0.1)
     >>> print(render_markdown([r]).splitlines()[2])
-    | C5 | numeric | pass | -1e-13 | 1e-09 | 10 | 0.10 s |
+    | C5 | numeric | pass | -1e-13 | 1e-09 | 10 | - | 0.10 s |
     """
     header = "| " + " | ".join(_COLUMNS) + " |"
-    sep = "|" + "|".join(["---"] * 3 + ["---:"] * 4) + "|"
+    sep = "|" + "|".join(["---"] * 3 + ["---:"] * 5) + "|"
     lines = [header, sep]
     for row in _rows(records):
         cells = list(row)
@@ -173,6 +212,10 @@ def render_markdown(records: Sequence[CheckRecord], *, details: bool = True) -> 
         lines.append("| " + " | ".join(_md_escape(c) for c in cells) + " |")
     lines.append("")
     lines.append(summary_line(records) + ".")
+    weak = _weak_note(records)
+    if weak:
+        lines.append("")
+        lines.append(weak + ".")
     if details:
         for r in records:
             if r.status == "pass":

@@ -13,14 +13,19 @@ HELP = "evaluate the bound C6a/C6b/C6c/C7 of a refined model, itemised (toy or g
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``bound`` arguments to ``parser``."""
-    parser.add_argument("claim", metavar="CLAIM", help="C6a, C6b, C6c or C7")
+    parser.add_argument(
+        "claim",
+        metavar="CLAIM",
+        help="C6a, C6b, C6c or C7; or `holdout` (C11: a certified lower bound on E_P h - "
+        "Lambda_f^Q[h] from held-out values of h, see --values)",
+    )
     parser.add_argument(
         "--toy",
         metavar="NAME",
         help="a toy (see `boundkit simulate --list`) giving the exact population term, "
         "the range of the class and R_n",
     )
-    parser.add_argument("--n", type=int, required=True, help="sample size (>= 2)")
+    parser.add_argument("--n", type=int, help="sample size (>= 2; required except for holdout)")
     parser.add_argument("--delta", type=float, default=0.05, help="confidence (default 0.05)")
     parser.add_argument(
         "--population",
@@ -41,6 +46,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of Monte Carlo estimates")
     parser.add_argument("--n-mc", type=int, default=2000, help="Monte Carlo draws for R_n")
+    parser.add_argument(
+        "--values",
+        metavar="FILE",
+        help="holdout: file of h(x_j) at held-out points of P (numbers separated by spaces, "
+        "commas or newlines; '-' reads stdin)",
+    )
+    parser.add_argument("--lam", type=float, help="holdout: Lambda_f^Q[h] (KL: log E_Q e^h)")
+    parser.add_argument(
+        "--method",
+        default="empirical-bernstein",
+        help="holdout: hoeffding, empirical-bernstein (default) or binomial",
+    )
+    parser.add_argument(
+        "--levels", metavar="V1,V2,...", help="holdout, binomial: every value h can take"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -58,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate the bound and print it (a table, or one JSON object with ``--json``)."""
     from boundkit.bounds import bound
 
+    if args.claim == "holdout":
+        return _run_holdout(args)
+    if args.n is None:
+        raise BoundkitError(f"bound {args.claim} needs --n (the sample size)")
     if args.toy is not None:
         from boundkit.simulation import toy_bound
 
@@ -99,5 +123,58 @@ def run(args: argparse.Namespace) -> int:
     lines.append(f"  R used: {r['value']:.6g} (se {r['se']:.2g}, {r['method']})")
     for note in result.notes:
         lines.append(f"  note: {note}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _read_numbers(path: str, what: str) -> list[float]:
+    import re
+    from pathlib import Path
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text()
+    except OSError as exc:
+        raise BoundkitError(f"cannot read {what} from {path!r}: {exc.strerror}") from None
+    parts = [p for p in re.split(r"[\s,;]+", text) if p]
+    try:
+        return [float(p) for p in parts]
+    except ValueError:
+        raise BoundkitError(f"{what} in {path!r} must be numbers") from None
+
+
+def _run_holdout(args: argparse.Namespace) -> int:
+    """``boundkit bound holdout``: the hold-out certificate of C11."""
+    from boundkit.bounds import holdout_certificate
+
+    if args.values is None or args.lam is None:
+        raise BoundkitError("bound holdout needs --values FILE (h at held-out points) and --lam")
+    levels = None
+    if args.levels is not None:
+        try:
+            levels = [float(v) for v in args.levels.split(",")]
+        except ValueError:
+            msg = f"--levels must be numbers V1,V2,...; got {args.levels!r}"
+            raise BoundkitError(msg) from None
+    cert = holdout_certificate(
+        _read_numbers(args.values, "held-out values"),
+        args.lam,
+        delta=args.delta,
+        method=args.method,
+        value_range=_parse_range(args.range),
+        levels=levels,
+        generator=args.generator,
+    )
+    if args.json:
+        sys.stdout.write(json.dumps(cert.to_dict()) + "\n")
+        return 0
+    lines = [
+        f"holdout ({cert.method})  m={cert.m}  delta={cert.delta:g}  "
+        f"certificate = {cert.value:.6g}",
+        f"  mean of h    {cert.mean: .6g}",
+        f"  deviation    {cert.deviation: .6g}",
+        f"  Lambda       {cert.lam: .6g}",
+        "  with probability >= 1 - delta: E_P h - Lambda_f^Q[h] >= certificate "
+        "(for KL: the improvement KL(P||Q) - KL(P||Q_h))",
+    ]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0

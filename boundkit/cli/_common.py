@@ -21,7 +21,6 @@ import ast
 import math
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from boundkit._errors import BoundkitError
@@ -405,54 +404,16 @@ def compile_feature(text: str, d: int) -> Callable[[Any], Any]:
 
 
 # --------------------------------------------------------------------------- arrays
-def _looks_numeric(line: str, delimiter: str | None) -> bool:
-    cells = [c for c in (line.split(delimiter) if delimiter else line.split()) if c.strip()]
-    try:
-        [float(c) for c in cells]
-    except ValueError:
-        return False
-    return bool(cells)
-
-
 def load_array(path: str, name: str, *, ndmin: int = 1) -> Any:
     """Read a real array from ``.npy``, ``.csv`` (a header line is skipped) or whitespace text.
 
-    Refused, each with one line naming the option: a missing file, a pickled or corrupt
-    ``.npy``, complex or non-numeric data, NaN or infinite values, an empty array.
+    The one reader is :func:`boundkit.datasets.read_array`; refused, each with one line naming
+    the option: a missing file, a pickled or corrupt ``.npy``, complex or non-numeric data,
+    NaN or infinite values, an empty array.
     """
-    import numpy as np
+    from boundkit.datasets import read_array
 
-    p = Path(path)
-    if not p.exists():
-        raise BoundkitError(f"{name}: file {path!r} does not exist")
-    if p.is_dir():
-        raise BoundkitError(f"{name}: {path!r} is a directory, expected a file")
-    try:
-        if p.suffix == ".npy":
-            arr = np.load(p, allow_pickle=False)
-        else:
-            delim = "," if p.suffix == ".csv" else None
-            with p.open(encoding="utf-8") as fh:
-                first = fh.readline()
-            skip = 0 if _looks_numeric(first, delim) else 1
-            arr = np.loadtxt(p, delimiter=delim, ndmin=ndmin, skiprows=skip)
-    except (ValueError, OSError, UnicodeDecodeError, EOFError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "pickle" in reason.lower():
-            reason = "it holds pickled objects, which are never loaded"
-        raise BoundkitError(f"{name}: cannot read {path!r}: {reason}") from None
-    if arr.dtype.kind == "c":
-        raise BoundkitError(f"{name}: {path!r} holds complex numbers, expected real numbers")
-    if arr.dtype.kind not in "biuf":
-        raise BoundkitError(f"{name}: {path!r} holds {arr.dtype} data, expected real numbers")
-    arr = np.asarray(arr, dtype=float)
-    if arr.ndim < ndmin:
-        arr = arr.reshape((1,) * (ndmin - arr.ndim) + arr.shape)
-    if arr.size == 0:
-        raise BoundkitError(f"{name}: {path!r} is empty")
-    if not np.all(np.isfinite(arr)):
-        raise BoundkitError(f"{name}: {path!r} contains NaN or infinite values")
-    return arr
+    return read_array(path, name, ndmin=ndmin)
 
 
 # --------------------------------------------------------------------------- JSON

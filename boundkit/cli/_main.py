@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "bound",
     "simulate",
     "guidance",
+    "refine",
     "figures",
     "verify",
     "reproduce",

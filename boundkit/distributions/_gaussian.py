@@ -187,7 +187,12 @@ class GaussianMixture(Distribution):
         z = gen.standard_normal((n, self.dim))
         if self._tied:
             return self.means[comp] + z @ self._chols[0].T
-        return self.means[comp] + np.einsum("nij,nj->ni", self._chols[comp], z)
+        # one component at a time: never an (n, d, d) stack of Cholesky factors in memory
+        out = np.empty((n, self.dim))
+        for k in np.unique(comp):
+            sel = comp == k
+            out[sel] = self.means[k] + np.einsum("ij,nj->ni", self._chols[k], z[sel])
+        return out
 
     def component_logpdf(self, x: Any) -> np.ndarray:
         """Log-density of every component at ``x``; shape ``(m, K)``."""

@@ -20,7 +20,6 @@ __all__ = [
     "identify_generator",
     "as_h_values",
     "lambda_finite",
-    "fast_numerics",
 ]
 
 
@@ -268,49 +267,7 @@ _U_TEST = np.array([0.05, 0.3, 0.9, 1.0, 1.7, 3.2, 11.0])
 _T_TEST = np.array([-5.0, -2.5, -1.0, -0.3, -0.05])
 
 
-def _safe(fn):
-    def wrapped(t):
-        t = np.asarray(t, dtype=float)
-        with np.errstate(all="ignore"):
-            return fn(t)
-
-    return wrapped
-
-
-_INF = float("inf")
-_LOG2 = float(np.log(2.0))
-#: The links (f*)' of the known forms (numpy, +inf outside the domain, left derivative at kinks).
-_LINKS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "kl": _safe(lambda t: np.exp(t - 1.0)),
-    "reverse_kl": _safe(lambda t: np.where(t < 0, -1.0 / np.where(t < 0, t, -1.0), _INF)),
-    "pearson": _safe(lambda t: np.maximum(1.0 + t / 2.0, 0.0)),
-    "hellinger": _safe(lambda t: np.where(t < 1, 1.0 / np.where(t < 1, 1.0 - t, 1.0) ** 2, _INF)),
-    "js": _safe(
-        lambda t: np.where(
-            t < _LOG2, np.exp(np.minimum(t, _LOG2)) / (2.0 - np.exp(np.minimum(t, _LOG2))), _INF
-        )
-    ),
-    "gan": _safe(
-        lambda t: np.where(t < 0, np.exp(np.minimum(t, 0.0)) / -np.expm1(np.minimum(t, 0.0)), _INF)
-    ),
-    "tv": _safe(lambda t: np.where(t <= -0.5, 0.0, np.where(t <= 0.5, 1.0, _INF))),
-}
-
 _ID_CACHE: dict[int, tuple[Any, KnownForm | None]] = {}
-
-
-def fast_numerics(g: Any) -> tuple[Callable, Callable]:
-    r"""``(conjugate, link)`` of ``g``: closed numpy forms when :func:`identify_generator`
-    recognises it (with its shift :math:`c`, :math:`f^*(t - c) + c` and
-    :math:`(f^*)'(t - c)`), else the generator's own methods."""
-    form = identify_generator(g)
-    if form is None:
-        return g.conjugate, g.link
-    c = form.shift
-    link = _LINKS[form.key]
-    return (lambda t: form.fstar(np.asarray(t, dtype=float) - c) + c), (
-        lambda t: link(np.asarray(t, dtype=float) - c)
-    )
 
 
 def identify_generator(g: Any) -> KnownForm | None:
@@ -360,28 +317,14 @@ def _identify(g: Any) -> KnownForm | None:
 
 
 # ------------------------------------------------------------------------ the shift functional
-def _dom_upper(g: Any) -> tuple[float, bool]:
-    """``(sup dom f*, closed)`` of a generator (``inf`` when unbounded)."""
-    dom = getattr(g, "domain", None)
-    if dom is not None:
-        try:
-            sup = float(dom.sup)
-        except (TypeError, ValueError):
-            sup = float("inf")
-        closed = bool(np.isfinite(sup) and not getattr(dom, "right_open", True))
-        return sup, closed
-    fpi = fprime_at_inf(g)
-    return fpi, bool(np.isfinite(fpi) and np.isfinite(float(g.conjugate(np.array([fpi]))[0])))
-
-
 def lambda_finite(g: Any, h: Any, q: Any, *, h_null: Any = None) -> tuple[float, float]:
-    r"""The shift functional :math:`(\Lambda_f^Q[h], \nu_h)` on a finite support, to machine
-    precision.
+    r"""The shift functional :math:`(\Lambda_f^Q[h], \nu_h)` on a finite support.
+
+    A thin wrapper of :func:`boundkit.generators.shift_functional` (the one kernel).
 
     Parameters
     ----------
     g : Generator
-        A numeric generator (``link``, ``conjugate``, ``domain``).
     h : array_like, shape (k,)
         Values of the discriminator on the atoms.
     q : array_like, shape (k,)
@@ -389,8 +332,7 @@ def lambda_finite(g: Any, h: Any, q: Any, *, h_null: Any = None) -> tuple[float,
     h_null : array_like, optional
         Values of ``h`` on atoms of the support of :math:`P` where :math:`q = 0`: when
         :math:`\mathrm{dom} f^*` is bounded above they must stay in its closure,
-        :math:`h_j - \nu \le \sup\mathrm{dom} f^*` (the convention :math:`0 \cdot
-        f^*(t) = +\infty` outside the domain), which bounds :math:`\nu` from below.
+        :math:`h_j - \nu \le \sup\mathrm{dom} f^*`, which bounds :math:`\nu` from below.
 
     Returns
     -------
@@ -399,101 +341,14 @@ def lambda_finite(g: Any, h: Any, q: Any, *, h_null: Any = None) -> tuple[float,
 
     Notes
     -----
-    .. math:: \Lambda_f^Q[h] = \min_{\nu}\ \nu + \sum_i q_i f^*(h_i - \nu).
-
-    For KL, :math:`\Lambda = \log\sum_i q_i e^{h_i}` and :math:`\nu = \Lambda - 1`. Otherwise
-    :math:`\nu` solves :math:`\sum_i q_i (f^*)'(h_i - \nu) = 1` (the left side is
-    non-increasing in :math:`\nu`), by bracketing and Brent's method; when the domain of
-    :math:`f^*` is closed and the condition already fails at its end
-    :math:`\nu_{\min} = \max_i h_i - \sup\mathrm{dom} f^*` (e.g. total variation), the minimum is
-    at :math:`\nu_{\min}`.
+    .. math:: \Lambda_f^Q[h] = \min_{\nu \ge \nu_0}\ \nu + \sum_i q_i f^*(h_i - \nu),
+              \qquad \nu_0 = \max_j h^{null}_j - \sup\mathrm{dom} f^*.
     """
-    from scipy.special import logsumexp
+    from boundkit.generators import shift_functional
 
     hv = np.asarray(h, dtype=float).reshape(-1)
     qv = np.asarray(q, dtype=float).reshape(-1)
-    on = qv > 0
-    hv, qv = hv[on], qv[on]
-    if hv.size == 0:
+    if not np.any(qv > 0):
         raise BoundkitError("Q has no mass")
-    if not np.all(np.isfinite(hv)):
-        raise BoundkitError("h has NaN or infinite values on the support of Q")
-    form = identify_generator(g)
-    if form is not None and form.key == "kl":
-        lam = float(logsumexp(hv, b=qv))
-        return lam, lam - 1.0 - form.shift
-
-    conj_fn, link_fn = fast_numerics(g)
-
-    def excess(nu: float) -> float:
-        with np.errstate(all="ignore"):
-            link = np.asarray(link_fn(hv - nu), dtype=float)
-        if np.any(np.isnan(link)):
-            raise BoundkitError("the generator's link returned NaN")
-        return float(np.dot(qv, link)) - 1.0
-
-    def objective(nu: float) -> float:
-        with np.errstate(all="ignore"):
-            fs = np.asarray(conj_fn(hv - nu), dtype=float)
-        if np.any(np.isnan(fs)):
-            raise BoundkitError("the generator's conjugate returned NaN")
-        return float(nu + np.dot(qv, fs))
-
-    sup, closed = _dom_upper(g)
-    floor = -np.inf
-    if h_null is not None and np.isfinite(sup):
-        hn = np.asarray(h_null, dtype=float).reshape(-1)
-        if hn.size:
-            if not np.all(np.isfinite(hn)):
-                raise BoundkitError("h has NaN or infinite values on the support of P")
-            floor = float(hn.max()) - sup
-    lam, nu = _lambda_free(g, hv, qv, sup, closed, excess, objective)
-    if nu < floor:
-        return objective(floor), floor
-    return lam, nu
-
-
-def _lambda_free(g, hv, qv, sup, closed, excess, objective) -> tuple[float, float]:
-    """Unconstrained minimiser of the shift objective (see :func:`lambda_finite`)."""
-    from scipy.optimize import brentq
-
-    top = float(hv.max())
-    scale = 1.0 + float(np.abs(hv).max())
-    if np.isfinite(sup):
-        nu_min = top - sup
-        if closed and excess(nu_min) <= 0.0:
-            return objective(nu_min), nu_min
-        lo, step = None, 1e-3
-        for _ in range(60):
-            cand = nu_min + step
-            if cand > nu_min and excess(cand) > 0.0:
-                lo = cand
-                break
-            step *= 0.25
-        if lo is None:
-            return objective(np.nextafter(nu_min, np.inf)), float(np.nextafter(nu_min, np.inf))
-    else:
-        lo, step = top - 1.0, 1.0
-        for _ in range(200):
-            if excess(lo) > 0.0:
-                break
-            step *= 2.0
-            lo -= step
-        else:
-            raise BoundkitError("could not bracket the optimal shift nu (check the generator)")
-    hi, step = max(lo, top) + 1.0, 1.0
-    for _ in range(200):
-        if excess(hi) < 0.0:
-            break
-        step *= 2.0
-        hi += step
-    else:
-        # the link stays >= 1/mass: the minimum is at +inf only for degenerate generators
-        raise BoundkitError("could not bracket the optimal shift nu (check the generator)")
-    if excess(lo) == 0.0:
-        nu = lo
-    else:
-        nu = float(
-            brentq(excess, lo, hi, xtol=1e-15 * scale, rtol=4 * np.finfo(float).eps, maxiter=500)
-        )
-    return objective(nu), nu
+    lam = shift_functional(g, hv, qv, h_null=h_null)
+    return float(lam.value), float(lam.nu)

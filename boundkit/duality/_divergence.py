@@ -23,6 +23,7 @@ from boundkit.duality._common import (
     identify_generator,
     resolve_generator,
 )
+from boundkit.generators import is_kl, shift_functional
 
 __all__ = [
     "DivergenceResult",
@@ -307,8 +308,7 @@ def _monte_carlo(g, name, P, Q, n_samples, rng) -> DivergenceResult:
         raise BoundkitError("P and Q must have the same dimension")
     seed = int(np.random.default_rng(rng).integers(2**63 - 1))
     gen = np.random.default_rng(seed)
-    form = identify_generator(g)
-    if form is not None and form.key == "kl":
+    if is_kl(g):
         x = P.sample(n_samples, rng=gen)
         terms = P.logpdf(x) - Q.logpdf(x)
     else:
@@ -408,15 +408,12 @@ def variational_bound(
             raise BoundkitError("the generator returned NaN for f*(t)")
         pen = float(np.dot(q[on], fs)) if np.all(np.isfinite(fs)) else float("inf")
         return VariationalBound(e_p - pen, "nwj", e_p, pen, 0.0)
-    from boundkit.duality._common import lambda_finite
-
-    lam, nu = lambda_finite(g, hv, q, h_null=hv[(q == 0) & (p > 0)])
-    return VariationalBound(e_p - lam, "shifted", e_p, lam, nu)
+    lam = shift_functional(g, hv, q, h_null=hv[(q == 0) & (p > 0)])
+    return VariationalBound(e_p - lam.value, "shifted", e_p, lam.value, lam.nu)
 
 
 def shift_value(g: Any, hv: np.ndarray, q: np.ndarray) -> tuple[float, float]:
     r""":math:`(\Lambda_f^Q[h], \nu_h)` on a finite support (see
     :func:`boundkit.duality.lambda_finite`; atoms with :math:`q_i = 0` dropped)."""
-    from boundkit.duality._common import lambda_finite
-
-    return lambda_finite(g, hv, q)
+    lam = shift_functional(g, hv, q)
+    return lam.value, lam.nu

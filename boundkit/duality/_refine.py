@@ -17,13 +17,8 @@ from boundkit.distributions import (
     GridDensity,
 )
 from boundkit.distributions._base import _eval_func, as_points
-from boundkit.duality._common import (
-    _dom_upper,
-    fast_numerics,
-    identify_generator,
-    lambda_finite,
-    resolve_generator,
-)
+from boundkit.duality._common import resolve_generator
+from boundkit.generators import fast_link, kl_affine_shift, shift_functional
 
 __all__ = ["QuadraticFunction", "RefinedDistribution", "SamplingInfo", "refine"]
 
@@ -397,7 +392,7 @@ class RefinedDistribution(Distribution):
 
 def _link(g: Any, t: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
-        out = np.asarray(fast_numerics(g)[1](np.asarray(t, dtype=float)), dtype=float)
+        out = np.asarray(fast_link(g)(np.asarray(t, dtype=float)), dtype=float)
     if np.any(np.isnan(out)):
         raise BoundkitError("the generator's link returned NaN")
     return out
@@ -478,7 +473,7 @@ def refine(
     g = resolve_generator(generator)
     if not isinstance(Q, Distribution):
         raise BoundkitError(f"Q must be a boundkit Distribution, got {type(Q).__name__}")
-    form = identify_generator(g)
+    c_kl = kl_affine_shift(g)
     if isinstance(Q, FiniteDistribution | GridDensity):
         nodes, w = (Q.atoms, Q.pmf) if isinstance(Q, FiniteDistribution) else (Q.nodes, Q.masses)
         if callable(h):
@@ -491,44 +486,26 @@ def refine(
                 )
         if not np.all(np.isfinite(hv[w > 0])):
             raise BoundkitError("h has NaN or infinite values on the support of Q")
-        lam, nu = lambda_finite(g, hv, w)
-        pmf = np.where(w > 0, w * _link(g, np.where(w > 0, hv - nu, 0.0)), 0.0)
-        total = float(pmf.sum())
-        sup, closed = _dom_upper(g)
-        if closed and total < 1.0 - 1e-12:
-            # nu sits at the end of a closed domain (e.g. total variation): the subdifferential
-            # of f* there is [link, +inf), the missing mass goes to the atoms where h - nu
-            # reaches sup dom f*, in proportion to q (one valid choice; not unique)
-            top = (w > 0) & (hv - nu >= sup - 1e-9 * (1.0 + abs(sup)))
-            if np.any(top):
-                pmf = pmf + np.where(top, (1.0 - total) * w / w[top].sum(), 0.0)
-                total = float(pmf.sum())
-        if not np.isclose(total, 1.0, rtol=0, atol=1e-6):
-            raise BoundkitError(f"the refined masses sum to {total:.8g}, not 1 (solver failure)")
+        lam = shift_functional(g, hv, w)
+        pmf = np.where(w > 0, w * lam.ratio, 0.0)
         kind = "exact" if isinstance(Q, FiniteDistribution) else "quadrature"
         return RefinedDistribution(
-            Q, g, nu, lam, kind, h=h if callable(h) else None, h_values=hv, pmf=pmf / total
+            Q, g, lam.nu, lam.value, kind, h=h if callable(h) else None, h_values=hv, pmf=pmf
         )
     if not callable(h):
         raise BoundkitError("h must be a callable for a continuous base model")
-    if (
-        isinstance(Q, Gaussian)
-        and isinstance(h, QuadraticFunction)
-        and form is not None
-        and (form.key == "kl")
-    ):
-        G, lam = _gaussian_tilt(Q, h)
+    if isinstance(Q, Gaussian) and isinstance(h, QuadraticFunction) and c_kl is not None:
+        G, lam_kl = _gaussian_tilt(Q, h)
         return RefinedDistribution(
-            Q, g, lam - 1.0 - form.shift, lam, "closed_form", h=h, closed_form=G
+            Q, g, lam_kl - 1.0 - c_kl, lam_kl, "closed_form", h=h, closed_form=G
         )
     quad = _quadrature(Q)
     if quad is not None:
         nodes, w = quad
-        lam, nu = lambda_finite(g, _eval_func(h, nodes), w)
-        return RefinedDistribution(Q, g, nu, lam, "quadrature", h=h)
+        res = shift_functional(g, _eval_func(h, nodes), w)
+        return RefinedDistribution(Q, g, res.nu, res.value, "quadrature", h=h)
     # sample-only base: self-normalised Monte Carlo for nu
     gen = np.random.default_rng(rng)
     xs = Q.sample(int(n_nu), rng=gen)
-    hv = _eval_func(h, xs)
-    lam, nu = lambda_finite(g, hv, np.full(hv.shape[0], 1.0 / hv.shape[0]))
-    return RefinedDistribution(Q, g, nu, lam, "self-normalised Monte Carlo", h=h)
+    res = shift_functional(g, _eval_func(h, xs))
+    return RefinedDistribution(Q, g, res.nu, res.value, "self-normalised Monte Carlo", h=h)

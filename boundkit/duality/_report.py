@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from boundkit.distributions import FiniteDistribution
-from boundkit.duality._common import _dom_upper, identify_generator
 from boundkit.duality._divergence import _div_pq
 from boundkit.duality._refine import refine
 from boundkit.duality._restricted import (
@@ -18,6 +17,7 @@ from boundkit.duality._restricted import (
     primal,
     restricted_divergence,
 )
+from boundkit.generators import conjugate_domain_end, is_kl
 
 __all__ = ["DualityReport", "Identity", "duality_report"]
 
@@ -230,9 +230,8 @@ def duality_report(
         _identity("C4", "D_f(Q_h*||Q) + IPM_H(P, Q_h*) = D_f^H(P||Q)", div_ref + ipm_ref, d.value),
         _identity("C4", "primal value at Q_h* = primal value at eta*", div_ref + ipm_ref, pr.value),
     ]
-    _, closed = _dom_upper(g)
-    form = identify_generator(g)
-    if form is not None and form.key == "kl" and np.all(q[p > 0] > 0):
+    _, closed = conjugate_domain_end(g)
+    if is_kl(g) and np.all(q[p > 0] > 0):
         kl_pq = _div_pq(g, p, q)
         kl_ref = _div_pq(g, p, qh)
         ids.append(

@@ -17,14 +17,13 @@ import numpy as np
 from boundkit._errors import BoundkitError, SolverError
 from boundkit.duality._common import (
     KnownForm,
-    fast_numerics,
     finite_problem,
     fprime_at_inf,
     identify_generator,
-    lambda_finite,
     resolve_generator,
 )
 from boundkit.duality._divergence import _div_pq
+from boundkit.generators import shift_functional
 
 __all__ = [
     "CVXPY_GENERATORS",
@@ -301,9 +300,9 @@ class PrimalResult:
 
 
 def _dual_at(g, p, q, h) -> tuple[float, float, float, float]:
-    lam, nu = lambda_finite(g, h, q, h_null=h[(q == 0) & (p > 0)])
+    lam = shift_functional(g, h, q, h_null=h[(q == 0) & (p > 0)])
     e_p = float(np.dot(p, h))
-    return e_p - lam, lam, nu, e_p
+    return e_p - lam.value, lam.value, lam.nu, e_p
 
 
 # ------------------------------------------------------------------------ cvxpy
@@ -450,15 +449,13 @@ def _scipy_dual(g, p, q, H: ClassOnSupport, tol, w0=None):
     m = Phi.shape[1]
     c = Phi.T @ p
     qon = q > 0
-    link_fn = fast_numerics(g)[1]
 
     def fun(w):
         hv = Phi @ w
-        lam, nu = lambda_finite(g, hv, q, h_null=hv[(q == 0) & (p > 0)])
-        with np.errstate(all="ignore"):
-            link = np.where(qon, np.asarray(link_fn(hv - nu), dtype=float), 0.0)
-        grad = c - Phi.T @ (q * link)
-        return -(float(c @ w) - lam), -grad
+        lam = shift_functional(g, hv, q, h_null=hv[(q == 0) & (p > 0)])
+        # the gradient of Lambda in h is the refined model q * dQ_h/dQ
+        grad = c - Phi.T @ np.where(qon, q * lam.ratio, 0.0)
+        return -(float(c @ w) - lam.value), -grad
 
     B = H.B
     opts = {"maxiter": 100 if w0 is not None else 2000, "ftol": 1e-15}

@@ -20,6 +20,7 @@ from boundkit.generators._catalogue import (
     catalogue_entries,
     get_generator,
 )
+from boundkit.generators._conjugate_forms import fast_conjugate, fast_link
 from boundkit.generators._derive import (
     Branch,
     brute_force_conjugate,
@@ -30,7 +31,14 @@ from boundkit.generators._derive import derive as derive_conjugate
 from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
 from boundkit.generators._generator import Generator, domain_string
 from boundkit.generators._numeric import lambdify_stable, log1mexp
-from boundkit.generators._shift import ShiftFunctional, shift_functional
+from boundkit.generators._shift import (
+    ShiftFunctional,
+    conjugate_domain_end,
+    is_kl,
+    kl_affine_shift,
+    refinement_ratio,
+    shift_functional,
+)
 
 __all__ = [
     "ALPHA",
@@ -46,12 +54,18 @@ __all__ = [
     "catalogue",
     "catalogue_entries",
     "check_generator",
+    "conjugate_domain_end",
     "derive_conjugate",
     "derive_bounded",
     "domain_string",
+    "fast_conjugate",
+    "fast_link",
     "get_generator",
+    "is_kl",
+    "kl_affine_shift",
     "lambdify_stable",
     "log1mexp",
     "parse_generator",
+    "refinement_ratio",
     "shift_functional",
 ]

@@ -19,6 +19,7 @@ from boundkit.plotting._data import (
     slack_data,
 )
 from boundkit.plotting._figures import make_all_figures, simulation_figures
+from boundkit.plotting._refine import plot_plane_densities, plot_refine_sweep, refine_figures
 from boundkit.plotting._simulation import (
     fitted_slope,
     plot_bound_vs_gap,
@@ -40,8 +41,11 @@ __all__ = [
     "make_all_figures",
     "plot_bound_vs_gap",
     "plot_improvement",
+    "plot_plane_densities",
+    "plot_refine_sweep",
     "plot_slack",
     "quantile_band",
+    "refine_figures",
     "simulation_figures",
     "slack_data",
     "to_latex",

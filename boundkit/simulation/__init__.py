@@ -10,6 +10,15 @@ features), and the ``mixture1d`` variants ``mixture1d-rkhs`` (RKHS ball), ``mixt
 line, e.g. ``register_toy(FiniteToy("mine", p=[...], q=[...], B=2.0))``.
 """
 
+from boundkit.simulation._asymptotic import (
+    AsymptoticPrediction,
+    LinearKLMoments,
+    asymptotic_excess,
+    compare_with_measured,
+    linear_kl_moments,
+    sandwich_prediction,
+    toy_fast_rate_constants,
+)
 from boundkit.simulation._finite_toy import FiniteToy, finite_kl
 from boundkit.simulation._gauss1d import Gauss1DQuadratic, gaussian_kl
 from boundkit.simulation._harness import (
@@ -31,6 +40,13 @@ from boundkit.simulation._toys import (
 )
 
 __all__ = [
+    "AsymptoticPrediction",
+    "LinearKLMoments",
+    "asymptotic_excess",
+    "compare_with_measured",
+    "linear_kl_moments",
+    "sandwich_prediction",
+    "toy_fast_rate_constants",
     "FiniteToy",
     "Gauss1DQuadratic",
     "MixtureToy",

@@ -90,7 +90,7 @@ def test_exit_status_logic():
     def rec(status, expected="pass"):
         return CheckRecord("c", "numeric", status, 0.0, 0.0, 1, 0, 0.0, expected=expected)
 
-    assert exit_status([]) == 0
+    assert exit_status([]) == 1  # nothing verified is never a success
     assert exit_status([rec("pass"), rec("inconclusive")]) == 0
     assert exit_status([rec("pass"), rec("fail")]) == 1
     assert exit_status([rec("fail", "fail")]) == 0

@@ -1,0 +1,373 @@
+r"""A fast-rate (O(1/n)) bound for the KL refinement with a class linear in features.
+
+boundkit's own statement (THEORY C10 in ``docs/theory.md``, with the proof). The class is
+:math:`\mathcal H = \{w\cdot\phi : w \in K\}` with :math:`K` closed and convex (the toys use
+the ball :math:`\|w\|_2 \le B`), :math:`A(w) = \log E_Q e^{w\cdot\phi}`, :math:`h^* = w^*\cdot\phi`
+the population maximiser and :math:`h_n = w_n\cdot\phi` the empirical one. With
+
+* :math:`H = \nabla^2 A(w^*) = \mathrm{Cov}_{Q_{h^*}}(\phi)` (positive definite),
+* :math:`\rho = \sup_{x, x' \in \mathrm{supp}\,Q}\|\phi(x) - \phi(x')\|_{H^{-1}}` (finite when
+  :math:`\phi` is bounded on the support of Q),
+* :math:`\varepsilon_n = \|\bar\phi_n - E_P\phi\|_{H^{-1}} = \sup_{\|v\|_H \le 1}
+  v\cdot(\bar\phi_n - E_P\phi)` (the supremum of the empirical process over the *localised*
+  class, an ellipsoid, in closed form),
+
+every sample with :math:`\rho\varepsilon_n < 1` satisfies
+
+.. math::
+
+    \mathrm{KL}(P\|Q_{h_n}) - \mathrm{KL}(P\|Q_{h^*}) \le F_\rho(\varepsilon_n)
+    = \frac{-\log(1 - \rho\varepsilon_n) - \rho\varepsilon_n}{\rho^2}
+    = \frac{\varepsilon_n^2}{2} + \frac{\rho\varepsilon_n^3}{3} + \dots
+
+and :math:`E\varepsilon_n^2 = d_H/n` with :math:`d_H = \mathrm{tr}(H^{-1}\Sigma_P)`,
+:math:`\Sigma_P = \mathrm{Cov}_P(\phi)`. The functions below turn this into a
+high-probability bound (Bousquet's inequality for :math:`\varepsilon_n`) and a bound in
+expectation (a fourth-moment tail bound for the samples with :math:`\rho\varepsilon_n \ge
+\tau`). Every returned value is rounded upwards.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from boundkit._errors import BoundkitError
+from boundkit.bounds._concentration import _up
+
+__all__ = [
+    "FastRateConstants",
+    "FastRateResult",
+    "fast_rate_bound",
+    "fast_rate_constants",
+    "fast_rate_function",
+]
+
+
+def fast_rate_function(epsilon: Any, rho: float) -> np.ndarray:
+    r"""The deterministic fast-rate envelope :math:`F_\rho(\varepsilon)` (``inf`` where
+    :math:`\rho\varepsilon \ge 1`), rounded upwards.
+
+    Notes
+    -----
+    .. math::
+
+        F_\rho(\varepsilon) = \frac{-\log(1 - \rho\varepsilon) - \rho\varepsilon}{\rho^2}
+        = \varepsilon^2 \sum_{k \ge 2} \frac{(\rho\varepsilon)^{k-2}}{k},
+        \qquad F_0(\varepsilon) = \varepsilon^2/2,
+
+    evaluated with the series when :math:`\rho\varepsilon < 10^{-2}` (no cancellation).
+
+    Examples
+    --------
+    >>> round(float(fast_rate_function(0.1, 0.0)), 12)
+    0.005
+    >>> bool(fast_rate_function(0.5, 2.0) == np.inf)
+    True
+    """
+    eps = np.asarray(epsilon, dtype=float)
+    rho = float(rho)
+    if not (math.isfinite(rho) or rho == math.inf) or rho < 0:
+        raise BoundkitError(f"rho must be >= 0; got {rho!r}")
+    if np.any(~np.isfinite(eps) & ~np.isinf(eps)) or np.any(eps < 0):
+        raise BoundkitError("epsilon must be >= 0")
+    x = rho * eps if math.isfinite(rho) else np.where(eps > 0, np.inf, 0.0)
+    out = np.full(eps.shape, np.inf)
+    small = x < 1e-2
+    ks = np.arange(2, 40)
+    xs = np.where(small, x, 0.0)
+    series = (xs[..., None] ** (ks - 2) / ks).sum(-1)
+    out = np.where(small, eps**2 * series, out)
+    mid = (x >= 1e-2) & (x < 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = (-np.log1p(-np.where(mid, x, 0.5)) - np.where(mid, x, 0.5)) / (
+            rho * rho if rho > 0 else 1.0
+        )
+    out = np.where(mid, direct, out)
+    out = np.where(np.isfinite(out), out * (1 + 64 * np.finfo(float).eps) + 1e-300, out)
+    return out
+
+
+@dataclass(frozen=True)
+class FastRateConstants:
+    r"""The population constants entering the fast-rate bound (see the module docstring).
+
+    Attributes
+    ----------
+    d_h : float
+        :math:`d_H = \mathrm{tr}(H^{-1}\Sigma_P)` (:math:`= n E\varepsilon_n^2`).
+    sigma2 : float
+        :math:`\lambda_{\max}(H^{-1/2}\Sigma_P H^{-1/2})
+        = \sup_{\|v\|_H\le1}\mathrm{Var}_P(v\cdot\phi)`.
+    rho : float
+        :math:`\sup_{x,x'\in\mathrm{supp}Q}\|\phi(x)-\phi(x')\|_{H^{-1}}`.
+    b : float
+        :math:`\sup_{x\in\mathrm{supp}P}\|\phi(x) - E_P\phi\|_{H^{-1}}`.
+    m4 : float
+        :math:`E_P\|\phi - E_P\phi\|_{H^{-1}}^4`.
+    tr_cov2 : float
+        :math:`\mathrm{tr}\big((H^{-1/2}\Sigma_P H^{-1/2})^2\big)`.
+    trace_cov_p : float
+        :math:`\mathrm{tr}\,\Sigma_P` (Euclidean).
+    radius : float
+        :math:`\sup_{w, w' \in K}\|w - w'\|_2 / 2` (B for the ball).
+    """
+
+    d_h: float
+    sigma2: float
+    rho: float
+    b: float
+    m4: float
+    tr_cov2: float
+    trace_cov_p: float
+    radius: float
+
+    def to_dict(self) -> dict[str, float]:
+        """The constants as a plain dictionary."""
+        return {k: float(getattr(self, k)) for k in self.__dataclass_fields__}
+
+    def fourth_moment(self, n: int) -> float:
+        r""":math:`E\varepsilon_n^4` exactly.
+
+        Notes
+        -----
+        With :math:`Y_i = H^{-1/2}(\phi(x_i) - E_P\phi)` i.i.d., mean zero, covariance
+        :math:`C`: :math:`E\|\sum_i Y_i\|^4 = n E\|Y\|^4 + n(n-1)\big((\mathrm{tr}C)^2 +
+        2\,\mathrm{tr}C^2\big)`, divided by :math:`n^4`.
+        """
+        n = int(n)
+        return (n * self.m4 + n * (n - 1) * (self.d_h**2 + 2 * self.tr_cov2)) / n**4
+
+
+def fast_rate_constants(
+    phi_q: Any,
+    q_star: Any,
+    phi_p: Any,
+    p: Any,
+    *,
+    radius: float,
+) -> FastRateConstants:
+    r"""The constants of the fast-rate bound for finite supports (exact finite sums).
+
+    Parameters
+    ----------
+    phi_q : array_like, shape (K, d)
+        Features on the support of Q.
+    q_star : array_like, shape (K,)
+        Weights of :math:`Q_{h^*}` on those atoms.
+    phi_p : array_like, shape (J, d)
+        Features on the support of P.
+    p : array_like, shape (J,)
+        Weights of P.
+    radius : float
+        :math:`B` (half the Euclidean diameter of the parameter set).
+
+    Returns
+    -------
+    FastRateConstants
+
+    Raises
+    ------
+    BoundkitError
+        When :math:`\mathrm{Cov}_{Q_{h^*}}(\phi)` is singular (the bound needs it invertible).
+
+    Notes
+    -----
+    With :math:`H = \mathrm{Cov}_{Q_{h^*}}\phi`, :math:`\mu = E_P\phi`,
+    :math:`Y = H^{-1/2}(\phi - \mu)` under P and :math:`C = E_P YY^\top`:
+
+    .. math::
+
+        d_H = \mathrm{tr}\,C,\quad \sigma^2 = \lambda_{\max}(C),\quad
+        \rho = \max_{k, l}\|\phi_k - \phi_l\|_{H^{-1}},\quad
+        b = \max_{j: p_j > 0}\|Y_j\|,\quad m_4 = E_P\|Y\|^4 .
+
+    Examples
+    --------
+    >>> phi = np.array([[-1.0], [0.0], [1.0]])
+    >>> c = fast_rate_constants(phi, [1/3, 1/3, 1/3], phi, [0.5, 0.25, 0.25], radius=1.0)
+    >>> round(c.rho, 6), round(c.d_h, 6)
+    (2.44949, 1.03125)
+    """
+    phi_q = np.atleast_2d(np.asarray(phi_q, dtype=float))
+    phi_p = np.atleast_2d(np.asarray(phi_p, dtype=float))
+    q_star = np.asarray(q_star, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if phi_q.shape[0] != q_star.shape[0] or phi_p.shape[0] != p.shape[0]:
+        raise BoundkitError("features and weights must have the same number of atoms")
+    if phi_q.shape[1] != phi_p.shape[1]:
+        raise BoundkitError("phi_q and phi_p must have the same number of features")
+    mq = q_star @ phi_q
+    H = (phi_q - mq).T @ ((phi_q - mq) * q_star[:, None])
+    vals, vecs = np.linalg.eigh(H)
+    if vals.min() <= 1e-12 * max(vals.max(), 1e-300):
+        raise BoundkitError(
+            "Cov_{Q_{h*}}(phi) is singular (features collinear on the support of Q): the "
+            "fast-rate bound needs it positive definite"
+        )
+    w_half = vecs / np.sqrt(vals)  # H^{-1/2} = w_half @ vecs.T; ||v||_{H^-1} = ||v @ w_half||
+    mp = p @ phi_p
+    yp = (phi_p - mp) @ w_half  # whitened centred P-features
+    C = yp.T @ (yp * p[:, None])
+    yq = phi_q @ w_half
+    on = q_star > 0
+    yq = yq[on]
+    d2 = (yq * yq).sum(1)
+    gram = yq @ yq.T
+    pair = np.maximum(d2[:, None] + d2[None, :] - 2 * gram, 0.0)
+    norms_p = (yp * yp).sum(1)
+    on_p = p > 0
+    return FastRateConstants(
+        d_h=float(np.trace(C)),
+        sigma2=float(np.linalg.eigvalsh(C).max()),
+        rho=float(np.sqrt(pair.max())),
+        b=float(np.sqrt(norms_p[on_p].max())),
+        m4=float(p @ norms_p**2),
+        tr_cov2=float(np.sum(C * C)),
+        trace_cov_p=float(np.trace((phi_p - mp).T @ ((phi_p - mp) * p[:, None]))),
+        radius=float(radius),
+    )
+
+
+@dataclass(frozen=True)
+class FastRateResult:
+    r"""The fast-rate bound on the excess :math:`\mathrm{KL}(P\|Q_{h_n}) - \mathrm{KL}(P\|Q_{h^*})`.
+
+    Attributes
+    ----------
+    kind : {"high-probability", "expectation"}
+        What the value bounds.
+    value : float
+        The bound on the excess (``inf`` when the sample is too small for the localisation).
+    n, delta : int, float or None
+        Sample size and confidence (None for the expectation bound).
+    terms : mapping
+        ``epsilon`` (the bound on :math:`\varepsilon_n`) and the pieces of the value.
+    constants : FastRateConstants
+        The population constants used.
+    constant_factor : float
+        The factor multiplying the bound (1 for the theorem; a shipped false variant uses 0.1).
+    """
+
+    kind: str
+    value: float
+    n: int
+    delta: float | None
+    terms: Mapping[str, float]
+    constants: FastRateConstants
+    constant_factor: float = 1.0
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary."""
+        return {
+            "kind": self.kind,
+            "value": float(self.value),
+            "n": int(self.n),
+            "delta": None if self.delta is None else float(self.delta),
+            "terms": {k: float(v) for k, v in self.terms.items()},
+            "constants": self.constants.to_dict(),
+            "constant_factor": float(self.constant_factor),
+            "notes": list(self.notes),
+        }
+
+
+def _epsilon_hp(c: FastRateConstants, n: int, delta: float) -> float:
+    r"""Bousquet's bound on :math:`\varepsilon_n` at confidence :math:`1 - \delta`."""
+    L = math.log(1.0 / delta)
+    e_eps = math.sqrt(c.d_h / n)
+    return _up(e_eps + math.sqrt(2.0 * L * (c.sigma2 + 2.0 * c.b * e_eps) / n) + c.b * L / (3 * n))
+
+
+def fast_rate_bound(
+    constants: FastRateConstants,
+    n: int,
+    delta: float | None = 0.05,
+    *,
+    kind: str = "high-probability",
+    constant_factor: float = 1.0,
+) -> FastRateResult:
+    r"""Evaluate the fast-rate bound (THEORY C10) at sample size n.
+
+    Parameters
+    ----------
+    constants : FastRateConstants
+        From :func:`fast_rate_constants` (or a toy adapter).
+    n : int
+        Sample size, >= 2.
+    delta : float
+        Confidence for ``kind="high-probability"`` (ignored for the expectation bound).
+    kind : {"high-probability", "expectation"}
+        Which bound.
+    constant_factor : float
+        Multiplies the returned value. 1 for the theorem; anything else is *not* a theorem
+        (used by the shipped false claim ``X2-fast-rate-over-10``).
+
+    Returns
+    -------
+    FastRateResult
+
+    Notes
+    -----
+    *High probability.* Bousquet's inequality (2002, Thm 2.3) for
+    :math:`n\varepsilon_n = \sup_{\|v\|_H\le1}\sum_i v\cdot(\phi(x_i) - E_P\phi)` (summands
+    centred, at most :math:`b`, variance at most :math:`\sigma^2`, and
+    :math:`E\varepsilon_n \le \sqrt{d_H/n}`), with :math:`L = \log(1/\delta)`:
+
+    .. math::
+
+        \varepsilon_n \le \bar\varepsilon = \sqrt{\frac{d_H}{n}}
+        + \sqrt{\frac{2L(\sigma^2 + 2b\sqrt{d_H/n})}{n}} + \frac{bL}{3n},
+        \qquad \text{excess} \le F_\rho(\bar\varepsilon).
+
+    *Expectation.* For every :math:`\tau\in(0,1)`, on :math:`\{\rho\varepsilon_n \le \tau\}`
+    the excess is at most :math:`\varepsilon_n^2/(2(1-\tau))`; always it is at most
+    :math:`2B\|\bar\phi_n - E_P\phi\|_2`. Cauchy--Schwarz and Markov on
+    :math:`\varepsilon_n^4` give
+
+    .. math::
+
+        E\,\text{excess} \le \frac{d_H}{2(1-\tau)n}
+        + 2B\sqrt{\frac{\mathrm{tr}\Sigma_P}{n}}\,\frac{\rho^2}{\tau^2}\sqrt{E\varepsilon_n^4},
+
+    minimised over a grid of :math:`\tau` (any :math:`\tau` is valid).
+
+    Examples
+    --------
+    >>> c = FastRateConstants(d_h=2.0, sigma2=1.0, rho=5.0, b=4.0, m4=10.0, tr_cov2=2.0,
+    ...                       trace_cov_p=0.5, radius=1.0)
+    >>> r = fast_rate_bound(c, 10_000, 0.05)
+    >>> bool(0 < r.value < 1e-3)
+    True
+    """
+    if isinstance(n, bool) or not float(n).is_integer() or int(n) < 2:
+        raise BoundkitError(f"n must be an integer >= 2; got {n!r}")
+    n = int(n)
+    if not (math.isfinite(constant_factor) and constant_factor > 0):
+        raise BoundkitError(f"constant_factor must be > 0; got {constant_factor!r}")
+    c = constants
+    if kind == "high-probability":
+        if delta is None or not (0.0 < float(delta) < 1.0):
+            raise BoundkitError(f"delta must lie in the open interval (0, 1); got {delta!r}")
+        eps = _epsilon_hp(c, n, float(delta))
+        val = float(fast_rate_function(eps, c.rho))
+        terms = {"epsilon": eps, "rho_epsilon": c.rho * eps, "envelope": val}
+        notes = () if math.isfinite(val) else ("rho * epsilon >= 1: n too small to localise",)
+        return FastRateResult(
+            kind, constant_factor * val, n, float(delta), terms, c, constant_factor, notes
+        )
+    if kind != "expectation":
+        raise BoundkitError(f"kind must be 'high-probability' or 'expectation'; got {kind!r}")
+    e4 = c.fourth_moment(n)
+    taus = np.linspace(0.01, 0.99, 99)
+    main = c.d_h / (2 * (1 - taus) * n)
+    tail = 2 * c.radius * math.sqrt(c.trace_cov_p / n) * c.rho**2 / taus**2 * math.sqrt(e4)
+    total = main + tail
+    i = int(np.argmin(total))
+    val = _up(float(total[i]))
+    terms = {"tau": float(taus[i]), "main": float(main[i]), "tail": float(tail[i])}
+    return FastRateResult("expectation", constant_factor * val, n, None, terms, c, constant_factor)

@@ -1,0 +1,344 @@
+r"""Parametrised instance families of the claims, with the near-tight instances theory gives.
+
+Each ``*_space`` function returns a :class:`boundkit.claims.SearchSpace` whose ``violation``
+evaluates one instance exactly (or, for the expectation bound C6a, by a Monte Carlo mean over
+a fixed set of replicates, common to every instance, with its standard error). The built-in
+checks evaluate the spaces' ``starts`` (the near-tight instances) on every run; the falsifier
+(``verify --search``) optimises over the whole box.
+
+Where the claims are tight (see ``docs/claims.md``):
+
+- Khintchine (C9): the upper bracket :math:`(B/n)\sqrt{\sum\|x_i\|^2}` is attained for
+  orthogonal points (and :math:`n = 1`); the lower bracket with :math:`1/\sqrt 2` is attained
+  at :math:`n = 2` for collinear points of equal norm, where
+  :math:`R_S = B\|x\|/2 = (B/(2\sqrt2))\sqrt{2\|x\|^2}`.
+- C6a: the *box family* -- :math:`k` atoms with one-hot features, an atom :math:`x_0` with
+  feature 0 carrying Q's mass :math:`1-\varepsilon`, :math:`\mathcal H` the
+  :math:`\ell_\infty` ball of radius B (every function of the atoms with :math:`|h| \le B`).
+  As :math:`\varepsilon \to 0` the refinement fits :math:`h_n = B` on the atoms seen and
+  :math:`-B` on the others, the excess is :math:`2B` times the missing mass, and with
+  :math:`k \gg n` it approaches :math:`2B = 2\mathfrak R_n`: the factor 2 of C6a is attained
+  in the limit.
+- C2: the restriction to :math:`\operatorname{dom} f^*` on Q-null sets is necessary (reverse
+  KL, :math:`P = (1/2, 1/2)`, :math:`Q = (0, 1)`, :math:`h = (2, 0)`).
+- Pearson's conjugate over :math:`u \ge 0` differs from the f-GAN one for :math:`t < -2`; the
+  refinement with the latter has negative mass where :math:`h - \nu_h < -2`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from boundkit.claims._falsifier import Parameter, SearchSpace
+
+__all__ = [
+    "box_c6a_space",
+    "c2_null_set_space",
+    "khintchine_space",
+    "pearson_real_line_space",
+]
+
+_Z = 4.0  # standard errors allowed to Monte Carlo means (false-failure prob ~3e-5 each)
+
+
+# --------------------------------------------------------------------------------------------
+# Khintchine bracket (C9)
+# --------------------------------------------------------------------------------------------
+def _khintchine_points(p: dict[str, float]) -> np.ndarray:
+    n = int(p["n"])
+    ang = np.array([p[f"angle{i}"] for i in range(6)])[:n]
+    r = np.array([p[f"norm{i}"] for i in range(6)])[:n]
+    return np.stack([r * np.cos(ang), r * np.sin(ang)], axis=1)
+
+
+def khintchine_space(*, lower_factor: float = 1.0, which: str = "lower") -> SearchSpace:
+    r"""Khintchine's bracket for the linear :math:`\ell_2` ball on up to six points in the plane.
+
+    Parameters
+    ----------
+    lower_factor : float
+        Multiplies the lower bracket (1 for C9; :math:`\sqrt 2` gives the false bracket
+        without the :math:`1/\sqrt 2`).
+    which : {"lower", "upper"}
+        Which side's tightness is the violation: ``lower`` gives
+        :math:`c\,L/R_S - 1`, ``upper`` gives :math:`R_S/U - 1`.
+
+    Notes
+    -----
+    Starts: :math:`n = 1`; :math:`n = 2` orthogonal (upper tight); :math:`n = 2` collinear with
+    equal norms (lower tight).
+    """
+    from boundkit.classes import LinearClass
+    from boundkit.complexity import empirical_rademacher, khintchine_bracket
+
+    params = [Parameter("n", 1, 6, integer=True)]
+    params += [Parameter(f"angle{i}", 0.0, math.pi) for i in range(6)]
+    params += [Parameter(f"norm{i}", 0.1, 2.0) for i in range(6)]
+
+    def violation(p: dict[str, float]) -> float:
+        x = _khintchine_points(p)
+        rs = empirical_rademacher(LinearClass(p=2, B=1.0), x, method="exact", with_bounds=False)
+        lo, up = khintchine_bracket(x, 1.0)
+        if which == "upper":
+            return float(rs.estimate / up.value - 1.0)
+        return float(lower_factor * lo.value / rs.estimate - 1.0)
+
+    base = {f"norm{i}": 1.0 for i in range(6)} | {f"angle{i}": 0.0 for i in range(6)}
+    starts = [
+        base | {"n": 1},
+        base | {"n": 2, "angle1": math.pi / 2},
+        base | {"n": 2},
+    ]
+    return SearchSpace(
+        params,
+        violation,
+        tolerance=1e-9,
+        starts=starts,
+        tightness=True,
+        describe=lambda p: {"points": _khintchine_points(p).round(6).tolist(), "B": 1.0},
+        name=f"khintchine-{which}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Pearson conjugate over the real line (false claim X3)
+# --------------------------------------------------------------------------------------------
+def _pearson_instance(p: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    z = np.array([p[f"logit{i}"] for i in range(4)])
+    q = np.exp(z - z.max())
+    q /= q.sum()
+    h = p["B"] * np.array([p[f"h{i}"] for i in range(4)])
+    return q, h
+
+
+def pearson_real_line_space() -> SearchSpace:
+    r"""The refinement of a 4-atom Q with the Pearson conjugate taken over :math:`u \in \mathbb R`.
+
+    Notes
+    -----
+    With :math:`f^*(t) = t + t^2/4` on all of :math:`\mathbb R`, the shift solving
+    :math:`E_Q (f^*)'(h - \nu) = 1` is :math:`\nu = E_Q h` and the "density" is
+    :math:`1 + (h - \nu)/2`; the violation is its most negative value,
+    :math:`\max_i -(1 + (h_i - E_Q h)/2)` (a probability needs it :math:`\le 0`). Start:
+    :math:`B = 3`, :math:`h = (-3, 3, 3, 3)`, Q on the last three atoms.
+    """
+    params = [Parameter(f"logit{i}", -4.0, 4.0) for i in range(4)]
+    params += [Parameter(f"h{i}", -1.0, 1.0) for i in range(4)]
+    params += [Parameter("B", 0.0, 3.0)]
+
+    def violation(p: dict[str, float]) -> float:
+        q, h = _pearson_instance(p)
+        ratio = 1.0 + (h - q @ h) / 2.0
+        return float(-ratio.min())
+
+    start = {"B": 3.0, "h0": -1.0, "h1": 1.0, "h2": 1.0, "h3": 1.0}
+    start |= {"logit0": -4.0, "logit1": 4.0, "logit2": 4.0, "logit3": 4.0}
+    return SearchSpace(
+        params,
+        violation,
+        tolerance=0.0,
+        starts=[start],
+        describe=lambda p: dict(
+            zip(("q", "h"), (a.tolist() for a in _pearson_instance(p)), strict=True)
+        ),
+        name="pearson-real-line",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# C2 on a Q-null atom (true C2 with the domain restriction; false claim X2 without)
+# --------------------------------------------------------------------------------------------
+def c2_null_set_space(*, restrict: bool = True, generator: str = "reverse_kl") -> SearchSpace:
+    r"""C2's shifted variational form on two atoms, the first of them Q-null.
+
+    Parameters
+    ----------
+    restrict : bool
+        True (C2 as stated): :math:`h - \nu_h` is kept in :math:`\operatorname{dom} f^*` on the
+        null atom too (``h0`` is moved to the edge of the domain when outside). False: ``h0``
+        is free on the null atom (the false variant).
+    generator : str
+        A generator with :math:`f'(\infty) < \infty` shows the difference (reverse KL).
+
+    Notes
+    -----
+    Violation: :math:`E_P h - \Lambda_f^Q[h] - D_f(P\|Q)` with :math:`\Lambda` from
+    :func:`boundkit.generators.shift_functional` and :math:`D_f` from
+    :func:`boundkit.duality.divergence`. Start: :math:`P = (1/2, 1/2)`, :math:`Q = (0, 1)`,
+    :math:`h = (2, 0)`.
+    """
+    from boundkit.distributions import FiniteDistribution
+    from boundkit.duality import divergence
+    from boundkit.generators import get_generator, shift_functional
+
+    g = get_generator(generator)
+    atoms = np.array([[0.0], [1.0]])
+    q = np.array([0.0, 1.0])
+    sup = float(g.domain.sup)
+    params = [Parameter("p0", 0.01, 0.99), Parameter("h0", -5.0, 5.0), Parameter("h1", -5.0, 5.0)]
+
+    def instance(p: dict[str, float]) -> tuple[np.ndarray, np.ndarray, float]:
+        pv = np.array([p["p0"], 1.0 - p["p0"]])
+        h = np.array([p["h0"], p["h1"]])
+        nu = float(shift_functional(g, h, q).nu)
+        if restrict and not bool(g.in_domain(np.array([h[0] - nu]))[0]):
+            h[0] = nu + sup - 1e-9 * max(1.0, abs(nu))
+        return pv, h, nu
+
+    def violation(p: dict[str, float]) -> float:
+        pv, h, _ = instance(p)
+        lam = float(shift_functional(g, h, q).value)
+        d = divergence(g, FiniteDistribution(atoms, pv), FiniteDistribution(atoms, q)).value
+        return float((pv @ h - lam) - d)
+
+    return SearchSpace(
+        params,
+        violation,
+        tolerance=1e-9,
+        starts=[{"p0": 0.5, "h0": 2.0, "h1": 0.0}],
+        describe=lambda p: {
+            "generator": generator,
+            "p": instance(p)[0].tolist(),
+            "q": q.tolist(),
+            "h": instance(p)[1].tolist(),
+        },
+        name=f"c2-null-set-{'restricted' if restrict else 'unrestricted'}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The box family (C6a): flat Lambda, rich class, missing mass
+# --------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=512)
+def _rs_profile(profile: tuple[int, ...]) -> float:
+    r"""Exact :math:`\hat{\mathfrak R}_S` of the unit :math:`\ell_\infty` ball on one-hot points
+    with these multiplicities (by :func:`boundkit.complexity.empirical_rademacher`)."""
+    from boundkit.classes import LinearClass
+    from boundkit.complexity import empirical_rademacher
+
+    k = len(profile)
+    x = np.repeat(np.eye(k), profile, axis=0)
+    return float(
+        empirical_rademacher(
+            LinearClass(p="inf", B=1.0), x, method="exact", with_bounds=False
+        ).estimate
+    )
+
+
+def _box_weights(p: dict[str, float]) -> tuple[int, int, float, np.ndarray, np.ndarray]:
+    k, n, B = int(p["k"]), int(p["n"]), float(p["B"])
+    eps = 10.0 ** float(p["log10_eps"])
+    w = np.arange(1, k + 1, dtype=float) ** (-float(p["skew"]))
+    pv = w / w.sum()
+    q = np.concatenate([[1.0 - eps], np.full(k, eps / k)])
+    return k, n, B, pv, q
+
+
+def box_fit(counts: np.ndarray, q: np.ndarray, B: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""KL refinement fit on the box family, for each row of ``counts`` (proportions allowed).
+
+    Maximises :math:`\sum_j \hat p_j h_j - \log(q_0 + \sum_j q_j e^{h_j})` over
+    :math:`|h_j| \le B` (:math:`h(x_0) = 0`). The optimum is
+    :math:`h_j = \mathrm{clip}(\log(\hat p_j Z / q_j), -B, B)` at the root :math:`Z` of
+    :math:`q_0 + \sum_j q_j e^{h_j(Z)} = Z` (found by bisection in :math:`\log Z`, all rows at
+    once); returns ``(h, log Z)``, and :math:`\log Z = \Lambda^Q_{\mathrm{KL}}[h]`.
+    """
+    phat = counts / counts.sum(axis=1, keepdims=True)
+    qa = q[1:]
+    with np.errstate(divide="ignore"):
+        lp = np.log(phat) - np.log(qa)
+    lo = np.full(phat.shape[0], math.log(q[0]))
+    hi = np.full(phat.shape[0], math.log(q[0] + qa.sum() * math.exp(B)))
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        h = np.clip(lp + mid[:, None], -B, B)
+        g = q[0] + np.exp(h) @ qa - np.exp(mid)
+        lo = np.where(g > 0, mid, lo)
+        hi = np.where(g > 0, hi, mid)
+    logz = 0.5 * (lo + hi)
+    h = np.clip(lp + logz[:, None], -B, B)
+    return h, np.log(q[0] + np.exp(h) @ qa)
+
+
+def _box_c6a(p: dict[str, float], replicates: int, seed: int) -> dict[str, float]:
+    from boundkit.bounds import bound
+
+    k, n, B, pv, q = _box_weights(p)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, pv, size=replicates)
+    h_star, lam_star = box_fit(pv[None, :], q, B)
+    h_n, lam_n = box_fit(counts.astype(float), q, B)
+    phi_star = float(h_star[0] @ pv - lam_star[0])
+    excess = phi_star - (h_n @ pv - lam_n)  # Phi(h*) - Phi(h_n) = KL(P||Q_hn) - KL(P||Q_h*)
+    rs = B * np.array([_rs_profile(tuple(sorted(int(c) for c in row if c))) for row in counts])
+    kl_pq = float(pv @ (np.log(pv) - np.log(q[1:])))
+    kl_star = kl_pq - phi_star
+    return {
+        "excess": excess,
+        "rs": rs,
+        "kl_star": kl_star,
+        "bound": bound("C6a", "kl", None, n, population=kl_star, rademacher=float(rs.mean())).value,
+    }
+
+
+def box_c6a_space(
+    *, multiplier: float | None = None, replicates: int = 400, seed: int = 20240917
+) -> SearchSpace:
+    r"""C6a on the box family: the tightness of the mean excess against the bound's part.
+
+    Parameters
+    ----------
+    multiplier : float, optional
+        None: the part is ``bound("C6a", ...).value - KL*`` from :func:`boundkit.bounds.bound`
+        (the claim as boundkit computes it). A number c: the part is :math:`c\,\mathfrak R_n`
+        (c = 1 is the false claim "C6a with :math:`R_n`").
+    replicates, seed : int
+        The Monte Carlo replicates (common to every instance, so the objective is smooth).
+
+    Notes
+    -----
+    Tightness: :math:`(\overline{\text{excess}} - 4\,\mathrm{se}) / \text{part}` with se the
+    standard error of the mean of :math:`\text{excess}_r - \text{part}\cdot
+    \hat{\mathfrak R}_{S_r}/\bar{\mathfrak R}`; violation = tightness - 1. Start:
+    :math:`k = 60`, :math:`n = 3`, :math:`B = 1`, :math:`\varepsilon = 10^{-8}`, uniform P.
+    """
+    params = [
+        Parameter("k", 2, 60, integer=True),
+        Parameter("n", 2, 8, integer=True),
+        Parameter("B", 0.2, 3.0),
+        Parameter("log10_eps", -8.0, -0.3),
+        Parameter("skew", 0.0, 2.0),
+    ]
+
+    def violation(p: dict[str, float]) -> float:
+        r = _box_c6a(p, replicates, seed)
+        rn = float(r["rs"].mean())
+        part = (r["bound"] - r["kl_star"]) if multiplier is None else multiplier * rn
+        diff = r["excess"] - part * r["rs"] / rn
+        se = float(diff.std(ddof=1) / math.sqrt(diff.size))
+        return float((r["excess"].mean() - _Z * se) / part - 1.0)
+
+    def describe(p: dict[str, float]) -> dict[str, Any]:
+        r = _box_c6a(p, replicates, seed)
+        return {
+            "family": "box",
+            "mean_excess": float(r["excess"].mean()),
+            "R_n": float(r["rs"].mean()),
+            "kl_star": r["kl_star"],
+            "replicates": replicates,
+            "replicate_seed": seed,
+        }
+
+    return SearchSpace(
+        params,
+        violation,
+        tolerance=0.0,
+        starts=[{"k": 60, "n": 3, "B": 1.0, "log10_eps": -8.0, "skew": 0.0}],
+        tightness=True,
+        describe=describe,
+        name="c6a-box" if multiplier is None else f"c6a-box-x{multiplier:g}",
+    )

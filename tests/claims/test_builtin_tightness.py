@@ -1,0 +1,27 @@
+"""The tightness claims: C10 and C11 pass, their shipped false variants fail (quick mode).
+
+The pass/fail outcomes of the statistical cells have false-failure probability at most 1e-4
+per cell (see ``boundkit/claims/_builtin_tightness.py``); seeds are fixed by ``verify``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from boundkit.claims import registry, verify
+
+
+@pytest.mark.parametrize("claim_id", ["C10", "C11"])
+def test_tightness_claims_pass(claim_id: str) -> None:
+    records = verify(claims=[claim_id], quick=True)
+    assert records and all(r.status == "pass" for r in records), records
+    assert all(r.cases > 0 for r in records)
+
+
+@pytest.mark.parametrize("claim_id", ["X2-fast-rate-over-10", "X3-holdout-plug-in"])
+def test_false_variants_fail(claim_id: str) -> None:
+    assert registry()[claim_id].expected == "fail"
+    (rec,) = verify(claims=[claim_id], quick=True)
+    assert rec.status == "fail"
+    assert rec.worst_violation > rec.tolerance
+    assert rec.counterexample
