@@ -19,6 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=int, default=1, help="parallel workers (-1: all)")
     parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    parser.add_argument(
+        "--style",
+        choices=("default", "paper"),
+        default="default",
+        help="paper: serif, double-column simulation figures, a PDF next to each PNG",
+    )
     parser.add_argument("--json", action="store_true", help="print the written paths as JSON")
 
 
@@ -28,7 +34,12 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     paths = make_all_figures(
-        args.out, quick=args.quick, results_dir=args.results, n_jobs=args.workers, seed=args.seed
+        args.out,
+        quick=args.quick,
+        results_dir=args.results,
+        n_jobs=args.workers,
+        seed=args.seed,
+        style=args.style,
     )
     elapsed = time.perf_counter() - t0
     if args.json:

@@ -290,3 +290,31 @@ def test_to_latex_booktabs(res):
     )
     with pytest.raises(BoundkitError, match="unknown columns"):
         to_latex(res, [("nope", "x", None)])
+
+
+def test_figures_cli_paper_style(capsys, tmp_path, monkeypatch):
+    import importlib.machinery
+    import json
+    import sys
+    import types
+
+    from boundkit.cli import main
+    from boundkit.plotting import _figures
+
+    monkeypatch.setitem(_figures.SWEEPS, True, {"finite": ([5, 50], 20, 50)})
+    fake = types.ModuleType("boundkit.plotting._guidance")
+    fake.__spec__ = importlib.machinery.ModuleSpec("boundkit.plotting._guidance", None)
+    fake.guidance_figures = lambda out_dir, *, quick: []
+    monkeypatch.setitem(sys.modules, "boundkit.plotting._guidance", fake)
+    out = tmp_path / "fig"
+    argv = ["figures", "--quick", "--style", "paper", "--out", str(out), "--json"]
+    assert main([*argv, "--results", str(tmp_path / "r")]) == 0
+    names = [p.rsplit("/", 1)[1] for p in json.loads(capsys.readouterr().out)["figures"]]
+    assert names == [
+        "bound_vs_gap.png",
+        "bound_vs_gap.pdf",
+        "improvement.png",
+        "improvement.pdf",
+        "slack.png",
+        "slack.pdf",
+    ]
