@@ -6,7 +6,8 @@ and the generalisation bounds behind this recipe symbolically, numerically and b
 
 Subpackages (low to high): :mod:`boundkit.generators`, :mod:`boundkit.distributions`,
 :mod:`boundkit.classes`, :mod:`boundkit.duality`, :mod:`boundkit.complexity`,
-:mod:`boundkit.bounds`, :mod:`boundkit.simulation`, :mod:`boundkit.guidance`,
+:mod:`boundkit.bounds`, :mod:`boundkit.datasets`, :mod:`boundkit.models`,
+:mod:`boundkit.simulation`, :mod:`boundkit.guidance`,
 :mod:`boundkit.symbolic`, :mod:`boundkit.claims`, :mod:`boundkit.testing`,
 :mod:`boundkit.plotting`, :mod:`boundkit.cli`. They are imported lazily, so
 ``import boundkit`` is cheap and never imports matplotlib.

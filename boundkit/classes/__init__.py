@@ -19,7 +19,7 @@ from boundkit.classes._finite import FiniteClass
 from boundkit.classes._linear import LinearClass
 from boundkit.classes._relu import ReLUNetwork2
 from boundkit.classes._rkhs import RKHSBall, psd_sqrt
-from boundkit.classes._sweep import neuron_sup_search, neuron_sup_sweep
+from boundkit.classes._sweep import neuron_sup_search, neuron_sup_sweep, sweep_values
 
 __all__ = [
     "DiscriminatorClass",
@@ -33,6 +33,7 @@ __all__ = [
     "dual_exponent",
     "neuron_sup_search",
     "neuron_sup_sweep",
+    "sweep_values",
     "project_ball",
     "psd_sqrt",
 ]

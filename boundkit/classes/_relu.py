@@ -15,7 +15,7 @@ from boundkit.classes._base import (
     _check_radius,
     project_ball,
 )
-from boundkit.classes._sweep import neuron_sup_search, neuron_sup_sweep
+from boundkit.classes._sweep import neuron_sup_search, sweep_values
 
 __all__ = ["ReLUNetwork2"]
 
@@ -118,17 +118,16 @@ class ReLUNetwork2(DiscriminatorClass):
         x = _as_points(x)
         v2, one_d = _as_coefficients(v, x.shape[0])
         xt = _augment(x)
-        both = np.concatenate([v2, -v2], axis=1)
-        if x.shape[1] == 1:
-            val = neuron_sup_sweep(xt, both)
-        else:
-            val, _ = neuron_sup_search(
-                xt,
-                both,
-                n_restarts=_check_int(self.n_restarts, "n_restarts"),
-                max_iter=_check_int(self.max_iter, "max_iter"),
-                rng=self.rng,
-            )
+        if x.shape[1] == 1:  # one sort, one cumulative sum for +v and -v
+            plus, minus = (np.maximum(t, 0.0) for t in sweep_values(xt, v2))
+            return (float(plus[0]), float(minus[0])) if one_d else (plus, minus)
+        val, _ = neuron_sup_search(
+            xt,
+            np.concatenate([v2, -v2], axis=1),
+            n_restarts=_check_int(self.n_restarts, "n_restarts"),
+            max_iter=_check_int(self.max_iter, "max_iter"),
+            rng=self.rng,
+        )
         val = np.maximum(np.asarray(val, dtype=float), 0.0)
         m = v2.shape[1]
         plus, minus = val[:m], val[m:]

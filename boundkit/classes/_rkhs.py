@@ -175,6 +175,82 @@ class RKHSBall(DiscriminatorClass):
             f"unknown kernel {kern!r}: expected one of {', '.join(_KERNELS)} or a callable"
         )
 
+    def gram_diagonal(self, x: Any) -> np.ndarray:
+        r"""The diagonal :math:`k(x_i, x_i)` (n,) of the Gram matrix, without forming it (blocks
+        of 256 points for a callable kernel)."""
+        x = _as_points(x)
+        name = _ALIASES.get(self.kernel, self.kernel) if isinstance(self.kernel, str) else None
+        if name in ("rbf", "laplacian"):
+            self.gram(x[:1])  # validates gamma
+            return np.ones(x.shape[0])
+        if name == "poly":
+            self.gram(x[:1])
+            d = x.shape[1]
+            gamma = 1.0 / d if self.gamma is None else float(self.gamma)
+            return (gamma * np.einsum("ij,ij->i", x, x) + self.coef0) ** int(self.degree)
+        out = np.empty(x.shape[0])
+        for r0 in range(0, x.shape[0], 256):
+            out[r0 : r0 + 256] = np.diag(self.gram(x[r0 : r0 + 256]))
+        return out
+
+    def nystrom_factor(
+        self, x: Any, n_landmarks: int = 200, *, rtol: float = 1e-12
+    ) -> tuple[np.ndarray, np.ndarray]:
+        r"""A Nystrom factor :math:`L` (n, r) of the Gram matrix with landmarks chosen by
+        pivoted (partial) Cholesky, and the diagonal of the remainder, in :math:`O(n r^2)`
+        time and :math:`O(n r)` memory.
+
+        Parameters
+        ----------
+        x : array_like, shape (n, d) or (n,)
+            Points.
+        n_landmarks : int
+            Largest rank :math:`r` (landmarks = pivots).
+        rtol : float
+            Stop early once the remainder's trace is below ``rtol * tr K``.
+
+        Returns
+        -------
+        L : ndarray, shape (n, r)
+            :math:`\tilde K = LL^\top = K_{nm}K_{mm}^{-1}K_{mn}` on the landmarks :math:`m`.
+        residual : ndarray, shape (n,)
+            The diagonal of :math:`E = K - \tilde K` (clipped at 0).
+
+        Notes
+        -----
+        :math:`E` is the Schur complement of :math:`K_{mm}` in :math:`K`, hence positive
+        semi-definite: :math:`0 \preceq \tilde K \preceq K` and
+        :math:`\operatorname{tr}E = \sum_i \text{residual}_i`. Each step takes the point with
+        the largest remaining diagonal as the next landmark :math:`p`:
+
+        .. math:: L_{:, j} = \frac{K_{:, p} - L_{:, <j} L_{p, <j}^\top}
+            {\sqrt{E_{pp}}},\qquad E_{ii} \leftarrow E_{ii} - L_{ij}^2 .
+        """
+        x = _as_points(x)
+        n = x.shape[0]
+        r = int(n_landmarks)
+        if isinstance(n_landmarks, bool) or r < 1:
+            raise BoundkitError(f"n_landmarks must be an integer >= 1, got {n_landmarks!r}")
+        r = min(r, n)
+        d = self.gram_diagonal(x).astype(float)
+        if np.any(d < 0):
+            raise BoundkitError("the kernel has a negative diagonal: not positive semi-definite")
+        stop = rtol * float(d.sum())
+        L = np.zeros((n, r))
+        j = 0
+        for j in range(r):
+            p = int(np.argmax(d))
+            if d[p] <= stop or d[p] <= 0:
+                break
+            col = self.gram(x, x[p : p + 1])[:, 0] - L[:, :j] @ L[p, :j]
+            L[:, j] = col / np.sqrt(d[p])
+            d -= L[:, j] ** 2
+            d[p] = 0.0
+            np.maximum(d, 0.0, out=d)
+        else:
+            j = r
+        return L[:, :j], d
+
     def dual_norm(self, z: Any) -> np.ndarray | float:
         r"""The Euclidean norm along axis 0 (the ball is Euclidean in design coordinates)."""
         arr = np.asarray(z, dtype=float)

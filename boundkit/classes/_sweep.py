@@ -9,7 +9,7 @@ import numpy as np
 
 from boundkit._errors import BoundkitError
 
-__all__ = ["neuron_sup_sweep", "neuron_sup_search"]
+__all__ = ["neuron_sup_sweep", "neuron_sup_search", "sweep_values"]
 
 _TWO_PI = 2.0 * np.pi
 
@@ -77,6 +77,9 @@ def neuron_sup_sweep(y: Any, v: Any, *, return_argmax: bool = False) -> Any:
                 f"batched y must have shape (b, n, 2) and v (b, n); got {Y.shape}, {V.shape}"
             )
         Yb, Vb = Y, V
+    if shared and not return_argmax:
+        value = sweep_values(Y, V2)[0]
+        return float(value[0]) if one_d else value
     value, theta = _sweep(Yb, Vb)
     out: Any = (value, theta)
     if shared and one_d:
@@ -84,8 +87,178 @@ def neuron_sup_sweep(y: Any, v: Any, *, return_argmax: bool = False) -> Any:
     return out if return_argmax else out[0]
 
 
+#: the shared-sort sweep works on blocks of SWEEP_COLS sign vectors x SWEEP_CHUNK / SWEEP_COLS
+#: events (three such blocks stay in cache)
+SWEEP_COLS = 64
+SWEEP_CHUNK = 1 << 15
+#: elements (events x rows) per chunk of the sweep with maximising angles
+_BATCH_CHUNK = 1 << 20
+
+
+class _Events:
+    r"""The sorted breakpoints of the points ``Y`` (n, 2), shared by every coefficient vector.
+
+    Attributes (E = 2n events, arc k runs from ``beta[k]`` to the next breakpoint): ``pt``
+    (E,) the point toggled at the start of arc k, ``w0, w1`` (E,) its signed coordinates,
+    ``ca, sa`` (E,) :math:`u(\beta_k)`, ``cb, sb`` (E,) :math:`u` at the end of arc k,
+    ``ref`` (n, 2) the coordinates of the points active before the first event, ``inv_c`` (E,)
+    :math:`1/\cos(\ell/2)` for the longer arc next to each breakpoint, ``norms`` (n,) the
+    :math:`\|y_i\|`.
+    """
+
+    def __init__(self, Y: np.ndarray) -> None:
+        n = Y.shape[0]
+        alpha = np.arctan2(Y[:, 1], Y[:, 0])
+        nonzero = np.hypot(Y[:, 0], Y[:, 1]) > 0
+        ang = np.concatenate([alpha - np.pi / 2, alpha + np.pi / 2]) % _TWO_PI
+        order = np.argsort(ang, kind="stable")
+        beta = ang[order]
+        pt = np.concatenate([np.arange(n), np.arange(n)])[order]
+        sign = np.concatenate([np.ones(n), -np.ones(n)])[order] * nonzero[pt]
+        gap = np.diff(beta, append=beta[0] + _TWO_PI)
+        L = int(np.argmax(gap))
+        mid = beta[L] + 0.5 * gap[L]
+        active = (Y @ np.array([np.cos(mid), np.sin(mid)]) > 0) & nonzero
+        roll = (L + 1 + np.arange(2 * n)) % (2 * n)
+        self.pt = pt[roll]
+        w = Y[self.pt] * sign[roll][:, None]
+        self.w0, self.w1 = w[:, 0].copy(), w[:, 1].copy()
+        a_start = beta[roll]
+        a_end = a_start + gap[roll]
+        self.ca, self.sa = np.cos(a_start), np.sin(a_start)
+        self.cb, self.sb = np.cos(a_end), np.sin(a_end)
+        # 1 / cos(l/2) for the longer arc next to each breakpoint (capped: 1e-3 is safe)
+        g_roll = gap[roll]
+        longer = np.maximum(g_roll, np.roll(g_roll, 1))
+        self.inv_c = 1.0 / np.maximum(np.cos(0.5 * np.minimum(longer, np.pi)), 1e-3)
+        self.ref = Y * active[:, None]
+        self.norms = np.hypot(Y[:, 0], Y[:, 1])
+
+
+def _sweep_both(ev: _Events, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Exact :math:`\max_\theta \pm\sum_i v_i\,\mathrm{relu}(\langle u(\theta), y_i\rangle)`
+    for the columns of ``V`` (n, m): one gather and two cumulative sums per chunk of columns
+    serve both signs (the state of :math:`-v` is :math:`-z`).
+
+    The function is continuous, so its maximum is the largest breakpoint value unless it is
+    interior to an arc, where it is :math:`\|z\|`; on an arc of length :math:`\ell \le \pi`
+    that holds the direction of :math:`z` some end has value :math:`\ge \|z\|\cos(\ell/2)`,
+    so only the arcs next to a breakpoint :math:`k` with
+    :math:`g(\beta_k)/\cos(\ell_k/2) \ge \max_j g(\beta_j)` (:math:`\ell_k` the longer
+    adjacent arc) are examined. Blocks of events x sign vectors stay in cache; the running
+    maximum makes the candidate set a superset.
+    """
+    E = ev.pt.size
+    m = V.shape[1]
+    plus, minus = np.empty(m), np.empty(m)
+    slack = 1e-12 * float(np.abs(V).max(initial=0.0)) * float(ev.norms.sum())
+    w = min(m, SWEEP_COLS)
+    rb = min(E, max(1, SWEEP_CHUNK // w))
+    bufs = [np.empty(rb * w) for _ in range(3)]  # one cache-sized block, reused
+    for c0 in range(0, m, w):
+        c1 = min(m, c0 + w)
+        Vc = np.ascontiguousarray(V[:, c0:c1])  # take() copies a strided source per call
+        carry = ev.ref.T @ Vc  # (2, mc): the state before the first event
+        hi = np.full(c1 - c0, -np.inf)
+        lo = np.full(c1 - c0, np.inf)
+        found: list[tuple[np.ndarray, ...]] = []
+        for r0 in range(0, E, rb):
+            r1 = min(E, r0 + rb)
+            G, z0, va = (b[: (r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0) for b in bufs)
+            np.take(Vc, ev.pt[r0:r1], axis=0, out=G, mode="clip")
+            np.multiply(G, ev.w0[r0:r1, None], out=z0)
+            z0[0] += carry[0]
+            np.cumsum(z0, axis=0, out=z0)
+            z1 = np.multiply(G, ev.w1[r0:r1, None], out=G)
+            z1[0] += carry[1]
+            np.cumsum(z1, axis=0, out=z1)
+            carry = np.stack([z0[-1], z1[-1]])
+            np.multiply(z0, ev.ca[r0:r1, None], out=va)  # the value at the start of each arc
+            va += z1 * ev.sa[r0:r1, None]
+            np.maximum(hi, va.max(axis=0), out=hi)
+            np.minimum(lo, va.min(axis=0), out=lo)
+            # candidates (a superset: hi and lo only grow): breakpoints whose value over
+            # cos(l/2) (l: the longer adjacent arc) reaches the best value so far
+            np.multiply(va, ev.inv_c[r0:r1, None], out=va)
+            cand = va >= np.maximum(hi, 0.0) - slack
+            cand |= va <= np.minimum(lo, 0.0) + slack
+            k, j = np.nonzero(cand)
+            if k.size:
+                found.append((k + r0, j, z0[k, j], z1[k, j]))
+        p_out, m_out = hi, -lo
+        if found:
+            k, j, a0, a1 = (np.concatenate(f) for f in zip(*found, strict=True))
+            # arcs k (state a0, a1) and k - 1 (state before the toggle at breakpoint k)
+            prev0, prev1 = _state_before(ev, Vc, k, j, a0, a1)
+            _interior(
+                ev,
+                np.concatenate([k, (k - 1) % E]),
+                np.concatenate([j, j]),
+                np.concatenate([a0, prev0]),
+                np.concatenate([a1, prev1]),
+                p_out,
+                m_out,
+            )
+        plus[c0:c1], minus[c0:c1] = p_out, m_out
+    return plus, minus
+
+
+def _state_before(
+    ev: _Events,
+    Vc: np.ndarray,
+    k: np.ndarray,
+    j: np.ndarray,
+    a0: np.ndarray,
+    a1: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The state on arc k - 1 from the state on arc k: undo the toggle at breakpoint k (for
+    k = 0 this is arc E - 1, since all toggles sum to 0)."""
+    v = Vc[ev.pt[k], j]
+    return a0 - v * ev.w0[k], a1 - v * ev.w1[k]
+
+
+def _interior(
+    ev: _Events,
+    arc: np.ndarray,
+    col: np.ndarray,
+    a0: np.ndarray,
+    a1: np.ndarray,
+    p_out: np.ndarray,
+    m_out: np.ndarray,
+) -> None:
+    r"""Raise ``p_out``/``m_out`` to :math:`\|z\|` where :math:`\pm z` points into its arc."""
+    d_a = a1 * ev.ca[arc] - a0 * ev.sa[arc]  # g'(a+)
+    d_b = a0 * ev.sb[arc] - a1 * ev.cb[arc]  # -g'(b-)
+    # <z, u(a) + u(b)> >= 0 excludes a z opposite to a zero-length arc (tied breakpoints)
+    mid = a0 * (ev.ca[arc] + ev.cb[arc]) + a1 * (ev.sa[arc] + ev.sb[arc])
+    nrm = np.hypot(a0, a1)
+    inside = (d_a >= 0) & (d_b >= 0) & (mid >= -1e-9 * nrm)
+    np.maximum.at(p_out, col[inside], nrm[inside])
+    inside = (d_a <= 0) & (d_b <= 0) & (mid <= 1e-9 * nrm)
+    np.maximum.at(m_out, col[inside], nrm[inside])
+
+
+def sweep_values(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""The exact circle maxima of :math:`\pm\sum_i v_i\,\mathrm{relu}(\langle u, y_i\rangle)`
+    for every column of ``v`` (n, m), as ``(plus, minus)`` arrays (m,); ``y`` (n, 2) is sorted
+    once (see :func:`neuron_sup_sweep` for the method)."""
+    return _sweep_both(_Events(y), v)
+
+
 def _sweep(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Core of the sweep. Y (1 or b, n, 2) shares its sort when the batch axis is 1; V (b, n)."""
+    """Sweep with maximising angles. Y (1 or b, n, 2) shares its sort when the batch axis is
+    1; V (b, n). Shared sorts are processed in chunks of rows of V."""
+    if Y.shape[0] == 1 and V.shape[0] > 1:
+        step = max(1, _BATCH_CHUNK // (2 * Y.shape[1]))
+        if V.shape[0] > step:
+            parts = [_sweep_batch(Y, V[r0 : r0 + step]) for r0 in range(0, V.shape[0], step)]
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    return _sweep_batch(Y, V)
+
+
+def _sweep_batch(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Core of the sweep with argmax. Y (1 or b, n, 2) shares its sort when the batch axis is
+    1; V (b, n)."""
     b = V.shape[0]
     n = Y.shape[1]
     alpha = np.arctan2(Y[..., 1], Y[..., 0])  # (bY, n)
@@ -132,9 +305,9 @@ def _sweep(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     vb = z0 * cb + z1 * sb
     # Events come in antipodal pairs (alpha - pi/2, alpha + pi/2), so no arc is longer than pi,
     # and z points into the arc [a, b] iff it is counter-clockwise from u(a) and clockwise
-    # from u(b)
-    inside = (ca * z1 - sa * z0 >= 0) & (z0 * sb - z1 * cb >= 0)
+    # from u(b); va + vb >= 0 excludes a z opposite to a zero-length arc (tied breakpoints)
     norm = np.hypot(z0, z1)
+    inside = (ca * z1 - sa * z0 >= 0) & (z0 * sb - z1 * cb >= 0) & (va + vb >= -1e-9 * norm)
     cand = np.where(inside, norm, np.maximum(va, vb))
     k = np.argmax(cand, axis=-1)
     r = np.arange(b)

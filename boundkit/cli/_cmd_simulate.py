@@ -13,27 +13,104 @@ HELP = "Monte Carlo sweep of a toy: measured KL/IPM of the refined model vs the 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``simulate`` arguments to ``parser``."""
+    from boundkit.cli._common import positive_int, probability, seed, workers
+
     parser.add_argument("toy", nargs="?", metavar="TOY", help="toy name (see --list)")
     parser.add_argument("--list", action="store_true", help="list the registered toys and exit")
     parser.add_argument(
-        "--n",
-        default="10,30,100,300,1000",
-        help="comma-separated sample sizes (default %(default)s)",
+        "--spec",
+        metavar="FILE.toml",
+        help="an experiment spec (P, Q, class, generator, sizes, ...; see examples/)",
     )
-    parser.add_argument("--replicates", type=int, default=200, help="replicates per size")
-    parser.add_argument("--delta", type=float, default=0.05, help="confidence of C6b/C6c")
-    parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    parser.add_argument("--workers", type=int, default=1, help="parallel workers (-1: all)")
+    add_plugin_argument(parser)
+    parser.add_argument(
+        "--n",
+        default=None,
+        help="comma-separated sample sizes (default 10,30,100,300,1000 or the spec's)",
+    )
+    parser.add_argument("--replicates", type=positive_int, help="replicates per size (200)")
+    parser.add_argument("--delta", type=probability, help="confidence of C6b/C6c (0.05)")
+    parser.add_argument("--seed", type=seed, help="root seed (default 0)")
+    parser.add_argument("--workers", type=workers, help="parallel workers (-1: all)")
     parser.add_argument(
         "--backend", default=None, help="joblib backend (loky, threading, dask; default loky)"
     )
     parser.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler (tcp://HOST:PORT)")
     parser.add_argument("--out", metavar="DIR", help="write results.csv/results.json (resumable)")
-    parser.add_argument("--block-size", type=int, default=250, help="replicates per task")
-    parser.add_argument("--n-mc", type=int, default=2000, help="Monte Carlo draws for R_n")
+    parser.add_argument("--block-size", type=positive_int, help="replicates per task (250)")
+    parser.add_argument("--n-mc", type=int, help="Monte Carlo draws for R_n (>= 2; 2000)")
     parser.add_argument("--overwrite", action="store_true", help="replace a different sweep in DIR")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_plugin_argument(parser: argparse.ArgumentParser) -> None:
+    """``--plugin FILE.py|MODULE`` (repeatable): import a file that registers toys/claims."""
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        metavar="FILE.py|MODULE",
+        help="import a plugin that registers toys (register_toy) or claims; repeatable",
+    )
+
+
+def load_plugins(args: argparse.Namespace) -> None:
+    """Import every ``--plugin`` (a user's toys register themselves on import)."""
+    from boundkit.claims import load_plugin
+
+    for spec in getattr(args, "plugin", None) or ():
+        load_plugin(spec)
+
+
+def sweep_settings(args: argparse.Namespace) -> tuple[object, dict[str, object]]:
+    """The toy and the ``simulate`` keyword arguments from ``--spec`` and the flags.
+
+    A flag given on the command line overrides the spec; unset flags take the spec's value,
+    else the defaults.
+    """
+    from boundkit.simulation import load_spec
+
+    defaults: dict[str, object] = {
+        "sizes": "10,30,100,300,1000",
+        "n_replicates": 200,
+        "delta": 0.05,
+        "seed": 0,
+        "n_jobs": 1,
+        "n_mc": 2000,
+        "block_size": 250,
+        "out_dir": None,
+    }
+    if args.spec is not None:
+        if args.toy is not None:
+            raise BoundkitError("give a toy name or --spec FILE, not both")
+        spec = load_spec(args.spec)
+        toy: object = spec.toy
+        defaults.update(
+            sizes=spec.sizes,
+            n_replicates=spec.replicates,
+            delta=spec.delta,
+            seed=spec.seed,
+            n_jobs=spec.workers,
+            n_mc=spec.n_mc,
+            block_size=spec.block_size,
+            out_dir=spec.out,
+        )
+    else:
+        if args.toy is None:
+            raise BoundkitError("give a toy name (see `boundkit simulate --list`) or --spec FILE")
+        toy = args.toy
+    flags = {
+        "sizes": args.n,
+        "n_replicates": args.replicates,
+        "delta": args.delta,
+        "seed": args.seed,
+        "n_jobs": args.workers,
+        "n_mc": args.n_mc,
+        "block_size": args.block_size,
+        "out_dir": getattr(args, "out", None),
+    }
+    kw = {k: (flags[k] if flags.get(k) is not None else v) for k, v in defaults.items()}
+    return toy, kw
 
 
 _COLUMNS = (
@@ -55,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the sweep and print a summary table (or JSON with ``--json``)."""
     from boundkit.simulation import get_toy, simulate, toy_names
 
+    load_plugins(args)
     if args.list:
         names = toy_names()
         if args.json:
@@ -66,24 +144,18 @@ def run(args: argparse.Namespace) -> int:
             for n in names:
                 sys.stdout.write(f"{n:<20} {get_toy(n).description}\n")
         return 0
-    if args.toy is None:
-        raise BoundkitError("give a toy name (see `boundkit simulate --list`)")
+    toy, kw = sweep_settings(args)
     progress = None if not args.quiet else False
     res = simulate(
-        args.toy,
-        args.n,
-        n_replicates=args.replicates,
-        delta=args.delta,
-        seed=args.seed,
-        n_jobs=args.workers,
+        toy,
+        kw.pop("sizes"),
         backend=args.backend,
         scheduler=args.scheduler,
-        out_dir=args.out,
-        block_size=args.block_size,
-        n_mc=args.n_mc,
         progress=progress,
         overwrite=args.overwrite,
+        **kw,
     )
+    out_dir = kw["out_dir"]
     rows = res.summary()
     if args.json:
         full = res.to_dict()
@@ -93,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
             "seed": res.config["seed"],
             "population": full["population"],
             "summary": full["summary"],
-            "out": args.out,
+            "out": None if out_dir is None else str(out_dir),
         }
         sys.stdout.write(json.dumps(doc) + "\n")
         return 0
@@ -110,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         "  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True)),
     ]
     out += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    if args.out:
-        out.append(f"results written to {args.out}/results.csv and results.json")
+    if out_dir is not None:
+        out.append(f"results written to {out_dir}/results.csv and results.json")
     sys.stdout.write("\n".join(out) + "\n")
     return 0

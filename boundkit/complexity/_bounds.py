@@ -212,9 +212,12 @@ def rkhs_trace_bracket(K: Any, B: float = 1.0) -> tuple[ComplexityBound, Complex
         raise BoundkitError(f"K must be a square non-empty matrix, got shape {Km.shape}")
     if not np.all(np.isfinite(Km)):
         raise BoundkitError("K contains NaN or infinite values")
+    return _rkhs_pair(float(np.trace(Km)), Km.shape[0], B)
+
+
+def _rkhs_pair(tr: float, n: int, B: float) -> tuple[ComplexityBound, ComplexityBound]:
+    r"""The trace bracket from :math:`\operatorname{tr}K` (no Gram matrix needed)."""
     B = _check_radius(B)
-    n = Km.shape[0]
-    tr = float(np.trace(Km))
     if tr < 0:
         raise BoundkitError(f"K is not positive semi-definite (negative trace {tr:.3g})")
     up = B * math.sqrt(tr) / n
@@ -407,7 +410,7 @@ def golowich_bound(
     )
 
 
-def class_bounds(cls: Any, x: Any = None) -> tuple[ComplexityBound, ...]:
+def class_bounds(cls: Any, x: Any = None, *, gram: Any = None) -> tuple[ComplexityBound, ...]:
     r"""The closed-form C9 bounds that apply to a class on a sample.
 
     Parameters
@@ -417,6 +420,10 @@ def class_bounds(cls: Any, x: Any = None) -> tuple[ComplexityBound, ...]:
         :class:`~boundkit.classes.ReLUNetwork2` or :class:`~boundkit.classes.FiniteClass`.
     x : array_like or None
         The sample.
+    gram : array_like, optional
+        The Gram matrix of an :class:`~boundkit.classes.RKHSBall` on ``x``, when the caller
+        has it already (its trace is used); otherwise the trace is summed from
+        ``gram_diagonal(x)``, without forming the :math:`n \times n` matrix.
 
     Returns
     -------
@@ -447,7 +454,9 @@ def class_bounds(cls: Any, x: Any = None) -> tuple[ComplexityBound, ...]:
             return (linear_l1_bound(phi, cls.B),)
         return linear_linf_bracket(phi, cls.B)
     if isinstance(cls, RKHSBall):
-        return rkhs_trace_bracket(cls.gram(x), cls.B)
+        if gram is not None:
+            return rkhs_trace_bracket(gram, cls.B)
+        return _rkhs_pair(float(cls.gram_diagonal(x).sum()), _as_points(x).shape[0], cls.B)
     if isinstance(cls, FiniteClass):
         return (massart_bound(cls.values_on(x)),)
     if isinstance(cls, ReLUNetwork2):

@@ -12,14 +12,23 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.classes._base import _as_points, _lp_norm
 from boundkit.complexity._bounds import class_bounds
+from boundkit.complexity._enumerate import (
+    block_enumeration,
+    finite_mitm_mean,
+    linear_mitm_mean,
+    rkhs_mitm_mean,
+)
 from boundkit.complexity._results import RademacherResult
-from boundkit.complexity._signs import ROW_BLOCK, SignStream, enum_blocks
+from boundkit.complexity._signs import ROW_BLOCK, SignStream
+from boundkit.complexity._threads import blas_threads
 
 __all__ = ["empirical_rademacher", "rademacher_sups"]
 
 METHODS = ("auto", "exact", "monte-carlo")
-MAX_EXACT_N = 24
+MAX_EXACT_N = 26
 RELU_AUTO_EXACT_N = 12
+#: RKHS samples larger than this use a Nystrom factor instead of the dense Gram matrix
+MAX_DENSE_N = 10_000
 
 
 def _check_n_sigmas(n_sigmas: Any) -> int:
@@ -39,20 +48,42 @@ class _Oracle:
 
     sup_method = "support-function"
     linear_phi: np.ndarray | None = None
+    K: np.ndarray | None = None
+    #: (B / n) sqrt(tr(K - L L')) of a Nystrom factor L, else 0
+    approx_error = 0.0
 
-    def __init__(self, cls: Any, x: Any) -> None:
+    def __init__(
+        self, cls: Any, x: Any, max_dense_n: int = MAX_DENSE_N, n_landmarks: int = 200
+    ) -> None:
         from boundkit.classes import FiniteClass, LinearClass, ReLUNetwork2, RKHSBall
 
         self.cls = cls
         self.relu = False
+        self.kind = "generic"
+        self.symmetric = bool(getattr(cls, "symmetric", False))
         if isinstance(cls, LinearClass):
+            self.kind = "linear"
             self.B = cls._radius()
             self.q = cls.q
             self.linear_phi = cls.design_matrix(x)
             self.n = self.linear_phi.shape[0]
             self.sup_method = "closed-form (dual norm)"
             self._exact: Callable[[np.ndarray], np.ndarray] | None = self._linear
+        elif isinstance(cls, RKHSBall) and _as_points(x).shape[0] > max_dense_n:
+            # sigma' K~ sigma = ||L' sigma||^2: the linear-l2 kernel on the factor
+            self.kind = "linear"
+            self.B = cls._radius()
+            self.q = 2.0
+            self.linear_phi, resid = cls.nystrom_factor(x, n_landmarks)
+            self.n = self.linear_phi.shape[0]
+            self.approx_error = self.B * math.sqrt(float(resid.sum())) / self.n
+            self.sup_method = (
+                f"nystrom ({self.linear_phi.shape[1]} pivoted-Cholesky landmarks; "
+                "lower = estimate, upper = estimate + (B/n) sqrt(tr(K - K~)))"
+            )
+            self._exact = self._linear
         elif isinstance(cls, RKHSBall):
+            self.kind = "rkhs"
             self.B = cls._radius()
             self.K = cls.gram(x)
             self.n = self.K.shape[0]
@@ -63,11 +94,13 @@ class _Oracle:
             self.sup_method = "closed-form (sqrt(sigma' K sigma))"
             self._exact = self._rkhs
         elif isinstance(cls, FiniteClass):
+            self.kind = "finite"
             self.H = cls.values_on(x)
             self.n = self.H.shape[1]
             self.sup_method = "exact-max"
             self._exact = self._finite
         elif isinstance(cls, ReLUNetwork2):
+            self.kind = "relu"
             self.relu = True
             X = _as_points(x)
             self.X = X
@@ -95,6 +128,7 @@ class _Oracle:
         return self.B * _lp_norm(self.linear_phi.T @ S, self.q, axis=0)
 
     def _rkhs(self, S: np.ndarray) -> np.ndarray:
+        assert self.K is not None
         quad = np.einsum("ij,ij->j", S, self.K @ S)
         scale = max(1.0, float(np.abs(self.K).max())) * S.shape[0] ** 2
         if np.any(quad < -1e-8 * scale):
@@ -108,17 +142,39 @@ class _Oracle:
         return (self.H @ S).max(axis=0)
 
     def _relu_sweep(self, S: np.ndarray) -> np.ndarray:
-        from boundkit.classes import neuron_sup_sweep
+        from boundkit.classes._sweep import sweep_values
 
-        both = neuron_sup_sweep(self.Xt, np.concatenate([S, -S], axis=1))
-        m = S.shape[1]
-        return self.B1 * self.B2 * np.maximum(np.maximum(both[:m], both[m:]), 0.0)
+        plus, minus = sweep_values(self.Xt, S)  # one sort, chunked over the sign vectors
+        return self.B1 * self.B2 * np.maximum(np.maximum(plus, minus), 0.0)
 
     def _generic(self, S: np.ndarray) -> np.ndarray:
         return np.asarray(self.cls.support_function(self.x, S), dtype=float)
 
     def exact(self, S: np.ndarray) -> np.ndarray | None:
         return None if self._exact is None else self._exact(S)
+
+    def exact_means(
+        self, seed: Any, progress: Callable[[float], None] | None
+    ) -> tuple[float, float]:
+        """(mean sup, mean lower value) over all 2^n sign vectors (not divided by n)."""
+        if self.kind == "linear":
+            assert self.linear_phi is not None
+            val = self.B * linear_mitm_mean(self.linear_phi, self.q, progress)
+            return val, val
+        if self.kind == "rkhs":
+            assert self.K is not None
+            val = self.B * rkhs_mitm_mean(self.K, progress)
+            return val, val
+        if self.kind == "finite":
+            val = finite_mitm_mean(self.H, progress)
+            return val, val
+        if self.relu and self._exact is None:  # d >= 2: the optimiser's attained values
+            (low,) = block_enumeration(self.n, True, lambda S: (self.lower(S, seed),), progress)
+            return low, low
+        assert self._exact is not None
+        ex = self._exact
+        (val,) = block_enumeration(self.n, self.symmetric, lambda S: (ex(S),), progress)
+        return val, val
 
     def lower(self, S: np.ndarray, seed: Any) -> np.ndarray:
         """For networks: the optimiser's one-neuron value (certified lower)."""
@@ -165,7 +221,7 @@ def rademacher_sups(cls: Any, x: Any, sigma: Any) -> np.ndarray:
     >>> rademacher_sups(LinearClass(), np.array([[1.0], [1.0]]), np.array([1.0, 1.0]))
     array([1.])
     """
-    oracle = _Oracle(cls, x)
+    oracle = _Oracle(cls, x, max_dense_n=np.iinfo(np.int64).max)
     S = np.asarray(sigma, dtype=float)
     if S.ndim == 1:
         S = S[:, None]
@@ -189,6 +245,19 @@ def _linear_mc(
     assert phi is not None
     out = np.empty(stream.m)
     n_cblocks = len(list(stream.col_blocks()))
+    with blas_threads(1):
+        _linear_mc_blocks(oracle, stream, phi, out, n_cblocks, progress)
+    return out
+
+
+def _linear_mc_blocks(
+    oracle: _Oracle,
+    stream: SignStream,
+    phi: np.ndarray,
+    out: np.ndarray,
+    n_cblocks: int,
+    progress: Callable[[float], None] | None,
+) -> None:
     for c, (c0, c1) in enumerate(stream.col_blocks()):
         Z = np.zeros((phi.shape[1], c1 - c0))
         buf = np.empty((min(ROW_BLOCK, stream.n), c1 - c0))  # reused: no page faults per block
@@ -201,7 +270,6 @@ def _linear_mc(
             if progress is not None:
                 progress((c + r1 / stream.n) / n_cblocks)
         out[c0:c1] = oracle.B * _lp_norm(Z, oracle.q, axis=0)
-    return out
 
 
 def empirical_rademacher(
@@ -214,6 +282,8 @@ def empirical_rademacher(
     rng: Any = None,
     with_bounds: bool = True,
     progress: Callable[[float], None] | None = None,
+    max_dense_n: int = MAX_DENSE_N,
+    n_landmarks: int = 200,
 ) -> RademacherResult:
     r"""The empirical Rademacher complexity of a class on a sample.
 
@@ -240,6 +310,12 @@ def empirical_rademacher(
         Called as ``progress(fraction)`` (fraction of the work done, in ``(0, 1]``) after
         each block of sign vectors (and each row block for linear classes); used by the CLI
         progress bar. It does not change the result.
+    max_dense_n : int
+        :class:`~boundkit.classes.RKHSBall` on more points than this uses a Nystrom factor
+        :math:`\tilde K = LL^\top` (pivoted Cholesky, ``n_landmarks`` landmarks) instead of
+        the dense :math:`n \times n` Gram matrix (see Notes).
+    n_landmarks : int
+        Rank of the Nystrom factor.
 
     Returns
     -------
@@ -262,8 +338,23 @@ def empirical_rademacher(
     For :class:`~boundkit.classes.ReLUNetwork2` (one neuron attains the supremum),
     ``lower`` averages the optimiser's attained values (a certified lower bound per sign
     vector), ``upper`` is the smallest norm-based bound (:func:`relu2_bound`,
-    :func:`golowich_bound`); for 1-D inputs ``estimate`` is exact (angle sweep), otherwise it
-    equals ``lower``.
+    :func:`golowich_bound`); for 1-D inputs ``estimate`` is exact (angle sweep, applied
+    directly to blocks of sign vectors), otherwise it equals ``lower``.
+
+    Exact enumeration uses meet in the middle (the :math:`2^n` sums :math:`\Phi^\top\sigma`
+    as all pairs of half sums, one GEMM per chunk, and :math:`\sigma\to-\sigma` for symmetric
+    classes; see ``boundkit.complexity._enumerate``), up to :math:`n = 26`.
+
+    Nystrom (RKHS with :math:`n >` ``max_dense_n``): with :math:`E = K - \tilde K \succeq 0`,
+    :math:`\sqrt{a + b} \le \sqrt a + \sqrt b` and Jensen give the stated error bound
+
+    .. math:: \tilde{\mathfrak R}_S \le \mathfrak R_S \le \tilde{\mathfrak R}_S +
+        \frac Bn\sqrt{\operatorname{tr}E},
+
+    where :math:`\tilde{\mathfrak R}_S` (the ``estimate``, computed like a linear class on
+    :math:`L`) uses :math:`\tilde K`; ``lower`` is the estimate, ``upper`` adds the bound
+    (``approximation_error``), and :math:`\operatorname{tr}E` is the pivoted Cholesky's
+    remaining diagonal.
 
     Examples
     --------
@@ -276,7 +367,7 @@ def empirical_rademacher(
     if method not in METHODS:
         raise BoundkitError(f"unknown method {method!r}: expected one of {', '.join(METHODS)}")
     n_sigmas = _check_n_sigmas(n_sigmas)
-    oracle = _Oracle(cls, x)
+    oracle = _Oracle(cls, x, max_dense_n, n_landmarks)
     n = oracle.n
     gen = np.random.default_rng(rng)
     # networks: every sign vector costs an optimisation, so "auto" enumerates only small n
@@ -289,27 +380,15 @@ def empirical_rademacher(
         )
     lower_total = 0.0
     sups: np.ndarray | None = None
+    # spawned for networks even in 1-D, where the exact sweep needs no search: the sign
+    # stream below spawns its children from the same seed sequence
     search_seed = gen.spawn(1)[0] if oracle.relu else None
     if exact:
-        total = 0.0
-        lows = []
-        done = 0
-        for S in enum_blocks(n):
-            vals = oracle.exact(S)
-            if oracle.relu:
-                low = oracle.lower(S, search_seed)
-                lows.append(low.sum())
-                vals = low if vals is None else vals
-            assert vals is not None
-            total += float(vals.sum())
-            done += S.shape[1]
-            if progress is not None:
-                progress(done / (1 << n))
-        count = 1 << n
-        estimate = total / count / n
+        mean_sup, mean_low = oracle.exact_means(search_seed, progress)
+        estimate = mean_sup / n
         stderr = 0.0
-        lower_total = float(sum(lows)) / count / n if oracle.relu else estimate
-        used = count
+        lower_total = mean_low / n
+        used = 1 << n
         mname = "exact-enumeration"
     else:
         stream = SignStream(gen, n, n_sigmas)
@@ -323,7 +402,7 @@ def empirical_rademacher(
                 S = stream.block(c)
                 v = oracle.exact(S)
                 if oracle.relu:
-                    lo = oracle.lower(S, search_seed)
+                    lo = oracle.lower(S, search_seed) if v is None else v
                     lparts.append(lo)
                     v = lo if v is None else v
                 assert v is not None
@@ -338,12 +417,12 @@ def empirical_rademacher(
         lower_total = float(low.mean()) / n
         used = n_sigmas
         mname = "monte-carlo"
-    bounds = class_bounds(cls, x) if (with_bounds or oracle.relu) else ()
+    bounds = class_bounds(cls, x, gram=oracle.K) if (with_bounds or oracle.relu) else ()
     if oracle.relu:
         lower = lower_total
         upper = min(float(b.value) for b in bounds if b.kind == "upper")
     else:
-        lower = upper = estimate
+        lower, upper = estimate, estimate + oracle.approx_error
     return RademacherResult(
         estimate=float(estimate),
         stderr=float(stderr),
@@ -357,4 +436,5 @@ def empirical_rademacher(
         bounds=tuple(bounds) if with_bounds else (),
         seed=rng if isinstance(rng, int | np.integer) else None,
         sups=sups,
+        approximation_error=float(oracle.approx_error),
     )

@@ -11,6 +11,7 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.complexity._empirical import empirical_rademacher
 from boundkit.complexity._results import ExpectedRademacherResult
+from boundkit.complexity._threads import blas_threads
 
 __all__ = ["expected_rademacher"]
 
@@ -31,7 +32,13 @@ def _one(cls: Any, sampler: Any, n: int, seed: np.random.SeedSequence, kw: dict)
     gen = np.random.default_rng(seed)
     x = _draw(sampler, n, gen)
     r = empirical_rademacher(cls, x, rng=gen, with_bounds=False, **kw)
-    return r.estimate, r.stderr, r.lower, r.upper, r.method
+    return r.estimate, r.stderr, r.lower, r.upper, r.method, r.exact
+
+
+def _one_worker(cls: Any, sampler: Any, n: int, seed: np.random.SeedSequence, kw: dict) -> tuple:
+    """:func:`_one` in a parallel worker: one BLAS thread, so workers never oversubscribe."""
+    with blas_threads(1):
+        return _one(cls, sampler, n, seed, kw)
 
 
 def expected_rademacher(
@@ -67,7 +74,8 @@ def expected_rademacher(
         Root seed; sample :math:`k` uses the :math:`k`-th child of
         ``SeedSequence`` spawning, so ``n_jobs`` never changes the result.
     n_jobs : int
-        Parallel workers (joblib; respects ``joblib.parallel_config``).
+        Parallel workers (joblib; respects ``joblib.parallel_config``); each worker limits
+        BLAS to one thread.
     progress : callable, optional
         Called with the number of samples done after each one (sequential runs only).
 
@@ -115,7 +123,9 @@ def expected_rademacher(
     else:
         from joblib import Parallel, delayed
 
-        rows = Parallel(n_jobs=n_jobs)(delayed(_one)(cls, sampler, int(n), s, kw) for s in seeds)
+        rows = Parallel(n_jobs=n_jobs)(
+            delayed(_one_worker)(cls, sampler, int(n), s, kw) for s in seeds
+        )
     est = np.array([r[0] for r in rows])
     se = np.array([r[1] for r in rows])
     K = est.size
@@ -133,5 +143,6 @@ def expected_rademacher(
         n_samples=int(K),
         n_sigmas=int(n_sigmas),
         method=str(rows[0][4]),
+        exact=all(bool(r[5]) for r in rows),
         seed=rng if isinstance(rng, int | np.integer) else None,
     )

@@ -109,6 +109,15 @@ class RademacherResult:
         The ``rng`` argument as given (an int seed reproduces the result).
     sups : ndarray or None
         The per-sign-vector suprema (Monte Carlo only).
+    approximation_error : float
+        A bound on the error of an approximated inner supremum (the Nystrom bound
+        :math:`\frac Bn\sqrt{\operatorname{tr}(K - \tilde K)}`; 0 when none is used):
+        ``lower <= R_S <= upper`` up to Monte Carlo error.
+
+    Notes
+    -----
+    ``exact`` is True when the value has neither Monte Carlo nor approximation error
+    (enumeration of every sign vector with an exact supremum).
     """
 
     estimate: float
@@ -123,6 +132,16 @@ class RademacherResult:
     bounds: tuple[ComplexityBound, ...] = ()
     seed: Any = None
     sups: np.ndarray | None = None
+    approximation_error: float = 0.0
+
+    @property
+    def exact(self) -> bool:
+        r"""Whether ``estimate`` is the exact :math:`\mathfrak R_S` (no sampling, no bracket)."""
+        return (
+            self.method == "exact-enumeration"
+            and self.lower == self.upper
+            and self.approximation_error == 0.0
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (without the per-sign suprema)."""
@@ -130,6 +149,7 @@ class RademacherResult:
             {
                 "estimate": self.estimate,
                 "stderr": self.stderr,
+                "exact": self.exact,
                 "lower": self.lower,
                 "upper": self.upper,
                 "method": self.method,
@@ -166,6 +186,9 @@ class ExpectedRademacherResult:
         Sample size, number of samples :math:`K`, sign vectors per sample.
     method : str
         Method of the per-sample estimates.
+    exact : bool
+        Whether every per-sample :math:`\mathfrak R_{S_k}` is exact (then ``stderr`` is the
+        sampling error of :math:`S` alone and ``within_var`` is 0).
     seed : Any
         The ``rng`` argument as given.
 
@@ -192,6 +215,7 @@ class ExpectedRademacherResult:
     n_sigmas: int
     method: str
     seed: Any = None
+    exact: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -199,6 +223,7 @@ class ExpectedRademacherResult:
             {
                 "estimate": self.estimate,
                 "stderr": self.stderr,
+                "exact": self.exact,
                 "between_var": self.between_var,
                 "within_var": self.within_var,
                 "lower": self.lower,

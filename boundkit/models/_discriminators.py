@@ -169,6 +169,19 @@ def _value_bound(cls: Any, pts: np.ndarray) -> float:
     )
 
 
+def _label(cls: Any) -> str:
+    """A short name of a class for reports: its kind and structural hyper-parameters."""
+    name = type(cls).__name__
+    keys = {"LinearClass": ("features", "p"), "RKHSBall": ("kernel",), "ReLUNetwork2": ("width",)}
+    params = cls.get_params()
+    parts = [
+        f"{k}={params[k]}" if not callable(params[k]) else f"{k}=callable"
+        for k in keys.get(name, ())
+        if k in params
+    ]
+    return f"{name}({', '.join(parts)})"
+
+
 def _bounded_kernel(kernel: Any) -> bool:
     """Kernels with k(x, x) = 1 for every x (rbf, laplacian)."""
     return isinstance(kernel.kernel, str) and kernel.kernel in ("rbf", "gaussian", "laplacian")
@@ -342,7 +355,7 @@ def fit_discriminator(
             )
         fitted_cls = cls if B is None else with_radius(cls, B)
         radius = class_radius(fitted_cls)
-        spec = repr(fitted_cls)
+        spec = _label(fitted_cls)
         if landmarks is not None:
             fitted_cls = landmark_class(fitted_cls, x_p, landmarks, rng=gen.spawn(1)[0])
             spec = f"{spec} on {fitted_cls.features.landmarks.shape[0]} landmarks"

@@ -254,6 +254,7 @@ def run_refinement(
     """
     from boundkit.bounds import bound
     from boundkit.datasets import split_indices
+    from boundkit.generators import is_kl
 
     t_start = time.perf_counter()
     tick = progress or (lambda label: None)
@@ -314,7 +315,7 @@ def run_refinement(
         c6c = None
         if disc.cls is not None:
             rad, rad_se, _ = _rademacher(disc.cls, x_tr, n_sigmas, s_rad)
-            if g.name == "kl":
+            if is_kl(g):
                 c6c = bound(
                     "C6c",
                     g,

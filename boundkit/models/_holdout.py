@@ -53,7 +53,8 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Certificate:
-    r"""A lower confidence bound on :math:`\mathbb E_P h - \Lambda_f^Q[h]` from held-out data.
+    r"""A lower confidence bound on :math:`\mathbb E_P h - \Lambda_f^Q[h]` from held-out data,
+    with Q known only by samples.
 
     For KL this is the improvement :math:`\mathrm{KL}(P\|Q) - \mathrm{KL}(P\|Q_h)` (C5);
     for any f a lower bound on :math:`D_f(P\|Q)`. It holds with probability at least
@@ -65,7 +66,8 @@ class Certificate:
     value : float
         ``p_lower - lambda_upper``.
     p_lower : float
-        Hoeffding lower bound of :math:`\mathbb E_P h` (confidence :math:`1 - \delta/2`).
+        Lower confidence bound of :math:`\mathbb E_P h` (confidence :math:`1 - \delta/2`,
+        :func:`boundkit.bounds.holdout_certificate`).
     lambda_upper : float
         Upper bound of :math:`\Lambda_f^Q[h]` at a fixed shift :math:`\nu_0` (empirical
         Bernstein over the model samples, confidence :math:`1 - \delta/2`).
@@ -73,6 +75,7 @@ class Certificate:
     n_test, m : int
     nu0 : float
     method : str
+        The method of the held-out side (:data:`boundkit.bounds.HOLDOUT_METHODS`).
     """
 
     value: float
@@ -106,6 +109,7 @@ def holdout_certificate_mc(
     *,
     nu0: float,
     delta: float = 0.05,
+    method: str = "hoeffding",
 ) -> Certificate:
     r"""Certified lower bound on :math:`\mathbb E_P h - \Lambda_f^Q[h]`, Q known by samples.
 
@@ -122,6 +126,9 @@ def holdout_certificate_mc(
         A shift fixed beforehand (e.g. :math:`\nu_h` on the fitting samples).
     delta : float
         Total error probability, split evenly between the two sides.
+    method : str
+        Held-out side: ``"hoeffding"`` or ``"empirical-bernstein"``
+        (:func:`boundkit.bounds.holdout_certificate`).
 
     Returns
     -------
@@ -132,23 +139,24 @@ def holdout_certificate_mc(
     Since :math:`\Lambda_f^Q[h] \le \nu_0 + \mathbb E_Q f^*(h - \nu_0)` for every
     :math:`\nu_0`, and :math:`f^*` is non-decreasing, :math:`Y = f^*(h(X) - \nu_0)` lies in
     :math:`[f^*(a - \nu_0), f^*(b - \nu_0)]` (width :math:`R`). With probability
-    :math:`\ge 1 - \delta`,
+    :math:`\ge 1 - \delta`, for Hoeffding on the held-out side,
 
     .. math:: \mathbb E_P h - \Lambda_f^Q[h] \ge \bar h_{\text{test}} - (b - a)
         \sqrt{\frac{\log(2/\delta)}{2n}} - \nu_0 - \Big(\bar Y + \sqrt{\frac{2 V_m
         \log(4/\delta)}{m}} + \frac{7 R \log(4/\delta)}{3(m - 1)}\Big),
 
-    Hoeffding on the test split and the empirical Bernstein bound (Maurer and Pontil 2009,
-    Thm 4; :math:`V_m` the unbiased sample variance) on the model samples.
+    the empirical Bernstein bound (Maurer and Pontil 2009, Thm 4; :math:`V_m` the unbiased
+    sample variance) on the model samples. Both deviations come from :mod:`boundkit.bounds`
+    (:func:`~boundkit.bounds.holdout_certificate`,
+    :func:`~boundkit.bounds.empirical_bernstein_deviation`).
 
     Examples
     --------
-    >>> rng = np.random.default_rng(0)
     >>> c = holdout_certificate_mc(np.ones(100), np.zeros(10_000), "kl", (-1.0, 1.0), nu0=-1.0)
     >>> bool(c.value < 1.0)   # true value: 1 - log E_Q e^0 = 1
     True
     """
-    from boundkit.bounds import check_n_delta
+    from boundkit.bounds import check_n_delta, empirical_bernstein_deviation, holdout_certificate
 
     g = resolve_generator(generator)
     ht = np.asarray(h_test, dtype=float).reshape(-1)
@@ -158,30 +166,29 @@ def holdout_certificate_mc(
     a, b = (float(v) for v in value_range)
     if not (math.isfinite(a) and math.isfinite(b) and a <= b):
         raise BoundkitError(f"value_range must be finite with a <= b, got {value_range!r}")
-    tol = 1e-9 * max(1.0, abs(a), abs(b))
-    if ht.min() < a - tol or ht.max() > b + tol or hm.min() < a - tol or hm.max() > b + tol:
+    if min(hm.min(), ht.min()) < a or max(hm.max(), ht.max()) > b:
         raise BoundkitError("h takes values outside value_range: the certificate needs a range")
-    p_lower = float(ht.mean() - (b - a) * math.sqrt(math.log(2.0 / delta) / (2.0 * n)))
     with np.errstate(all="ignore"):
         y = np.asarray(g.conjugate(hm - nu0), dtype=float)
         ends = np.asarray(g.conjugate(np.array([a - nu0, b - nu0])), dtype=float)
     if not (np.all(np.isfinite(y)) and np.all(np.isfinite(ends))):
         raise BoundkitError("f*(h - nu0) is infinite on the range: choose another nu0")
-    R = float(ends[1] - ends[0])
-    L = math.log(4.0 / delta)
-    q_upper = float(
-        y.mean() + math.sqrt(2.0 * float(np.var(y, ddof=1)) * L / m) + 7.0 * R * L / (3.0 * (m - 1))
+    dev_q = empirical_bernstein_deviation(
+        m, delta / 2.0, float(np.var(y, ddof=1)), (float(ends[0]), float(ends[1]))
     )
-    lam_upper = float(nu0 + q_upper)
+    lam_upper = float(nu0 + y.mean() + dev_q)
+    held = holdout_certificate(
+        ht, lam_upper, delta=delta / 2.0, method=method, value_range=(a, b), generator=g
+    )
     return Certificate(
-        p_lower - lam_upper,
-        p_lower,
+        float(held.value),
+        float(held.lower_mean),
         lam_upper,
         float(delta),
         n,
         m,
         float(nu0),
-        "hoeffding (test) + empirical Bernstein (model samples)",
+        f"{method} (test) + empirical-bernstein (model samples)",
     )
 
 

@@ -57,17 +57,21 @@ class SampleRefinement:
 
     def log_ratio_at_shift(self, x: Any, nu: float) -> np.ndarray:
         r""":math:`\log (f^*)'(h(x) - \nu)` at a given shift (for the delta method)."""
+        from boundkit.generators import refinement_ratio
+
         hv = np.asarray(self.discriminator(x), dtype=float)
-        with np.errstate(all="ignore"):
-            return np.log(np.asarray(self.generator.link(hv - nu), dtype=float))
+        with np.errstate(divide="ignore"):
+            return np.log(refinement_ratio(self.generator, hv, nu=nu))
 
     @property
     def rejection_bound(self) -> float:
         r"""The rejection constant :math:`M = (f^*)'(h_{\max} - \hat\nu)` (``inf`` if unbounded)."""
         if self.h_max is None:
             return float("inf")
+        from boundkit.generators import refinement_ratio
+
         with np.errstate(all="ignore"):
-            M = float(np.asarray(self.generator.link(np.array([self.h_max - self.lam.nu])))[0])
+            M = float(refinement_ratio(self.generator, np.array([self.h_max]), nu=self.lam.nu)[0])
         return max(M, 1.0) if np.isfinite(M) else float("inf")
 
     def sample(self, n: int, *, method: str = "auto", rng: Any = None, n_proposals: Any = None):

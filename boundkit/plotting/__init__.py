@@ -1,4 +1,4 @@
-r"""Figures and tables of boundkit: predicted bounds vs measured gaps, improvement, slack.
+r"""Figures and tables of boundkit: bounds vs measured gaps, improvement, slack, tightness.
 
 Every plot function takes a result object *or* plain arrays (sample sizes, measured mean, its
 standard error, bound curves) and an optional ``ax``; the ``*_data`` functions return the
@@ -28,6 +28,7 @@ from boundkit.plotting._simulation import (
 )
 from boundkit.plotting._style import PAPER_WIDTHS, figure_size, use_style
 from boundkit.plotting._tables import to_latex
+from boundkit.plotting._tightness import plot_tightness, plot_tightness_map
 
 __all__ = [
     "PAPER_WIDTHS",
@@ -44,6 +45,8 @@ __all__ = [
     "plot_plane_densities",
     "plot_refine_sweep",
     "plot_slack",
+    "plot_tightness",
+    "plot_tightness_map",
     "quantile_band",
     "refine_figures",
     "simulation_figures",

@@ -28,13 +28,13 @@ __all__ = [
 ]
 
 
-def _vector(name: str, value: Any, k: int | None = None) -> np.ndarray:
+def _vector(name: str, value: Any, k: int | None = None, *, gaps: bool = False) -> np.ndarray:
     arr = np.asarray(value, dtype=float).reshape(-1)
     if arr.size == 0:
         raise BoundkitError(f"{name} must be a non-empty array of numbers")
     if k is not None and arr.size != k:
         raise BoundkitError(f"{name} has {arr.size} values, expected {k} (one per sample size)")
-    if np.any(np.isnan(arr)):
+    if not gaps and np.any(np.isnan(arr)):
         raise BoundkitError(f"{name} contains NaN")
     return arr
 
@@ -44,7 +44,8 @@ def _curves(name: str, value: Any, k: int) -> dict[str, np.ndarray]:
         return {}
     if not isinstance(value, Mapping):
         value = {"bound": value}
-    return {str(lbl): _vector(f"{name}[{lbl!r}]", v, k) for lbl, v in value.items()}
+    # a curve may leave out some sample sizes (NaN: not drawn there)
+    return {str(lbl): _vector(f"{name}[{lbl!r}]", v, k, gaps=True) for lbl, v in value.items()}
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,26 @@ def _rn(result: Any, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _tightness_curves(result: Any, n: np.ndarray) -> dict[str, np.ndarray]:
+    """The asymptotic prediction and the fast-rate bound (C10) where the toy has them, as gaps
+    aligned with ``n`` (NaN where a family has no finite positive value)."""
+    if not hasattr(result, "tightness"):
+        return {}
+    from boundkit.plotting._tightness import FAMILY_STYLES
+
+    record = result.tightness()
+    out = {}
+    for fam in ("asymptotic", "fast-rate"):
+        if fam not in record:
+            continue
+        gaps = {int(float(k)): float(v) for k, v in record[fam]["gap_per_n"].items()}
+        y = np.array([gaps.get(int(m), np.nan) for m in n])
+        y = np.where(np.isfinite(y) & (y > 0), y, np.nan)
+        if np.any(np.isfinite(y)):
+            out[FAMILY_STYLES[fam][2]] = y
+    return out
+
+
 def bound_vs_gap_data(result: Any) -> PlotData:
     r"""The data of :func:`plot_bound_vs_gap` from a :class:`SimulationResult`.
 
@@ -233,7 +254,8 @@ def bound_vs_gap_data(result: Any) -> PlotData:
     :math:`\mathrm{KL}(P\|Q_{h^*})` as the harness computed it with :mod:`boundkit.bounds`
     (C6a, :math:`2\mathfrak R_n`, with the band :math:`\pm 1.96\cdot 2\,\mathrm{se}(\mathfrak
     R_n)` of the Monte Carlo estimate of :math:`\mathfrak R_n`; C6b/C6c at the sweep's
-    :math:`\delta`).
+    :math:`\delta`); where the toy has them (``result.tightness()``), the asymptotic
+    prediction :math:`d_{\mathrm{eff}}/2n` and the fast-rate bound of C10.
     """
     rows = result.summary()
     n = np.array([r["n"] for r in rows], dtype=float)
@@ -250,6 +272,7 @@ def bound_vs_gap_data(result: Any) -> PlotData:
             curves[rf"{claim} ($\delta$={result.delta:g})"] = (
                 np.array([r[key] for r in rows]) - best
             )
+    curves.update(_tightness_curves(result, n))
     return PlotData(
         n=n,
         mean=np.array([r["excess_mean"] for r in rows]),

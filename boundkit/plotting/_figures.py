@@ -102,6 +102,13 @@ def simulation_figures(
                 ax.set_visible(False)
             first = Path(write_figure(fig, out / fname, formats=formats))
             paths.extend(first.with_suffix(f".{fmt}") for fmt in formats)
+        from boundkit.plotting._tightness import plot_tightness_map
+
+        records = {k: results[k].tightness(holdout=True) for k in names}
+        first = Path(
+            write_figure(plot_tightness_map(records), out / "tightness_map.png", formats=formats)
+        )
+        paths.extend(first.with_suffix(f".{fmt}") for fmt in formats)
     return paths
 
 

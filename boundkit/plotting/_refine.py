@@ -65,6 +65,12 @@ def plot_refine_sweep(result: Any, ax: Any = None, *, title: str | None = None) 
         ax.plot(B, rs, "^-", color=COLORS["C6a"], label=r"$2\hat{\mathfrak{R}}_S$ (C6c)")
         ax.fill_between(B, rs - 2 * se, rs + 2 * se, color=COLORS["C6a"], alpha=0.15, lw=0)
     ax.axhline(0.0, color="0.5", lw=0.8)
+    # certificates of large radii fall off to very negative values: keep the scale of the
+    # gains and the complexity, and let the certificate leave the axes below
+    top = max(float(np.nanmax(hi)), float(np.nanmax(imp)), 1e-3)
+    if all(r.rademacher is not None for r in rows):
+        top = max(top, float(np.nanmax(rs)))
+    ax.set_ylim(bottom=max(float(np.nanmin(np.minimum(lo, cert))), -3.0 * top), top=1.5 * top)
     ax.set_xscale("log")
     # symmetric log: the small gains and the (negative, large) certificates both stay visible
     scale = max(float(np.nanmax(np.abs(imp))), 1e-3)

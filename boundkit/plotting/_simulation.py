@@ -32,7 +32,8 @@ _LINES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
 
 
 def fitted_slope(n: Any, y: Any) -> float:
-    r"""Least-squares slope of :math:`\log y` against :math:`\log n` (positive y only).
+    r"""Least-squares slope of :math:`\log y` against :math:`\log n` (positive y only; NaN
+    with fewer than two points). One implementation: :func:`boundkit.simulation.fitted_slope`.
 
     Notes
     -----
@@ -43,12 +44,10 @@ def fitted_slope(n: Any, y: Any) -> float:
     >>> round(fitted_slope([10, 100, 1000], [1.0, 0.1, 0.01]), 12)
     -1.0
     """
-    n = np.asarray(n, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = (y > 0) & np.isfinite(y)
-    if ok.sum() < 2:
-        return float("nan")
-    return float(np.polyfit(np.log(n[ok]), np.log(y[ok]), 1)[0])
+    from boundkit.simulation import fitted_slope as _slope
+
+    s = _slope(n, y)
+    return float("nan") if s is None else s
 
 
 def _ax(ax: Any) -> Any:
@@ -64,7 +63,13 @@ def _ax(ax: Any) -> Any:
 
 def _color(label: str, j: int) -> str:
     from boundkit.plotting._style import COLORS, CYCLE
+    from boundkit.plotting._tightness import FAMILY_STYLES
 
+    for color, _, fam_label in FAMILY_STYLES.values():
+        if label.startswith(("asymptotic", "fast rate", "hold-out")) and label.startswith(
+            fam_label
+        ):
+            return color
     for key in ("C6a", "C6b", "C6c", "C7"):
         if label.startswith(key) or label.startswith(f"predicted: {key}"):
             return COLORS[key]
@@ -125,6 +130,8 @@ def _measured(ax: Any, data: PlotData, label: str, *, log: bool) -> None:
 
 def _curves(ax: Any, data: PlotData, *, slopes: bool) -> None:
     for j, (label, y) in enumerate(data.curves.items()):
+        if not np.any(np.isfinite(y)):
+            continue  # nothing to draw (a family without finite values at these n)
         color = _color(label, j)
         text = f"{label} (slope {fitted_slope(data.n, y):.2f})" if slopes else label
         ax.plot(

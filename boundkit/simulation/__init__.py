@@ -1,13 +1,17 @@
-r"""Toys and the Monte Carlo harness: predicted vs measured generalisation of refined models.
+r"""Toys, experiments and the Monte Carlo harness: predicted vs measured generalisation.
 
 A *toy* (:class:`Toy`) has exact population quantities; :func:`simulate` draws replicates of
 the sample for several sample sizes, fits the refined model :math:`Q_{h_n}` on each, measures
-it exactly against :math:`P` and evaluates the bounds of C6/C7 on the same sample.
-Built-in toys: ``gauss1d-quadratic`` (closed form), ``finite`` (exact sums, any generator),
-``mixture1d`` and ``mixture2d`` (grid quadrature with a reported error; random Fourier
-features), and the ``mixture1d`` variants ``mixture1d-rkhs`` (RKHS ball), ``mixture1d-relu``
-(two-layer ReLU network) and ``mixture1d-kde`` (a memorising KDE as Q). A user toy is one
-line, e.g. ``register_toy(FiniteToy("mine", p=[...], q=[...], B=2.0))``.
+it exactly against :math:`P` and evaluates the bounds of C6/C7 (:mod:`boundkit.bounds`) on the
+same sample. :class:`Experiment` builds one from parts, any distribution pair, discriminator
+class and generator, and :func:`load_spec` from a TOML spec file
+(``boundkit simulate --spec FILE``).
+Built-in toys: ``gauss1d-quadratic`` (closed form), ``finite`` (an :class:`Experiment` on a
+finite support, any generator), ``mixture1d`` and ``mixture2d`` (grid quadrature with a
+reported error; random Fourier features), and the ``mixture1d`` variants ``mixture1d-rkhs``
+(RKHS ball), ``mixture1d-relu`` (two-layer ReLU network) and ``mixture1d-kde`` (a memorising
+KDE as Q). A user toy is one line, e.g. ``register_toy(Experiment(P, Q, cls, "kl",
+name="mine"))``.
 """
 
 from boundkit.simulation._asymptotic import (
@@ -19,17 +23,16 @@ from boundkit.simulation._asymptotic import (
     sandwich_prediction,
     toy_fast_rate_constants,
 )
+from boundkit.simulation._experiment import Experiment
 from boundkit.simulation._finite_toy import FiniteToy, finite_kl
 from boundkit.simulation._gauss1d import Gauss1DQuadratic, gaussian_kl
-from boundkit.simulation._harness import (
-    SimulationResult,
-    load_results,
-    parse_sizes,
-    replicate_seeds,
-    simulate,
-)
+from boundkit.simulation._harness import parse_sizes, simulate
 from boundkit.simulation._mixture import MixtureToy
 from boundkit.simulation._relu_toy import ReLUMixtureToy
+from boundkit.simulation._results import SimulationResult, load_results
+from boundkit.simulation._seeding import block_seeds, replicate_seeds
+from boundkit.simulation._spec import ExperimentSpec, load_spec
+from boundkit.simulation._tightness import fitted_slope, tightness
 from boundkit.simulation._toys import (
     PopulationTerms,
     Toy,
@@ -40,6 +43,8 @@ from boundkit.simulation._toys import (
 )
 
 __all__ = [
+    "Experiment",
+    "ExperimentSpec",
     "AsymptoticPrediction",
     "LinearKLMoments",
     "asymptotic_excess",
@@ -47,6 +52,8 @@ __all__ = [
     "linear_kl_moments",
     "sandwich_prediction",
     "toy_fast_rate_constants",
+    "fitted_slope",
+    "tightness",
     "FiniteToy",
     "Gauss1DQuadratic",
     "MixtureToy",
@@ -54,10 +61,12 @@ __all__ = [
     "ReLUMixtureToy",
     "SimulationResult",
     "Toy",
+    "block_seeds",
     "finite_kl",
     "gaussian_kl",
     "get_toy",
     "load_results",
+    "load_spec",
     "parse_sizes",
     "register_toy",
     "replicate_seeds",

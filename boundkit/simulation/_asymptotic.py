@@ -100,7 +100,7 @@ def _finite_supports(toy: Toy) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     if isinstance(toy, FiniteToy):
         if toy.generator != "kl":
             raise BoundkitError(f"toy {toy.name!r} uses {toy.generator}: the prediction is for KL")
-        w = toy._best()[0]
+        w = toy.best_w()
         qs = np.exp(tilt(toy.logq, toy.phi, w[None, :])[0][0])
         return toy.phi, qs, toy.phi, toy.p, w
     if isinstance(toy, MixtureToy) and type(toy) is MixtureToy:

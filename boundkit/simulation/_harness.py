@@ -262,6 +262,13 @@ def simulate(
         raise BoundkitError(f"seed must be an integer >= 0; got {seed}")
     value_range = toy.value_range()
     pop = toy.population()
+    if not (np.isfinite(pop.divergence_best) and np.isfinite(pop.divergence_base)):
+        raise BoundkitError(
+            f"toy {toy.name!r}: D_f(P||Q) = {pop.divergence_base!r}, D_f(P||Q_h*) = "
+            f"{pop.divergence_best!r}: an infinite population divergence leaves the excess "
+            "undefined (the refinement misses mass of P); choose a generator whose refinement "
+            "keeps the support of Q (e.g. kl, reverse_kl)"
+        )
     config: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "toy": toy.config(),

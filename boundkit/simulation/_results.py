@@ -192,8 +192,16 @@ class SimulationResult:
             "population": self.population,
             "rademacher": self.rademacher,
             "summary": self.summary(),
+            "tightness": self.tightness(),
         }
         return _jsonable(doc)
+
+    def tightness(self, *, holdout: bool = False) -> dict[str, dict[str, Any]]:
+        """Bound / measured per n, its median and both fitted slopes, per bound family
+        (see :func:`boundkit.simulation.tightness`)."""
+        from boundkit.simulation._tightness import tightness
+
+        return tightness(self, holdout=holdout)
 
     def to_json(self, path: str | Path) -> Path:
         """Write configuration, seeds, versions, population terms, R_n and the summary."""

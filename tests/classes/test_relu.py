@@ -10,6 +10,7 @@ from scipy.optimize import minimize_scalar
 
 from boundkit import BoundkitError
 from boundkit.classes import ReLUNetwork2, neuron_sup_search, neuron_sup_sweep
+from boundkit.complexity import empirical_rademacher
 
 
 def _g(theta, y, v):
@@ -144,3 +145,80 @@ def test_bad_inputs():
         ReLUNetwork2().evaluate({"a": 1}, x)
     with pytest.raises(BoundkitError, match="width"):
         ReLUNetwork2(width=0).random_params(x)
+
+
+# -- the shared-sort sweep (both signs, cache blocks) vs brute force -----------------------------
+def _grid_max(y, V, grid=40001):
+    """Independent: the maximum over a dense grid of angles (error <= step * sum|v||y|)."""
+    th = np.linspace(0.0, 2 * np.pi, grid)
+    U = np.stack([np.cos(th), np.sin(th)], axis=1)
+    G = V.T @ np.maximum(y @ U.T, 0.0)  # (m, grid)
+    slack = (th[1] - th[0]) * (np.hypot(y[:, 0], y[:, 1]) @ np.abs(V))
+    return G.max(axis=1), (-G).max(axis=1), slack
+
+
+@pytest.mark.parametrize(
+    "points", ["relu-1d", "relu-1d-ties", "general", "integer-grid", "one-point", "zeros"]
+)
+def test_sweep_values_match_the_grid_for_both_signs(points):
+    from boundkit.classes import sweep_values
+
+    rng = np.random.default_rng(len(points))
+    n = 1 if points == "one-point" else 40
+    x = rng.normal(size=n)
+    y = {
+        "relu-1d": np.column_stack([x, np.ones(n)]),
+        "relu-1d-ties": np.column_stack([np.round(x), np.ones(n)]),
+        "general": rng.normal(size=(n, 2)),
+        "integer-grid": np.round(rng.normal(size=(n, 2))),  # ties, zeros, antipodal points
+        "one-point": np.array([[0.7, 0.8]]),
+        "zeros": np.vstack([np.zeros((3, 2)), rng.normal(size=(max(n - 3, 0), 2))]),
+    }[points]
+    V = np.hstack([np.where(rng.random((n, 150)) < 0.5, -1.0, 1.0), rng.normal(size=(n, 50))])
+    plus, minus = sweep_values(y, V)
+    gp, gm, slack = _grid_max(y, V)
+    # the grid never exceeds the true maximum, and misses it by at most step * max|g'|
+    assert np.all(plus >= gp - 1e-9) and np.all(plus <= gp + slack + 1e-12)
+    assert np.all(minus >= gm - 1e-9) and np.all(minus <= gm + slack + 1e-12)
+    # the sweep with maximising angles (the optimiser's kernel) gives the same values
+    np.testing.assert_allclose(plus, neuron_sup_sweep(y, V, return_argmax=True)[0], atol=1e-9)
+
+
+def test_sweep_values_are_blocked_without_changing_values(monkeypatch):
+    import boundkit.classes._sweep as sw
+
+    rng = np.random.default_rng(5)
+    y = np.column_stack([rng.normal(size=300), np.ones(300)])
+    V = np.where(rng.random((300, 70)) < 0.5, -1.0, 1.0)
+    whole = sw.sweep_values(y, V)
+    monkeypatch.setattr(sw, "SWEEP_COLS", 8)
+    monkeypatch.setattr(sw, "SWEEP_CHUNK", 8 * 37)  # 37 events per block: many carries
+    blocked = sw.sweep_values(y, V)
+    np.testing.assert_allclose(blocked[0], whole[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(blocked[1], whole[1], rtol=0, atol=1e-12)
+
+
+def test_relu_rademacher_in_1d_runs_no_search(monkeypatch):
+    """The exact sweep is the answer in 1-D: the great-circle search must not run."""
+    import boundkit.classes._sweep as sw
+    import boundkit.complexity._empirical as emp
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("neuron_sup_search called for a 1-D network")
+
+    monkeypatch.setattr(sw, "neuron_sup_search", no_search)
+    monkeypatch.setattr(emp._Oracle, "lower", no_search)
+    cls = ReLUNetwork2(width=3)
+    x = np.random.default_rng(0).normal(size=(9, 1))
+    ex = empirical_rademacher(cls, x, method="exact")
+    mc = empirical_rademacher(cls, np.vstack([x] * 50), n_sigmas=40, rng=1)
+    assert ex.lower == ex.estimate and mc.lower == mc.estimate
+    assert ex.estimate == pytest.approx(
+        np.mean([cls.support_function(x, s) for s in _all_signs(9)]) / 9, rel=1e-12
+    )
+
+
+def _all_signs(n):
+    import itertools
+
+    return [np.array(s) for s in itertools.product([-1.0, 1.0], repeat=n)]

@@ -85,3 +85,33 @@ def test_cvxpy_constraint():
     prob = cp.Problem(cp.Maximize(w[0]), [con])
     prob.solve()
     assert prob.value == pytest.approx(2.0, rel=1e-6)
+
+
+# -- diagonal, Nystrom factor ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "cls",
+    [
+        RKHSBall("rbf", gamma=0.7),
+        RKHSBall("laplacian"),
+        RKHSBall("poly", degree=2, gamma=0.3, coef0=0.5),
+        RKHSBall(lambda a, b: (1.0 + a @ b.T) ** 2),
+    ],
+)
+def test_gram_diagonal_is_the_diagonal_of_the_gram_matrix(cls):
+    x = np.random.default_rng(0).normal(size=(300, 2))
+    np.testing.assert_allclose(cls.gram_diagonal(x), np.diag(cls.gram(x)), rtol=1e-13, atol=0)
+
+
+def test_nystrom_factor_is_exact_at_full_rank_and_leaves_a_psd_remainder():
+    x = np.random.default_rng(1).normal(size=(40, 2))
+    cls = RKHSBall(gamma=0.5)
+    K = cls.gram(x)
+    L, resid = cls.nystrom_factor(x, 40, rtol=0.0)
+    np.testing.assert_allclose(L @ L.T, K, atol=1e-8)
+    L, resid = cls.nystrom_factor(x, 6)
+    E = K - L @ L.T
+    assert L.shape == (40, 6)
+    np.testing.assert_allclose(np.diag(E), resid, atol=1e-12)
+    assert np.linalg.eigvalsh(E).min() > -1e-10  # Schur complement: K~ <= K
+    with pytest.raises(BoundkitError, match="n_landmarks"):
+        cls.nystrom_factor(x, 0)

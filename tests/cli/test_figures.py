@@ -32,6 +32,12 @@ def test_figures_cli(capsys, tmp_path, monkeypatch):
     doc = json.loads(capsys.readouterr().out)
     assert (tmp_path / "r" / "finite" / "results.json").exists()
     names = [p.rsplit("/", 1)[1] for p in doc["figures"]]
-    assert names == ["bound_vs_gap.png", "improvement.png", "slack.png", "guidance_stub.png"]
+    assert names == [
+        "bound_vs_gap.png",
+        "improvement.png",
+        "slack.png",
+        "tightness_map.png",
+        "guidance_stub.png",
+    ]
     assert calls == [True]
     assert all((out / n).stat().st_size > 10_000 for n in names[:3])

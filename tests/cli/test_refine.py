@@ -117,3 +117,20 @@ def test_bad_inputs_one_line_exit_2(tmp_path, capsys, extra, message):
     assert main(["refine", *extra, *SMALL]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_user_sampler_only_model(tmp_path, capsys):
+    # a plain sampler callable: no log-likelihoods, the improvement and certificate still
+    p = tmp_path / "sampler.py"
+    p.write_text(
+        "import numpy as np\n\ndef draw(n, rng):\n    return rng.normal(size=(n, 4))\n",
+        encoding="utf-8",
+    )
+    args = ["refine", "--dataset", "iris", "--model", f"{p}:draw", "--json", *SMALL]
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    test = doc["best"]["test"]
+    assert doc["settings"]["base_has_logpdf"] is False
+    assert test["base_loglik"] is None and test["refined_loglik"] is None
+    # N(0, I) against standardised iris (two clusters): the refinement certainly helps
+    assert test["improvement"]["lower"] > 0

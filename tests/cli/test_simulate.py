@@ -63,7 +63,7 @@ def test_simulate_hostile_options_one_line(capsys, tmp_path):
     for argv, match in [
         (["--n-mc", "0"], "n_mc (--n-mc) must be an integer >= 2"),
         (["--out", str(f)], "exists and is not a directory"),
-        (["--seed", "-4"], "seed must be an integer >= 0"),
+        (["--seed", "-4"], "argument --seed: expected an integer in [0"),
     ]:
         assert main(["simulate", "finite", "--n", "5", "--replicates", "4", *argv]) == 2
         err = capsys.readouterr().err

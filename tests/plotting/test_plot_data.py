@@ -70,6 +70,14 @@ def test_bound_vs_gap_from_arrays_equals_from_result(res):
         r"C6b ($\delta$=0.05)": [r["bound_C6b_mean"] - best for r in rows],
         r"C6c ($\delta$=0.05)": [r["bound_C6c_mean"] - best for r in rows],
     }
+    from boundkit.plotting._tightness import FAMILY_STYLES
+
+    record = res.tightness()
+    for fam in ("asymptotic", "fast-rate"):
+        if fam in record:
+            gaps = {int(float(k)): float(v) for k, v in record[fam]["gap_per_n"].items()}
+            y = np.array([gaps.get(m, np.nan) for m in n])
+            bounds[FAMILY_STYLES[fam][2]] = np.where(np.isfinite(y) & (y > 0), y, np.nan)
     rn_se = [2 * res.rademacher[str(m)]["stderr"] for m in n]
     from_result = _artists(plot_bound_vs_gap(res))
     title = from_result[-1]
@@ -262,6 +270,8 @@ def test_paper_style_writes_pdf_next_to_png(tmp_path, res):
         "improvement.pdf",
         "slack.png",
         "slack.pdf",
+        "tightness_map.png",
+        "tightness_map.pdf",
     ]
     for pa, pb in zip(a, b, strict=True):
         assert pa.read_bytes() == pb.read_bytes()
@@ -317,4 +327,6 @@ def test_figures_cli_paper_style(capsys, tmp_path, monkeypatch):
         "improvement.pdf",
         "slack.png",
         "slack.pdf",
+        "tightness_map.png",
+        "tightness_map.pdf",
     ]

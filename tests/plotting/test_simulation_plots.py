@@ -79,7 +79,12 @@ def test_simulation_figures_files_are_reproducible(results, tmp_path):
     one = {"finite": results["finite"]}
     a = simulation_figures(one, tmp_path / "a")
     b = simulation_figures(one, tmp_path / "b")
-    assert [p.name for p in a] == ["bound_vs_gap.png", "improvement.png", "slack.png"]
+    assert [p.name for p in a] == [
+        "bound_vs_gap.png",
+        "improvement.png",
+        "slack.png",
+        "tightness_map.png",
+    ]
     for pa, pb in zip(a, b, strict=True):
         data = pa.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,353 @@
+r"""An experiment from parts: any distribution pair, discriminator class and generator.
+
+:class:`Experiment` is a :class:`~boundkit.simulation.Toy` built from a target ``P``, a base
+model ``Q``, a class ``cls`` (:mod:`boundkit.classes`) and a generator ``f``; it runs through
+the same harness (:func:`boundkit.simulation.simulate`) as the built-in toys. Population
+quantities are exact on finite supports and by grid quadrature (dimension 1 or 2, with the
+quadrature error reported) for pairs with densities. Every replicate draws
+:math:`S \sim P^n`, fits
+
+.. math::
+
+    h_n = \arg\max_{h\in\mathcal H}\; E_{P_n} h - \Lambda_f^Q[h],
+
+refines :math:`dQ_{h_n}/dQ = (f^*)'(h_n - \nu_{h_n})` (the shared kernel
+:func:`boundkit.generators.shift_functional`) on the support and measures it there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from boundkit._errors import BoundkitError
+from boundkit.bounds import generator_name, is_kl_generator
+from boundkit.classes import FiniteClass, LinearClass, RKHSBall
+from boundkit.distributions import FiniteDistribution
+from boundkit.duality import divergence_from_weights
+from boundkit.generators import get_generator, shift_functional
+from boundkit.simulation._linear_kl import fit_linear_kl
+from boundkit.simulation._support import Support, default_box, finite_support, grid_support
+from boundkit.simulation._toys import PopulationTerms, Toy
+
+__all__ = ["Experiment"]
+
+POPULATION_KINDS = ("auto", "finite", "grid")
+
+
+def refine_rows(g: Any, H: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Refined weights :math:`q\,(f^*)'(h_r - \nu_{h_r})` and :math:`\Lambda_f^Q[h_r]` per row.
+
+    Every row goes through :func:`boundkit.generators.shift_functional`, the one kernel.
+    """
+    H = np.atleast_2d(H)
+    qh = np.empty_like(H)
+    lam = np.empty(H.shape[0])
+    for r, h in enumerate(H):
+        sf = shift_functional(g, h, q)
+        qh[r] = np.where(q > 0, q * sf.ratio, 0.0)
+        lam[r] = sf.value
+    return qh, lam
+
+
+def divergence_rows(g: Any, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    r""":math:`D_f(a_r\|b_r)` for rows of ``A`` and ``B`` (broadcast) on a finite support."""
+    A, B = np.broadcast_arrays(np.atleast_2d(A), np.atleast_2d(B))
+    return np.array([divergence_from_weights(g, a, b) for a, b in zip(A, B, strict=True)])
+
+
+def _fingerprint(D: Any) -> dict[str, Any]:
+    if isinstance(D, FiniteDistribution):
+        return {"kind": "finite", "atoms": D.atoms.tolist(), "weights": D.weights.tolist()}
+    probe = np.asarray(D.sample(32, rng=0), dtype=float)
+    blob = probe.tobytes() + np.asarray(D.logpdf(probe), dtype=float).tobytes()
+    return {"kind": type(D).__name__, "digest": hashlib.sha256(blob).hexdigest()[:16]}
+
+
+class Experiment(Toy):
+    r"""Bound vs measured gap for any pair P, Q, class and generator (a toy built from parts).
+
+    Parameters
+    ----------
+    P, Q : Distribution
+        Target and base model (:mod:`boundkit.distributions`): finite, Gaussian, mixture,
+        grid density, sklearn-wrapped or refined models with ``sample`` and ``logpdf``.
+    cls : DiscriminatorClass
+        The class :math:`\mathcal H` (:mod:`boundkit.classes`): linear with any features
+        (identity, polynomial, random Fourier, a callable), RKHS ball (finite supports),
+        two-layer ReLU, finite.
+    generator : str or Generator
+        The generator f (catalogue name, alpha member, user expression or a Generator).
+    name : str
+        Registry name (for :func:`boundkit.simulation.register_toy` and the CSV).
+    population : {"auto", "finite", "grid"}
+        How population quantities are computed: ``"finite"`` (exact sums; both P and Q
+        finite), ``"grid"`` (midpoint quadrature on ``n_grid`` cells per axis of ``box``,
+        dimension 1 or 2); ``"auto"`` picks finite when possible, else grid.
+    box : array_like, shape (d, 2), optional
+        Quadrature box (default: 8 standard deviations around Gaussian / mixture components,
+        or the grid of a :class:`~boundkit.distributions.GridDensity`).
+    n_grid : int
+        Grid cells per axis.
+    value_range : (a, b), optional
+        The range of every :math:`h\in\mathcal H` on the support of P. Computed exactly from
+        the support function on finite supports; on grids, give it when the class is bounded
+        (e.g. random Fourier features) to enable C6b/C6c.
+    description : str, optional
+        One line shown by ``boundkit simulate``.
+    fit_seed : int
+        Seed of the fits of non-convex classes (ReLU restarts).
+
+    Notes
+    -----
+    On the support :math:`x_k` with weights :math:`p_k, q_k`: :math:`q^h_k = q_k
+    (f^*)'(h_k - \nu_h)`, :math:`D_f(P\|Q_h) = \sum_k q^h_k f(p_k/q^h_k)`,
+    :math:`\mathrm{IPM}_\mathcal H(P, Q_h) = \sup_{h'} \sum_k (p_k - q^h_k) h'(x_k)` (the class's
+    support function), and the deviations :math:`\sup_h (E_P - E_{P_n})h`,
+    :math:`\sup_h (E_{P_n} - E_P)h` likewise. KL with an L2 linear class solves all replicates
+    at once (batched Newton); every other case uses the class's own ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from boundkit.distributions import FiniteDistribution
+    >>> from boundkit.classes import LinearClass
+    >>> x = np.linspace(-1, 1, 5)[:, None]
+    >>> P = FiniteDistribution(x, [0.1, 0.2, 0.4, 0.2, 0.1])
+    >>> Q = FiniteDistribution(x, np.full(5, 0.2))
+    >>> ex = Experiment(P, Q, LinearClass("poly", degree=2, B=2.0), "kl", name="mine")
+    >>> pop = ex.population()
+    >>> bool(0 < pop.divergence_best < pop.divergence_base)
+    True
+    """
+
+    def __init__(
+        self,
+        P: Any,
+        Q: Any,
+        cls: Any,
+        generator: Any = "kl",
+        *,
+        name: str = "experiment",
+        population: str = "auto",
+        box: Any = None,
+        n_grid: int = 401,
+        value_range: tuple[float, float] | None = None,
+        description: str | None = None,
+        fit_seed: int = 0,
+    ) -> None:
+        if population not in POPULATION_KINDS:
+            raise BoundkitError(
+                f"population must be one of {', '.join(POPULATION_KINDS)}; got {population!r}"
+            )
+        for label, D in (("P", P), ("Q", Q)):
+            if not (hasattr(D, "sample") and hasattr(D, "logpdf") and hasattr(D, "dim")):
+                raise BoundkitError(
+                    f"{label} must be a boundkit distribution (with dim, sample and logpdf); "
+                    f"got {type(D).__name__}"
+                )
+        if P.dim != Q.dim:
+            raise BoundkitError(f"P has dimension {P.dim} but Q has dimension {Q.dim}")
+        if not hasattr(cls, "support_function"):
+            raise BoundkitError(
+                f"cls must be a boundkit discriminator class (with support_function); got {cls!r}"
+            )
+        both_finite = isinstance(P, FiniteDistribution) and isinstance(Q, FiniteDistribution)
+        if population == "auto":
+            population = "finite" if both_finite else "grid"
+        if population == "finite" and not both_finite:
+            raise BoundkitError("population='finite' needs finite P and Q (FiniteDistribution)")
+        if isinstance(n_grid, bool) or int(n_grid) != n_grid or n_grid < 8:
+            raise BoundkitError(f"n_grid must be an integer >= 8; got {n_grid!r}")
+        self.name = name
+        self.P, self.Q, self.cls = P, Q, cls
+        self.generator = generator if not isinstance(generator, str) else generator.lower()
+        self._g = get_generator(generator) if isinstance(generator, str) else generator
+        self.population_kind = population
+        self.n_grid = int(n_grid)
+        self.fit_seed = int(fit_seed)
+        self.class_name = type(cls).__name__
+        if population == "finite":
+            self.box = None
+            self.support = finite_support(P, Q)
+        else:
+            if isinstance(cls, RKHSBall | FiniteClass):
+                raise BoundkitError(
+                    f"{type(cls).__name__} needs a finite support (its members live on given "
+                    "points): use finite P and Q"
+                )
+            self.box = np.asarray(default_box(P, Q) if box is None else box, dtype=float)
+            self.support = grid_support(P, Q, self.box, self.n_grid)
+        if np.any((self.support.p > 0) & (self.support.q <= 0)):
+            raise BoundkitError(
+                "P puts mass where Q has none: D_f(P||Q_h) is infinite for every h (give a Q "
+                "with full support)"
+            )
+        self._fast = (
+            is_kl_generator(self.generator) and isinstance(cls, LinearClass) and float(cls.q) == 2.0
+        )
+        x = self.support.x
+        self._phi = cls.design_matrix(x) if self._fast else None
+        self._value_range = self._range(value_range)
+        self.description = description or (
+            f"P: {type(P).__name__}, Q: {type(Q).__name__} ({population}, "
+            f"{x.shape[0]} points), H: {cls!r}, {generator_name(self._g)}"
+        )
+        self._pop: tuple[np.ndarray, PopulationTerms] | None = None
+
+    # ------------------------------------------------------------------ class range
+    def _range(self, given: Any) -> tuple[float, float] | None:
+        if given is not None:
+            a, b = (float(v) for v in given)
+            if not (np.isfinite(a) and np.isfinite(b) and a <= b):
+                raise BoundkitError(f"value_range must be finite (a, b) with a <= b; got {given}")
+            return (a, b)
+        if self.population_kind != "finite":
+            return None
+        x = self.support.x
+        exact = getattr(self.cls, "support_is_exact", None)
+        if exact is not None and not exact(x):
+            return None
+        eye = np.eye(x.shape[0])
+        hi = np.asarray(self.cls.support_function(x, eye), dtype=float)
+        lo = -np.asarray(self.cls.support_function(x, -eye), dtype=float)
+        return (float(lo.min()), float(hi.max()))
+
+    def value_range(self) -> tuple[float, float] | None:
+        r"""The range :math:`[a, b]` of the class on the support of P (None if unknown)."""
+        return self._value_range
+
+    # ------------------------------------------------------------------ fitting
+    def fit_values(self, m: np.ndarray | None, samples: Sequence[np.ndarray] | None) -> np.ndarray:
+        r"""Values :math:`h_n(x_k)` on the support of the fitted discriminators, (R, K).
+
+        ``m`` are the empirical feature means (KL with an L2 linear class: batched Newton);
+        otherwise each sample in ``samples`` is fitted with the class's ``fit``.
+        """
+        sup = self.support
+        if self._fast:
+            assert m is not None and self._phi is not None
+            w, _ = fit_linear_kl(m, np.log(sup.q), self._phi, float(self.cls.B))
+            return w @ self._phi.T
+        assert samples is not None
+        out = np.empty((len(samples), sup.x.shape[0]))
+        for r, s in enumerate(samples):
+            fit = self.cls.fit(s, self._g, sup.x, sup.q, rng=self.fit_seed)
+            out[r] = fit.h(sup.x)
+        return out
+
+    # ------------------------------------------------------------------ population
+    def _population_on(self, sup: Support) -> tuple[np.ndarray, PopulationTerms]:
+        if self._fast:
+            phi = self.cls.design_matrix(sup.x)
+            w, _ = fit_linear_kl((sup.p @ phi)[None, :], np.log(sup.q), phi, float(self.cls.B))
+            h = (w @ phi.T)[0]
+        else:
+            fit = self.cls.fit(sup.x, self._g, sup.x, sup.q, p_weights=sup.p, rng=self.fit_seed)
+            h = np.asarray(fit.h(sup.x), dtype=float)
+        qh, lam = refine_rows(self._g, h[None, :], sup.q)
+        pop = PopulationTerms(
+            divergence_base=float(divergence_rows(self._g, sup.p, sup.q)[0]),
+            divergence_best=float(divergence_rows(self._g, sup.p, qh)[0]),
+            restricted_divergence=float(sup.p @ h - lam[0]),
+            ipm_base=float(self.cls.support_function(sup.x, sup.p - sup.q)),
+        )
+        return h, pop
+
+    def _best(self) -> tuple[np.ndarray, PopulationTerms]:
+        if self._pop is None:
+            h, pop = self._population_on(self.support)
+            if self.population_kind == "grid":
+                fine = grid_support(self.P, self.Q, self.box, 2 * self.n_grid)
+                _, ref = self._population_on(fine)
+                a, b = pop.to_dict(), ref.to_dict()
+                change = max(abs(a[k] - b[k]) for k in a if k != "quadrature_error")
+                err = change + self.support.outside_mass
+                pop = PopulationTerms(**{**a, "quadrature_error": float(err)})
+            self._pop = (h, pop)
+        return self._pop
+
+    def population(self) -> PopulationTerms:
+        """Population terms: exact sums (finite) or grid quadrature with its error."""
+        return self._best()[1]
+
+    def best_values(self) -> np.ndarray:
+        r"""Values of the population maximiser :math:`h^*` on the support."""
+        return self._best()[0].copy()
+
+    # ------------------------------------------------------------------ replicates
+    def _draw(self, n: int, gen: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+        """A sample of P (and, on finite supports, its empirical weights on the support)."""
+        sup = self.support
+        if self.population_kind == "finite":
+            counts = gen.multinomial(n, sup.p)
+            return np.repeat(sup.x, counts, axis=0), counts / n
+        return np.asarray(self.P.sample(n, rng=gen), dtype=float).reshape(n, -1), None
+
+    def run_replicates(
+        self, n: int, seeds: Sequence[np.random.SeedSequence], *, n_mc_sigma: int = 200
+    ) -> dict[str, np.ndarray]:
+        """Run one replicate per seed (see :meth:`Toy.run_replicates`)."""
+        sup = self.support
+        n, R = int(n), len(seeds)
+        bounded = self._value_range is not None
+        samples, p_hats = [], []
+        rs = np.empty(R)
+        for r, ss in enumerate(seeds):
+            gen = np.random.default_rng(ss)
+            s, p_hat = self._draw(n, gen)
+            samples.append(s)
+            p_hats.append(p_hat)
+            if bounded:
+                rs[r] = self.empirical_rademacher(s, rng=gen, n_mc=n_mc_sigma).estimate
+        m = None
+        if self._fast:
+            assert self._phi is not None
+            if self.population_kind == "finite":
+                m = np.stack(p_hats) @ self._phi
+            else:
+                m = np.stack([self.cls.design_matrix(s).mean(0) for s in samples])
+        H = self.fit_values(m, samples)
+        qh, _ = refine_rows(self._g, H, sup.q)
+        sf = self.cls.support_function
+        out: dict[str, np.ndarray] = {
+            "divergence": divergence_rows(self._g, sup.p, qh),
+            "divergence_refinement": divergence_rows(self._g, qh, sup.q),
+            "ipm": np.asarray(sf(sup.x, (sup.p[None, :] - qh).T), dtype=float).reshape(R),
+        }
+        if self.population_kind == "finite":
+            ph = np.stack(p_hats)
+            out["ipm_empirical"] = np.asarray(sf(sup.x, (ph - qh).T), dtype=float).reshape(R)
+            out["dev_up"] = np.asarray(sf(sup.x, (sup.p - ph).T), dtype=float).reshape(R)
+            out["dev_down"] = np.asarray(sf(sup.x, (ph - sup.p).T), dtype=float).reshape(R)
+        else:
+            emp, up, down = np.empty(R), np.empty(R), np.empty(R)
+            for r, s in enumerate(samples):
+                pts = np.vstack([sup.x, s])
+                pn = np.full(n, 1.0 / n)
+                emp[r] = sf(pts, np.concatenate([-qh[r], pn]))
+                up[r] = sf(pts, np.concatenate([sup.p, -pn]))
+                down[r] = sf(pts, np.concatenate([-sup.p, pn]))
+            out.update(ipm_empirical=emp, dev_up=up, dev_down=down)
+        if bounded:
+            out["rademacher_s"] = rs
+        return out
+
+    def config(self) -> dict[str, Any]:
+        """JSON-ready configuration (P and Q by fingerprint, the class by its parameters)."""
+        return {
+            "name": self.name,
+            "class": type(self).__name__,
+            "generator": generator_name(self._g),
+            "class_name": self.class_name,
+            "discriminators": repr(self.cls),
+            "population": self.population_kind,
+            "P": _fingerprint(self.P),
+            "Q": _fingerprint(self.Q),
+            "box": None if self.box is None else self.box.tolist(),
+            "n_grid": self.n_grid if self.population_kind == "grid" else None,
+            "value_range": None if self._value_range is None else list(self._value_range),
+        }

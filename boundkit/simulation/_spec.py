@@ -1,0 +1,369 @@
+r"""Experiment spec files (TOML): P, Q, class, generator, sizes, replicates, delta, seed, output.
+
+A spec names a registered toy (``toy = "finite"``, including toys registered by a plugin) or
+describes an experiment from parts::
+
+    name = "my-experiment"
+    generator = "kl"                      # catalogue name, alpha member or expression in u
+
+    [P]                                   # kind: finite | gaussian | mixture | grid
+    kind = "mixture"
+    weights = [0.75, 0.25]
+    means = [[-1.0], [2.0]]
+    covs = [[[0.36]], [[0.16]]]
+
+    [Q]
+    kind = "gaussian"
+    mean = [0.0]
+    cov = [[2.0]]
+
+    [class]                               # kind: linear | rkhs | relu2
+    kind = "linear"
+    features = "rff"                      # identity | poly | rff
+    n_components = 12
+    B = 2.0
+
+    [population]                          # optional
+    kind = "auto"                         # auto | finite | grid
+    n_grid = 401
+    value_range = [-2.83, 2.83]
+
+    [run]
+    sizes = [10, 30, 100]
+    replicates = 200
+    delta = 0.05
+    seed = 0
+    out = "results/my-experiment"         # relative to the spec file
+
+    [figures]                             # optional
+    out = "figures/my-experiment"
+
+Every error names the key, the value and what was expected, on one line.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from boundkit._errors import BoundkitError
+
+__all__ = ["ExperimentSpec", "load_spec", "read_toml"]
+
+_TOP = (
+    "name",
+    "description",
+    "toy",
+    "generator",
+    "P",
+    "Q",
+    "class",
+    "population",
+    "run",
+    "figures",
+)
+_RUN = ("sizes", "replicates", "delta", "seed", "n_mc", "block_size", "workers", "out")
+_POP = ("kind", "box", "n_grid", "value_range", "fit_seed")
+_DIST = {
+    "finite": ("atoms", "weights"),
+    "gaussian": ("mean", "cov"),
+    "mixture": ("weights", "means", "covs"),
+    "grid": ("axes", "density"),
+}
+_CLASS = {
+    "linear": ("features", "degree", "n_components", "gamma", "p", "B", "bias", "rng"),
+    "rkhs": ("kernel", "B", "gamma", "degree", "coef0"),
+    "relu2": ("width", "B1", "B2", "n_restarts", "max_iter", "rng"),
+}
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file (``tomllib``, or ``tomli`` on Python 3.10) into a dictionary."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    p = Path(path)
+    if not p.is_file():
+        raise BoundkitError(f"spec file {p} does not exist")
+    try:
+        with open(p, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise BoundkitError(f"spec {p}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise BoundkitError(f"spec {p}: not valid TOML (not UTF-8 text)") from None
+
+
+class _Where:
+    """Formats one-line spec errors: file, key, value and the expectation."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def error(self, key: str, value: Any, expected: str) -> BoundkitError:
+        text = repr(value)
+        if len(text) > 80:
+            text = text[:77] + "..."
+        return BoundkitError(f"spec {self.path}: {key} = {text}: expected {expected}")
+
+    def keys(self, table: Any, prefix: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+        if not isinstance(table, Mapping):
+            raise self.error(prefix or "(top level)", table, "a table")
+        for k in table:
+            if k not in allowed:
+                where = f"{prefix}.{k}" if prefix else k
+                raise self.error(where, table[k], f"a known key ({', '.join(allowed)})")
+        return table
+
+
+def _number(w: _Where, key: str, v: Any, *, positive: bool = False, integer: bool = False) -> Any:
+    ok = isinstance(v, int | float) and not isinstance(v, bool)
+    if ok and integer:
+        ok = isinstance(v, int)
+    if ok:
+        ok = math.isfinite(float(v)) and (not positive or v > 0)
+    if not ok:
+        what = "an integer" if integer else "a finite number"
+        raise w.error(key, v, what + (" > 0" if positive else ""))
+    return v
+
+
+def _array(w: _Where, key: str, v: Any) -> Any:
+    import numpy as np
+
+    try:
+        arr = np.asarray(v, dtype=float)
+    except (TypeError, ValueError):
+        raise w.error(key, v, "an array of numbers") from None
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise w.error(key, v, "a non-empty array of finite numbers")
+    return arr
+
+
+def _distribution(w: _Where, label: str, table: Any) -> Any:
+    from boundkit import distributions as dist
+
+    if not isinstance(table, Mapping) or "kind" not in table:
+        raise w.error(f"{label}.kind", None, f"one of {', '.join(_DIST)}")
+    kind = table["kind"]
+    if kind not in _DIST:
+        raise w.error(f"{label}.kind", kind, f"one of {', '.join(_DIST)}")
+    w.keys(table, label, ("kind", *_DIST[kind]))
+    missing = [k for k in _DIST[kind] if k not in table and not (kind == "mixture" and k == "covs")]
+    if missing:
+        raise w.error(f"{label}.{missing[0]}", None, f"a value (required for kind {kind!r})")
+    a = {k: _array(w, f"{label}.{k}", table[k]) for k in _DIST[kind] if k in table}
+    try:
+        if kind == "finite":
+            atoms = a["atoms"] if a["atoms"].ndim == 2 else a["atoms"][:, None]
+            return dist.FiniteDistribution(atoms, a["weights"])
+        if kind == "gaussian":
+            return dist.Gaussian(a["mean"], a["cov"])
+        if kind == "mixture":
+            return dist.GaussianMixture(a["weights"], a["means"], a.get("covs", 1.0))
+        axes = table["axes"]
+        if not isinstance(axes, list) or not axes:
+            raise w.error(f"{label}.axes", axes, "a list of 1 or 2 arrays of cell centres")
+        axes_arr = [_array(w, f"{label}.axes", ax) for ax in axes]
+        return dist.GridDensity(axes_arr, a["density"])
+    except BoundkitError as exc:
+        raise BoundkitError(f"spec {w.path}: [{label}] {exc}") from None
+
+
+def _class(w: _Where, table: Any) -> Any:
+    from boundkit import classes
+
+    if not isinstance(table, Mapping) or "kind" not in table:
+        raise w.error("class.kind", None, f"one of {', '.join(_CLASS)}")
+    kind = table["kind"]
+    if kind not in _CLASS:
+        raise w.error("class.kind", kind, f"one of {', '.join(_CLASS)}")
+    w.keys(table, "class", ("kind", *_CLASS[kind]))
+    kw = {k: v for k, v in table.items() if k != "kind"}
+    for k in ("B", "B1", "B2", "gamma", "coef0"):
+        if k in kw:
+            _number(w, f"class.{k}", kw[k], positive=k != "coef0")
+    for k in ("degree", "n_components", "width", "n_restarts", "max_iter", "rng"):
+        if k in kw:
+            _number(w, f"class.{k}", kw[k], integer=True, positive=k != "rng")
+    if kind == "linear":
+        feats = kw.get("features", "identity")
+        if feats not in ("identity", "poly", "rff"):
+            raise w.error(
+                "class.features", feats, "identity, poly or rff (callables: use a --plugin)"
+            )
+        if kw.get("p", 2) not in (1, 2, "inf"):
+            raise w.error("class.p", kw.get("p"), '1, 2 or "inf"')
+        if "rng" not in kw and feats == "rff":
+            kw["rng"] = 0
+        return classes.LinearClass(**kw)
+    if kind == "rkhs":
+        return classes.RKHSBall(**kw)
+    return classes.ReLUNetwork2(**kw)
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    r"""A parsed spec file: the toy or experiment and the settings of its sweep.
+
+    Attributes
+    ----------
+    path : Path
+        The spec file.
+    toy : Toy
+        The experiment (or the registered toy it names).
+    sizes : list of int
+    replicates : int
+    delta : float
+    seed : int
+    n_mc, block_size, workers : int
+    out : Path or None
+        The results folder (relative paths are relative to the spec file).
+    figures_out : Path or None
+        Where ``boundkit figures --spec`` writes its figures.
+    """
+
+    path: Path
+    toy: Any
+    sizes: list[int]
+    replicates: int = 200
+    delta: float = 0.05
+    seed: int = 0
+    n_mc: int = 2000
+    block_size: int = 250
+    workers: int = 1
+    out: Path | None = None
+    figures_out: Path | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def simulate(self, **overrides: Any) -> Any:
+        """Run the sweep of the spec (keyword arguments override its settings)."""
+        from boundkit.simulation._harness import simulate
+
+        kw: dict[str, Any] = {
+            "n_replicates": self.replicates,
+            "delta": self.delta,
+            "seed": self.seed,
+            "n_mc": self.n_mc,
+            "block_size": self.block_size,
+            "n_jobs": self.workers,
+            "out_dir": self.out,
+        }
+        kw.update(overrides)
+        sizes = kw.pop("sizes", self.sizes)
+        return simulate(self.toy, sizes, **kw)
+
+
+def load_spec(path: str | Path) -> ExperimentSpec:
+    r"""Read and validate an experiment spec file (TOML); see the module docstring.
+
+    Parameters
+    ----------
+    path : path
+        The ``.toml`` file.
+
+    Returns
+    -------
+    ExperimentSpec
+
+    Raises
+    ------
+    BoundkitError
+        One line naming the key, its value and what was expected.
+    """
+    from boundkit.simulation._experiment import Experiment
+    from boundkit.simulation._toys import get_toy
+
+    p = Path(path)
+    doc = read_toml(p)
+    w = _Where(p)
+    w.keys(doc, "", _TOP)
+    name = doc.get("name", p.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise w.error("name", name, "a non-empty string")
+    if "toy" in doc:
+        extra = [k for k in ("P", "Q", "class", "population", "generator") if k in doc]
+        if extra:
+            raise w.error(extra[0], doc[extra[0]], "nothing: a spec naming a toy takes no parts")
+        if not isinstance(doc["toy"], str):
+            raise w.error("toy", doc["toy"], "a registered toy name")
+        try:
+            toy = get_toy(doc["toy"])
+        except BoundkitError as exc:
+            raise BoundkitError(f"spec {p}: toy = {doc['toy']!r}: {exc}") from None
+    else:
+        for k in ("P", "Q", "class"):
+            if k not in doc:
+                raise w.error(k, None, f"a [{k}] table (or toy = NAME)")
+        P = _distribution(w, "P", doc["P"])
+        Q = _distribution(w, "Q", doc["Q"])
+        cls = _class(w, doc["class"])
+        gen = doc.get("generator", "kl")
+        if not isinstance(gen, str):
+            raise w.error("generator", gen, "a generator name or an expression in u")
+        pop = dict(w.keys(doc.get("population", {}), "population", _POP))
+        kind = pop.pop("kind", "auto")
+        if "n_grid" in pop:
+            _number(w, "population.n_grid", pop["n_grid"], integer=True, positive=True)
+        if "fit_seed" in pop:
+            _number(w, "population.fit_seed", pop["fit_seed"], integer=True)
+        for k in ("box", "value_range"):
+            if k in pop:
+                pop[k] = _array(w, f"population.{k}", pop[k]).tolist()
+        desc = doc.get("description")
+        if desc is not None and not isinstance(desc, str):
+            raise w.error("description", desc, "a string")
+        try:
+            toy = Experiment(P, Q, cls, gen, name=name, population=kind, description=desc, **pop)
+        except BoundkitError as exc:
+            raise BoundkitError(f"spec {p}: {exc}") from None
+    run = w.keys(doc.get("run", {}), "run", _RUN)
+    sizes = run.get("sizes", [10, 30, 100, 300, 1000])
+    if not isinstance(sizes, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 2 for v in sizes
+    ):
+        raise w.error("run.sizes", sizes, "a list of distinct integers >= 2")
+    if len(set(sizes)) != len(sizes) or not sizes:
+        raise w.error("run.sizes", sizes, "a list of distinct integers >= 2")
+    settings: dict[str, Any] = {}
+    for key, default in (("replicates", 200), ("seed", 0), ("n_mc", 2000), ("block_size", 250)):
+        v = run.get(key, default)
+        _number(w, f"run.{key}", v, integer=True)
+        lowest = {"replicates": 2, "seed": 0, "n_mc": 2, "block_size": 1}[key]
+        if v < lowest:
+            raise w.error(f"run.{key}", v, f"an integer >= {lowest}")
+        settings[key] = int(v)
+    workers = run.get("workers", 1)
+    _number(w, "run.workers", workers, integer=True)
+    if workers == 0 or workers < -1:
+        raise w.error("run.workers", workers, "an integer >= 1 or -1 (all cores)")
+    delta = run.get("delta", 0.05)
+    _number(w, "run.delta", delta)
+    if not 0 < delta < 1:
+        raise w.error("run.delta", delta, "a number in (0, 1)")
+
+    def _path(key: str, v: Any) -> Path | None:
+        if v is None:
+            return None
+        if not isinstance(v, str) or not v:
+            raise w.error(key, v, "a path (relative to the spec file)")
+        q = Path(v)
+        return q if q.is_absolute() else p.parent / q
+
+    figs = w.keys(doc.get("figures", {}), "figures", ("out",))
+    return ExperimentSpec(
+        path=p,
+        toy=toy,
+        sizes=list(sizes),
+        delta=float(delta),
+        workers=int(workers),
+        out=_path("run.out", run.get("out")),
+        figures_out=_path("figures.out", figs.get("out")),
+        raw=doc,
+        **settings,
+    )

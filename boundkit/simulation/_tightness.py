@@ -1,0 +1,183 @@
+r"""Tightness of every bound of a sweep: bound / measured per n, its median, fitted slopes.
+
+For a bound on the excess :math:`\mathrm{KL}(P\|Q_{h_n}) - \mathrm{KL}(P\|Q_{h^*})` the
+*tightness ratio* at sample size n is
+
+.. math:: r(n) = \frac{\text{bound}(n) - \mathrm{KL}(P\|Q_{h^*})}{\overline{\text{excess}}(n)}
+
+(1 means exact; the C6 bounds sit 10x to 1000x above). For the asymptotic prediction it is
+prediction / measured. The slopes are least-squares fits of :math:`\log(\cdot)` against
+:math:`\log n` for the bound's gap and for the measured mean excess: a bound that tracks the
+excess has the same slope (about -1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from boundkit._errors import BoundkitError
+
+__all__ = ["FAMILIES", "fitted_slope", "tightness"]
+
+#: The bound families a tightness record may carry, in display order.
+FAMILIES: tuple[str, ...] = (
+    "C6a",
+    "C6b",
+    "C6c",
+    "fast-rate",
+    "fast-rate-expectation",
+    "hold-out",
+    "asymptotic",
+)
+
+
+def fitted_slope(sizes: Sequence[float], values: Sequence[float]) -> float | None:
+    r"""Least-squares slope of :math:`\log v` against :math:`\log n` over the finite, positive
+    values (None with fewer than two).
+
+    Notes
+    -----
+    .. math:: \hat s = \frac{\sum_i (\ell_i - \bar\ell)(y_i - \bar y)}{\sum_i(\ell_i - \bar\ell)^2},
+       \quad \ell_i = \log n_i,\ y_i = \log v_i.
+
+    Examples
+    --------
+    >>> round(fitted_slope([10, 100, 1000], [1.0, 0.1, 0.01]), 12)
+    -1.0
+    """
+    n = np.asarray(sizes, dtype=float)
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v) & (v > 0) & np.isfinite(n) & (n > 0)
+    if ok.sum() < 2 or np.unique(n[ok]).size < 2:
+        return None
+    x, y = np.log(n[ok]), np.log(v[ok])
+    x = x - x.mean()
+    return float((x * (y - y.mean())).sum() / (x * x).sum())
+
+
+def _record(sizes: list[int], gaps: Sequence[float], measured: Sequence[float]) -> dict[str, Any]:
+    ratios = [g / m if m > 0 else float("inf") for g, m in zip(gaps, measured, strict=True)]
+    finite = [r for r in ratios if np.isfinite(r)]
+    return {
+        "gap_per_n": {str(n): float(g) for n, g in zip(sizes, gaps, strict=True)},
+        "ratio_per_n": {str(n): float(r) for n, r in zip(sizes, ratios, strict=True)},
+        "ratio_median": float(np.median(finite)) if finite else float("inf"),
+        "slope_bound": fitted_slope(sizes, gaps),
+        "slope_measured": fitted_slope(sizes, measured),
+    }
+
+
+def _toy_of(result: Any) -> Any:
+    """The registered toy of a result, when its configuration is the one that was run."""
+    from boundkit.simulation._toys import get_toy
+
+    cfg = result.config.get("toy", {})
+    try:
+        toy = get_toy(cfg.get("name", ""))
+    except BoundkitError:
+        return None
+    return toy if toy.config() == cfg else None
+
+
+def tightness(
+    result: Any,
+    *,
+    holdout: bool = False,
+    extra: Mapping[str, Sequence[float]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    r"""The tightness record of a sweep: per bound family, bound / measured per n, its median
+    over n, and the fitted slopes of the bound's gap and of the measured excess.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        A sweep (its ``summary()`` and, for the fast-rate bound and the prediction, its toy).
+    holdout : bool
+        Also run the hold-out family on finite-support KL toys (see Notes; costs extra
+        replicates).
+    extra : mapping, optional
+        More families: name -> bound on the excess per n (aligned with ``result.sizes``).
+
+    Returns
+    -------
+    dict
+        ``{family: {"gap_per_n", "ratio_per_n", "ratio_median", "slope_bound",
+        "slope_measured"}}`` (``gap_per_n``: the bound minus :math:`\mathrm{KL}(P\|Q_{h^*})`) for
+        C6a/C6b/C6c (when in the sweep), ``asymptotic`` (linear-in-features KL toys),
+        ``fast-rate`` and ``fast-rate-expectation`` (finite-support KL toys).
+
+    Notes
+    -----
+    See the module docstring; the ratio of the prediction is
+    :math:`(d_{\rm eff}/2n)/\overline{\text{excess}}`. The hold-out family: at each n, h_n is
+    fitted on n points (up to 200 replicates, seed from the sweep), certified by the empirical
+    Bernstein certificate (C11) on n fresh points; the certified improvement :math:`c` implies
+    :math:`\mathrm{KL}(P\|Q_{h_n}) \le \mathrm{KL}(P\|Q) - c` with probability
+    :math:`1-\delta`, whose gap to :math:`\mathrm{KL}(P\|Q_{h^*})` is averaged.
+    """
+    rows = result.summary()
+    sizes = [int(r["n"]) for r in rows]
+    measured = [float(r["excess_mean"]) for r in rows]
+    best = float(result.population["divergence_best"])
+    out: dict[str, dict[str, Any]] = {}
+    for fam, key in (("C6a", "bound_C6a"), ("C6b", "bound_C6b_mean"), ("C6c", "bound_C6c_mean")):
+        if rows and key in rows[0]:
+            out[fam] = _record(sizes, [float(r[key]) - best for r in rows], measured)
+    toy = _toy_of(result)
+    if toy is not None and str(getattr(toy, "generator", "kl")).lower() == "kl":
+        from boundkit.simulation._asymptotic import sandwich_prediction, toy_fast_rate_constants
+
+        try:
+            pred = sandwich_prediction(toy)
+        except BoundkitError:
+            pred = None
+        if pred is not None:
+            out["asymptotic"] = _record(sizes, [float(pred.mean(n)) for n in sizes], measured)
+        try:
+            const = toy_fast_rate_constants(toy)
+        except BoundkitError:
+            const = None
+        if const is not None:
+            from boundkit.bounds import fast_rate_bound
+
+            hp = [fast_rate_bound(const, n, result.delta).value for n in sizes]
+            ex = [fast_rate_bound(const, n, kind="expectation").value for n in sizes]
+            out["fast-rate"] = _record(sizes, hp, measured)
+            out["fast-rate-expectation"] = _record(sizes, ex, measured)
+        if holdout:
+            from boundkit.simulation._finite_toy import FiniteToy
+
+            if isinstance(toy, FiniteToy):
+                R = min(int(result.config.get("n_replicates", 200)), 200)
+                seed = int(result.config.get("seed", 0))
+                gaps = [_holdout_gap(toy, n, R, seed, result.delta) for n in sizes]
+                out["hold-out"] = _record(sizes, gaps, measured)
+    for fam, gaps in (extra or {}).items():
+        if len(gaps) != len(sizes):
+            raise BoundkitError(f"extra family {fam!r} needs one value per sample size")
+        out[fam] = _record(sizes, [float(g) for g in gaps], measured)
+    return out
+
+
+def _holdout_gap(toy: Any, n: int, R: int, seed: int, delta: float) -> float:
+    """Mean over replicates of KL(P||Q) - certificate - KL(P||Q_h*) (see tightness)."""
+    from scipy.special import logsumexp
+
+    from boundkit.bounds import holdout_certificate
+
+    gen = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(n, 7)))
+    counts = gen.multinomial(n, toy.p, size=R)
+    held = gen.multinomial(n, toy.p, size=R)
+    w = toy.fit(counts / n @ toy.phi)
+    pop = toy.population()
+    vr = toy.value_range()
+    gaps = []
+    for r in range(R):
+        h = toy.phi @ w[r]
+        lam = float(logsumexp(h, b=toy.q))
+        cert = holdout_certificate(np.repeat(h, held[r]), lam, delta=delta, value_range=vr)
+        gaps.append(pop.divergence_base - cert.value - pop.divergence_best)
+    return float(np.mean(gaps))

@@ -1,0 +1,40 @@
+"""The tightness record: ratios per n, medians and slopes, against the summary they summarise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from boundkit.bounds import fast_rate_bound
+from boundkit.simulation import (
+    fitted_slope,
+    sandwich_prediction,
+    simulate,
+    tightness,
+    toy_fast_rate_constants,
+)
+
+
+def test_fitted_slope() -> None:
+    n = np.array([10.0, 30.0, 100.0, 300.0])
+    assert fitted_slope(n, 3.0 * n**-0.5) == pytest.approx(-0.5, abs=1e-12)
+    assert fitted_slope(n, [np.inf, np.inf, 1.0, 0.5]) == pytest.approx(np.log(0.5) / np.log(3))
+    assert fitted_slope(n, [np.inf, np.inf, np.inf, 1.0]) is None
+
+
+def test_tightness_record_matches_summary() -> None:
+    res = simulate("finite", [300, 3000], n_replicates=60, seed=2, n_mc=50, progress=False)
+    rec = tightness(res)
+    rows = res.summary()
+    for row in rows:
+        n = str(row["n"])
+        assert rec["C6a"]["ratio_per_n"][n] == pytest.approx(row["ratio_C6a"], rel=1e-12)
+        assert rec["C6b"]["ratio_per_n"][n] == pytest.approx(row["ratio_C6b"], rel=1e-12)
+        pred = sandwich_prediction("finite").mean(row["n"])
+        assert rec["asymptotic"]["ratio_per_n"][n] == pytest.approx(pred / row["excess_mean"])
+        fr = fast_rate_bound(toy_fast_rate_constants("finite"), row["n"], res.delta).value
+        assert rec["fast-rate"]["ratio_per_n"][n] == pytest.approx(fr / row["excess_mean"])
+    assert rec["C6a"]["slope_bound"] == pytest.approx(-0.5, abs=0.02)  # 2 R_n ~ n^-1/2
+    assert rec["asymptotic"]["slope_bound"] == pytest.approx(-1.0, abs=1e-12)
+    assert rec["C6a"]["ratio_median"] == pytest.approx(np.median([r["ratio_C6a"] for r in rows]))
+    assert "tightness" in res.to_dict()
