@@ -24,6 +24,7 @@ from boundkit.plotting._data import (
     improvement_data,
     slack_data,
 )
+from boundkit.simulation import fitted_slope
 
 __all__ = ["fitted_slope", "plot_bound_vs_gap", "plot_improvement", "plot_slack"]
 
@@ -31,23 +32,10 @@ _MARKERS = ("s", "^", "v", "D", "P", "X")
 _LINES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
 
 
-def fitted_slope(n: Any, y: Any) -> float:
-    r"""Least-squares slope of :math:`\log y` against :math:`\log n` (positive y only; NaN
-    with fewer than two points). One implementation: :func:`boundkit.simulation.fitted_slope`.
-
-    Notes
-    -----
-    .. math:: \hat s = \arg\min_s \min_c \sum_j (\log y_j - c - s\log n_j)^2 .
-
-    Examples
-    --------
-    >>> round(fitted_slope([10, 100, 1000], [1.0, 0.1, 0.01]), 12)
-    -1.0
-    """
-    from boundkit.simulation import fitted_slope as _slope
-
-    s = _slope(n, y)
-    return float("nan") if s is None else s
+def _slope(n: Any, y: Any) -> str:
+    """The fitted log-log slope as text (``n/a`` with fewer than two positive values)."""
+    s = fitted_slope(n, y)
+    return "n/a" if s is None else f"{s:.2f}"
 
 
 def _ax(ax: Any) -> Any:
@@ -133,7 +121,7 @@ def _curves(ax: Any, data: PlotData, *, slopes: bool) -> None:
         if not np.any(np.isfinite(y)):
             continue  # nothing to draw (a family without finite values at these n)
         color = _color(label, j)
-        text = f"{label} (slope {fitted_slope(data.n, y):.2f})" if slopes else label
+        text = f"{label} (slope {_slope(data.n, y)})" if slopes else label
         ax.plot(
             data.n,
             y,
@@ -184,8 +172,8 @@ def plot_bound_vs_gap(
     -----
     Measured: mean over replicates with a 95% interval (:math:`\pm 1.96\,\mathrm{se}`).
     Predicted: bound minus :math:`\mathrm{KL}(P\|Q_{h^*})`; slopes fitted by
-    :func:`fitted_slope` (C6a predicts :math:`-1/2`; the measured excess of a well-specified
-    model typically falls as :math:`n^{-1}`).
+    :func:`boundkit.simulation.fitted_slope` (C6a predicts :math:`-1/2`; the measured excess
+    of a well-specified model typically falls as :math:`n^{-1}`).
 
     Examples
     --------
@@ -199,9 +187,7 @@ def plot_bound_vs_gap(
     arrays = {"n": n, "mean": mean, "se": se, "bounds": bounds, "bounds_se": bounds_se}
     data = _as_data(result, arrays, bound_vs_gap_data)
     ax = _ax(ax)
-    _measured(
-        ax, data, f"measured mean excess (slope {fitted_slope(data.n, data.mean):.2f})", log=True
-    )
+    _measured(ax, data, f"measured mean excess (slope {_slope(data.n, data.mean)})", log=True)
     _curves(ax, data, slopes=True)
     ax.set_xscale("log")
     ax.set_yscale("log")
