@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,11 +37,16 @@ def cpu_time_limit(seconds: float, exc: type[BaseException]) -> Iterator[None]:
         raise exc
 
     old = signal.signal(signal.SIGVTALRM, handler)
-    prev = signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    outer = signal.getitimer(signal.ITIMER_VIRTUAL)[0]
+    # an enclosing budget that ends sooner bounds this one too
+    mine = min(seconds, outer) if outer > 0 else seconds
+    start = time.process_time()
+    prev = signal.setitimer(signal.ITIMER_VIRTUAL, mine)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         signal.signal(signal.SIGVTALRM, old)
-        if prev[0] > 0:  # re-arm an enclosing timer
-            signal.setitimer(signal.ITIMER_VIRTUAL, max(prev[0] - seconds, 1e-3))
+        if prev[0] > 0:  # re-arm the enclosing timer with what is left of it
+            used = time.process_time() - start
+            signal.setitimer(signal.ITIMER_VIRTUAL, max(prev[0] - used, 1e-3))

@@ -158,12 +158,12 @@ plt.show()
 # ## A picture: the PCA plane
 #
 # For a picture the model and the discriminator are refitted in the plane of the first two
-# principal components (computed on the training split), and the densities are drawn over the
-# test points.
+# principal components (computed on the training split), the radius is chosen again on the
+# validation split, and the densities are drawn over the test points.
 
 # %%
 planes = plane_densities(
-    ds, "gmm:2", RKHSBall("rbf"), "kl", B=res.best_row.B, landmarks=100, n_eval=N_EVAL
+    ds, "gmm:2", RKHSBall("rbf"), "kl", radii=RADII, landmarks=100, n_eval=N_EVAL
 )
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, sharey=True)
 plot_plane_densities(planes, axes)

@@ -46,12 +46,30 @@ def _simulate(toy: Any, sizes: list[int], R: int, seed: int, **kw: Any):
     return simulate(toy, sizes, n_replicates=R, seed=seed, progress=False, **kw)
 
 
-def _expectation_runs(quick: bool, seed: int) -> Iterator[tuple[str, Any]]:
+def _expectation_runs(quick: bool, seed: int) -> Iterator[tuple[str, int, Any]]:
     """The runs of the expectation checks (C6a, C7): ``gauss1d-quadratic`` and ``finite``."""
     toys = [("gauss1d-quadratic", 400 if quick else 1000), ("finite", 100 if quick else 300)]
     sizes = [5, 20, 100] if quick else [5, 10, 30, 100, 300, 1000]
     for name, R in toys:
-        yield name, _simulate(name, sizes, R, seed, n_mc=300 if quick else 2000)
+        yield name, R, _simulate(name, sizes, R, seed, n_mc=300 if quick else 2000)
+
+
+def _table_integrity(worst: WorstCase, res: Any, toy: str, R: int) -> None:
+    """Record that every (n, replicate) pair occurs exactly once and every n has R rows."""
+    ns = np.asarray(res.table["n"])
+    reps = np.asarray(res.table["replicate"])
+    pairs = len(set(zip(ns.tolist(), reps.tolist(), strict=True)))
+    per_n = {int(m): int(np.sum(ns == m)) for m in res.sizes}
+    bad = (len(ns) - pairs) + sum(abs(c - R) for c in per_n.values())
+    worst.record(
+        float(bad),
+        {
+            "check": "one row per (n, replicate)",
+            "toy": toy,
+            "duplicates": len(ns) - pairs,
+            "rows_per_n": per_n,
+        },
+    )
 
 
 def _column_identity(
@@ -87,7 +105,8 @@ def check_c6a(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
 
     seed = _seed(rng)
     worst = WorstCase()
-    for name, res in _expectation_runs(quick, seed):
+    for name, R, res in _expectation_runs(quick, seed):
+        _table_integrity(worst, res, name, R)
         best = float(res.population["divergence_best"])
         for row in res.summary():
             n = int(row["n"])
@@ -210,24 +229,6 @@ def check_c6c(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     return _hp_check("C6c", quick=quick, rng=rng)
 
 
-def c7_pointwise_rhs(ipm_base: Any, refinement: Any, dev_up: Any, dev_down: Any) -> np.ndarray:
-    r"""The right-hand side of C7's pointwise inequality.
-
-    Notes
-    -----
-    .. math::
-
-        \mathrm{IPM}_\mathcal H(P, Q) - D_f(Q_{h_n}\|Q) + \sup_H(E_P - E_{P_n})h
-        + \sup_H(E_{P_n} - E_P)h .
-    """
-    return (
-        np.asarray(ipm_base, dtype=float)
-        - np.asarray(refinement, dtype=float)
-        + np.asarray(dev_up, dtype=float)
-        + np.asarray(dev_down, dtype=float)
-    )
-
-
 @claim("C7", level="numeric", builtin=True)
 def check_c7_pointwise(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     r"""The pointwise inequality of C7 on every replicate of the finite toy (KL and chi^2),
@@ -240,10 +241,12 @@ def check_c7_pointwise(*, quick: bool, rng: np.random.Generator) -> CheckOutcome
         \mathrm{IPM}_\mathcal H(P, Q_{h_n}) \le \mathrm{IPM}_\mathcal H(P, Q) -
         D_f(Q_{h_n}\|Q) + \sup_H(E_P - E_{P_n})h + \sup_H(E_{P_n} - E_P)h ,
 
-    with the right side from :func:`c7_pointwise_rhs` and the harness's ``c7_rhs_pointwise``
+    with the right side from :func:`boundkit.bounds.c7_pointwise_rhs` and the harness's
+    ``c7_rhs_pointwise``
     column checked against it; tightness
     :math:`(\mathrm{IPM}(P,Q_{h_n}) - \mathrm{IPM}(P,Q) + D_f)/(\text{deviations})`.
     """
+    from boundkit.bounds import c7_pointwise_rhs
     from boundkit.simulation import FiniteToy
 
     seed = _seed(rng)
@@ -292,13 +295,16 @@ def check_c7_expectation(*, quick: bool, rng: np.random.Generator) -> CheckOutco
     -----
     Violation per n: mean of :math:`\mathrm{IPM}(P,Q_{h_n}) + D_f(Q_{h_n}\|Q) - \mathrm{IPM}
     (P,Q)` minus the part :math:`4\hat{\mathfrak R}_n` of ``bound("C7", ...)`` minus 4
-    combined standard errors.
+    combined standard errors; plus the near-tight box family
+    (:func:`boundkit.claims._families.box_c7_space`).
     """
     from boundkit.bounds import bound
+    from boundkit.claims._families import box_c7_space
 
     seed = _seed(rng)
     worst = WorstCase()
-    for name, res in _expectation_runs(quick, seed):
+    for name, R, res in _expectation_runs(quick, seed):
+        _table_integrity(worst, res, name, R)
         ipm_q = float(res.population["ipm_base"])
         for n in res.sizes:
             ref = res.column("divergence_refinement", n)
@@ -323,13 +329,15 @@ def check_c7_expectation(*, quick: bool, rng: np.random.Generator) -> CheckOutco
             worst.record(v, {"violation": v, **where})
             worst.tightness(float((lhs.mean() - _Z * se) / part), where)
             _column_identity(worst, res, "c7_rhs_expectation", ipm_q - ref + part, name, n)
+    evaluate_cases(box_c7_space(), rng, 0, worst)
     return worst.outcome(0.0, f"C7 in expectation over {worst.cases} (toy, n) cells (4-se margin)")
 
 
 def _attach_searches() -> None:
-    from boundkit.claims._families import box_c6a_space
+    from boundkit.claims._families import box_c6a_space, box_c7_space
 
     register_search("C6a", "simulation", box_c6a_space())
+    register_search("C7", "simulation", box_c7_space())
 
 
 _attach_searches()

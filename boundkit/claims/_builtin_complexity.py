@@ -16,6 +16,7 @@ for the linear :math:`\ell_2` class under a Gaussian, where the left side is exa
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -118,13 +119,34 @@ def check_rademacher_calculus(*, quick: bool, rng: np.random.Generator) -> Check
         closed = B * float(np.linalg.norm(x[0] + x[1]) + np.linalg.norm(x[0] - x[1])) / 4.0
         got = empirical_rademacher(LinearClass(p=2, B=B), x, with_bounds=False).estimate
         record("n2-closed-form", abs(got - closed) / max(1.0, closed), x=x.tolist(), B=B)
-    return CheckOutcome(
-        worst_violation=float(worst.value),
-        tolerance=1e-9,
-        cases=worst.cases,
-        counterexample=worst.where if worst.value > 1e-9 else None,
-        message=f"{worst.cases} exact comparisons (closed forms, brackets, rules); worst "
-        f"{worst.where['check'] if worst.where else '-'}",
+    # maximal spread: every sign pattern on n points (Massart's bound and the l1 bound are then
+    # within a factor about 0.85 of R_S, so a lost constant in either shows)
+    for n in (4, 6):
+        signs = np.array(list(itertools.product((-1.0, 1.0), repeat=n)))  # (2^n, n)
+        rf = empirical_rademacher(
+            FiniteClass(signs), None, method="exact", with_bounds=False
+        ).estimate
+        mb = massart_bound(signs).value
+        record("massart-max-spread", _rel(rf, mb), n=n)
+        worst.tightness(rf / mb, {"check": "massart-max-spread", "n": n})
+        x = signs.T  # n points in R^(2^n): coordinate j is the sign pattern j
+        r1 = empirical_rademacher(
+            LinearClass(p=1, B=1.0), x, method="exact", with_bounds=False
+        ).estimate
+        l1 = linear_l1_bound(x, 1.0).value
+        record("l1-max-spread", _rel(r1, l1), n=n)
+        worst.tightness(r1 / l1, {"check": "l1-max-spread", "n": n})
+    # near-tight instances of the Khintchine bracket (n = 1; n = 2 orthogonal / collinear)
+    from boundkit.claims._falsifier import evaluate_cases
+    from boundkit.claims._families import khintchine_space
+
+    for space in (khintchine_space(), khintchine_space(which="upper")):
+        evaluate_cases(space, rng, 2, worst)
+    label = (worst.where or {}).get("check", (worst.where or {}).get("family", "-"))
+    return worst.outcome(
+        1e-9,
+        f"{worst.cases} exact comparisons (closed forms, brackets, rules, near-tight "
+        f"Khintchine instances); worst {label}",
     )
 
 
@@ -191,10 +213,17 @@ def check_rademacher_monte_carlo(*, quick: bool, rng: np.random.Generator) -> Ch
             two_rn=2 * res.estimate,
             seed=seed,
         )
-    return CheckOutcome(
-        worst_violation=float(worst.value),
-        tolerance=0.0,
-        cases=worst.cases,
-        counterexample=worst.where if worst.value > 0 else None,
-        message=f"{worst.cases} Monte Carlo comparisons in standard-error units (4 SE allowed)",
+    return worst.outcome(
+        0.0, f"{worst.cases} Monte Carlo comparisons in standard-error units (4 SE allowed)"
     )
+
+
+def _attach_searches() -> None:
+    from boundkit.claims._families import khintchine_space
+    from boundkit.claims._registry import register_search
+
+    register_search("C9", "numeric", khintchine_space())
+    register_search("C9", "numeric", khintchine_space(which="upper"))
+
+
+_attach_searches()

@@ -84,7 +84,15 @@ def check_variational(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
             viol += [(nw - sh) / max(1.0, abs(D)), (sh - D) / max(1.0, abs(D))]
         v = float(max(viol))
         worst.record(v, {"generator": name, "p": pb["p"], "q": pb["q"], "D_f": D})
-    return worst.outcome(1e-8, "sup of both variational forms equals D_f; shifted >= NWJ")
+    # the Q-null-atom instance where the restriction to dom f* is what keeps the bound
+    from boundkit.claims._falsifier import evaluate_cases
+    from boundkit.claims._families import c2_null_set_space
+
+    evaluate_cases(c2_null_set_space(), rng, 4, worst)
+    return worst.outcome(
+        1e-8,
+        "sup of both variational forms equals D_f; shifted >= NWJ; h in dom f* on Q-null atoms",
+    )
 
 
 @claim("C3", level="numeric", builtin=True)
@@ -219,3 +227,13 @@ def check_kl_identity(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
         v = abs(lhs - rhs) / max(1.0, abs(kl))
         worst.record(v, {"kind": "gaussian", "mp": mp, "mq": mq, "A": A})
     return worst.outcome(1e-9, "KL(P||Q_h) = KL(P||Q) - (E_P h - log E_Q e^h)")
+
+
+def _attach_searches() -> None:
+    from boundkit.claims._families import c2_null_set_space
+    from boundkit.claims._registry import register_search
+
+    register_search("C2", "numeric", c2_null_set_space())
+
+
+_attach_searches()

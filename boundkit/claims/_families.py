@@ -88,11 +88,15 @@ def khintchine_space(*, lower_factor: float = 1.0, which: str = "lower") -> Sear
         return float(lower_factor * lo.value / rs.estimate - 1.0)
 
     base = {f"norm{i}": 1.0 for i in range(6)} | {f"angle{i}": 0.0 for i in range(6)}
-    starts = [
-        base | {"n": 1},
-        base | {"n": 2, "angle1": math.pi / 2},
+    collinear, orthogonal, single = (
         base | {"n": 2},
-    ]
+        base | {"n": 2, "angle1": math.pi / 2},
+        (base | {"n": 1}),
+    )
+    # the instance where the side checked is tight comes first
+    starts = (
+        [collinear, single, orthogonal] if which == "lower" else [orthogonal, single, collinear]
+    )
     return SearchSpace(
         params,
         violation,
@@ -341,4 +345,77 @@ def box_c6a_space(
         tightness=True,
         describe=describe,
         name="c6a-box" if multiplier is None else f"c6a-box-x{multiplier:g}",
+    )
+
+
+def _box_c7(p: dict[str, float], replicates: int, seed: int) -> dict[str, Any]:
+    from boundkit.bounds import bound
+    from boundkit.classes import LinearClass
+    from boundkit.distributions import FiniteDistribution
+    from boundkit.duality import ipm
+    from boundkit.generators import get_generator, refinement_ratio
+    from boundkit.simulation import finite_kl
+
+    k, n, B, pv, q = _box_weights(p)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, pv, size=replicates)
+    h_n, _ = box_fit(counts.astype(float), q, B)
+    full = np.concatenate([np.zeros((replicates, 1)), h_n], axis=1)
+    qh = q * refinement_ratio(get_generator("kl"), full, q)
+    atoms = np.vstack([np.zeros(k), np.eye(k)])
+    cls = LinearClass(p="inf", B=B)
+    P = FiniteDistribution(atoms, np.concatenate([[0.0], pv]))
+    ipm_q = float(ipm(P, FiniteDistribution(atoms, q), cls).value)
+    # IPM(P, Q_hn) for all replicates at once: the support function duality.ipm evaluates
+    ipm_n = np.asarray(cls.support_function(atoms, (P.weights[None, :] - qh).T), dtype=float)
+    d_ref = np.array([finite_kl(row, q) for row in qh])
+    rs = B * np.array([_rs_profile(tuple(sorted(int(c) for c in row if c))) for row in counts])
+    b = bound(
+        "C7",
+        "kl",
+        None,
+        n,
+        population=ipm_q,
+        rademacher=float(rs.mean()),
+        refinement_divergence=float(d_ref.mean()),
+    )
+    return {"lhs": ipm_n + d_ref - ipm_q, "rs": rs, "part": b.value - (ipm_q - d_ref.mean())}
+
+
+def box_c7_space(*, replicates: int = 300, seed: int = 20240918) -> SearchSpace:
+    r"""C7 in expectation on the box family, as a tightness against the bound's part.
+
+    Notes
+    -----
+    :math:`\text{lhs}_r = \mathrm{IPM}(P, Q_{h_n}) + D_{\mathrm{KL}}(Q_{h_n}\|Q) -
+    \mathrm{IPM}(P, Q)` per replicate (IPM by :func:`boundkit.duality.ipm`, the refinement by
+    :func:`boundkit.generators.refinement_ratio`), part :math:`= 4\mathfrak R_n` from
+    :func:`boundkit.bounds.bound`; tightness :math:`(\overline{\text{lhs}} - 4\,\mathrm{se})/
+    \text{part}`. Near-tight where Q is spread (:math:`\varepsilon \to 1`), :math:`k \gg n` and
+    B moderate: the fit moves Q onto the atoms seen, so both the IPM to P and the divergence
+    from Q are of order B (tightness about 0.7 at :math:`k = 60, n = 2, B = 3`).
+    """
+    params = [
+        Parameter("k", 2, 60, integer=True),
+        Parameter("n", 2, 8, integer=True),
+        Parameter("B", 0.2, 3.0),
+        Parameter("log10_eps", -3.0, -1e-3),
+        Parameter("skew", 0.0, 2.0),
+    ]
+
+    def violation(p: dict[str, float]) -> float:
+        r = _box_c7(p, replicates, seed)
+        rn = float(r["rs"].mean())
+        diff = r["lhs"] - r["part"] * r["rs"] / rn
+        se = float(diff.std(ddof=1) / math.sqrt(diff.size))
+        return float((r["lhs"].mean() - _Z * se) / r["part"] - 1.0)
+
+    return SearchSpace(
+        params,
+        violation,
+        tolerance=0.0,
+        starts=[{"k": 60, "n": 2, "B": 3.0, "log10_eps": -1e-3, "skew": 0.0}],
+        tightness=True,
+        describe=lambda p: {"family": "box", "replicates": replicates, "replicate_seed": seed},
+        name="c7-box",
     )

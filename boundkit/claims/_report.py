@@ -22,7 +22,17 @@ __all__ = [
     "summary_line",
 ]
 
-_COLUMNS = ("claim", "level", "status", "worst violation", "tolerance", "cases", "margin", "time")
+_COLUMNS = (
+    "claim",
+    "level",
+    "status",
+    "worst violation",
+    "tolerance",
+    "cases",
+    "margin",
+    "tightness",
+    "time",
+)
 
 
 def _margin(r: CheckRecord) -> str:
@@ -30,6 +40,19 @@ def _margin(r: CheckRecord) -> str:
     if r.margin is None:
         return "-"
     return f"{r.margin:.2f}" + (" weak" if r.weak else "")
+
+
+def _tightness(r: CheckRecord) -> str:
+    r"""The tightness cell: bound part / measured part at the tightest instance checked,
+    :math:`1/c^* = 1/(1 - \text{margin})` (``1`` is exact; ``-`` for identities; ``inf``
+    when no instance came close; ``<=1`` when an instance reached the bound)."""
+    if r.margin is None:
+        return "-"
+    if r.margin >= 1:
+        return "inf"
+    if r.margin <= 0:
+        return "<=1"
+    return f"{1.0 / (1.0 - r.margin):.3g}x"
 
 
 def _num(x: float) -> str:
@@ -58,6 +81,7 @@ def _rows(records: Iterable[CheckRecord]) -> list[tuple[str, ...]]:
             _num(r.tolerance),
             str(r.cases),
             _margin(r),
+            _tightness(r),
             _secs(r.elapsed),
         )
         for r in records
@@ -108,11 +132,11 @@ def render_table(records: Sequence[CheckRecord], *, counterexample_width: int = 
     >>> from boundkit.claims import CheckRecord
     >>> r = CheckRecord("C5", "numeric", "pass", -1e-13, 1e-9, 10, 0, 0.1)
     >>> print(render_table([r]).splitlines()[2])
-    C5     numeric  pass             -1e-13      1e-09     10       -  0.10 s
+    C5     numeric  pass             -1e-13      1e-09     10       -          -  0.10 s
     """
     rows = _rows(records)
     widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(_COLUMNS)]
-    right = {3, 4, 5, 6, 7}
+    right = {3, 4, 5, 6, 7, 8}
 
     def fmt(cells: Sequence[str]) -> str:
         out = []
@@ -200,10 +224,10 @@ def render_markdown(records: Sequence[CheckRecord], *, details: bool = True) -> 
     >>> from boundkit.claims import CheckRecord
     >>> r = CheckRecord("C5", "numeric", "pass", -1e-13, 1e-9, 10, 0, 0.1)
     >>> print(render_markdown([r]).splitlines()[2])
-    | C5 | numeric | pass | -1e-13 | 1e-09 | 10 | - | 0.10 s |
+    | C5 | numeric | pass | -1e-13 | 1e-09 | 10 | - | - | 0.10 s |
     """
     header = "| " + " | ".join(_COLUMNS) + " |"
-    sep = "|" + "|".join(["---"] * 3 + ["---:"] * 5) + "|"
+    sep = "|" + "|".join(["---"] * 3 + ["---:"] * 6) + "|"
     lines = [header, sep]
     for row in _rows(records):
         cells = list(row)

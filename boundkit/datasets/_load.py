@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import check_finite_array
 
 __all__ = ["DATASETS", "Dataset", "load_dataset", "standardise_columns"]
 
@@ -100,14 +101,7 @@ def _check_data(arr: np.ndarray, what: str) -> np.ndarray:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] < 2 or arr.shape[1] < 1:
         raise BoundkitError(f"{what} must be a table of shape (n, d) with n >= 2, got {arr.shape}")
-    bad = ~np.isfinite(arr)
-    if np.any(bad):
-        i, j = np.argwhere(bad)[0]
-        raise BoundkitError(
-            f"{what} contains {int(bad.sum())} NaN or infinite value(s) (first at row {i}, "
-            f"column {j}): remove or impute them first"
-        )
-    return arr
+    return check_finite_array(arr, name=what)
 
 
 def load_dataset(name: str | Path, *, standardise: bool = True) -> Dataset:

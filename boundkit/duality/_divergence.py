@@ -23,7 +23,7 @@ from boundkit.duality._common import (
     identify_generator,
     resolve_generator,
 )
-from boundkit.generators import is_kl, shift_functional
+from boundkit.generators import is_kl, perspective_divergence, shift_functional
 
 __all__ = [
     "DivergenceResult",
@@ -92,7 +92,9 @@ def divergence_from_weights(generator: Any, p: Any, q: Any) -> float:
     .. math:: D_f(P\|Q) = \sum_{i: q_i > 0} q_i f(p_i / q_i)
               + f'(\infty) \sum_{i: q_i = 0} p_i,
 
-    with :math:`0 \cdot \infty = 0` (a term with :math:`p_i = 0` never contributes).
+    with :math:`0 \cdot \infty = 0` (a term with :math:`p_i = 0` never contributes), computed
+    by :func:`boundkit.generators.perspective_divergence` (stable near :math:`P = Q` and for
+    tiny masses).
 
     Examples
     --------
@@ -107,20 +109,7 @@ def divergence_from_weights(generator: Any, p: Any, q: Any) -> float:
 
 
 def _div_pq(g: Any, p: np.ndarray, q: np.ndarray) -> float:
-    on = q > 0
-    total = 0.0
-    if np.any(on):
-        terms = q[on] * _f_terms(g, p[on] / q[on])
-        if np.any(terms == np.inf):
-            return float("inf")
-        total = float(np.sum(terms))
-    off_mass = float(np.sum(p[~on]))
-    if off_mass > 0:
-        fpi = fprime_at_inf(g)
-        if fpi == np.inf:
-            return float("inf")
-        total += fpi * off_mass
-    return total
+    return float(perspective_divergence(g, p, q))
 
 
 # ------------------------------------------------------------------------ Gaussian closed forms

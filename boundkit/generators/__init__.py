@@ -21,16 +21,13 @@ from boundkit.generators._catalogue import (
     get_generator,
 )
 from boundkit.generators._conjugate_forms import fast_conjugate, fast_link
-from boundkit.generators._derive import (
-    Branch,
-    brute_force_conjugate,
-    derive_bounded,
-)
+from boundkit.generators._derive import Branch, derive_bounded
 from boundkit.generators._derive import Derivation as ConjugateDerivation
 from boundkit.generators._derive import derive as derive_conjugate
 from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
 from boundkit.generators._generator import Generator, domain_string
 from boundkit.generators._numeric import lambdify_stable, log1mexp
+from boundkit.generators._perspective import perspective_divergence
 from boundkit.generators._shift import (
     ShiftFunctional,
     conjugate_domain_end,
@@ -39,6 +36,7 @@ from boundkit.generators._shift import (
     refinement_ratio,
     shift_functional,
 )
+from boundkit.generators._verify import brute_force_conjugate
 
 __all__ = [
     "ALPHA",
@@ -66,6 +64,7 @@ __all__ = [
     "lambdify_stable",
     "log1mexp",
     "parse_generator",
+    "perspective_divergence",
     "refinement_ratio",
     "shift_functional",
 ]

@@ -24,7 +24,8 @@ from boundkit.generators._derive import (
     derive_symbolic_within,
 )
 from boundkit.generators._expr import U, check_generator, parse_generator
-from boundkit.generators._generator import Generator, verify_closed_form
+from boundkit.generators._generator import Generator, numeric_reliable_upto
+from boundkit.generators._verify import verify_closed_form
 
 __all__ = ["CatalogueEntry", "catalogue", "catalogue_entries", "get_generator", "ALPHA"]
 
@@ -272,17 +273,32 @@ def _make(
     conjugate; that fallback is not written to the disk cache.
     """
     target = derive_f if derive_f is not None else f
-    if budget is None:
-        d = cached_derivation(target, lambda: derive(target))
-    else:
-        try:
-            d = cached_derivation(target, lambda: derive_symbolic_within(target, budget))
-        except DerivationTimeout:
-            d = derive_numeric_only(target, budget)
-    if back:
-        d = _substitute(d, f, back)
-    g = _wrap(name, aliases, f, references, params, notes, d)
-    return _verified(g, d, name, aliases, f, references, params, notes)
+
+    def compute() -> Derivation:
+        if budget is None:
+            d = derive(target)
+        else:
+            d = derive_symbolic_within(target, budget)
+        if back:
+            d = _substitute(d, f, back)
+        g = _wrap(name, aliases, f, references, params, notes, d)
+        return _verified(g, d, name, aliases, f, references, params, notes).derivation
+
+    key = (
+        "make",
+        sp.srepr(f),
+        sp.srepr(target),
+        repr(sorted((sp.srepr(k), sp.srepr(v)) for k, v in (back or {}).items())),
+        "user" if budget is not None else "catalogue",
+    )
+    try:
+        d = cached_derivation(key, compute)
+    except DerivationTimeout:
+        # not cached: a later call with a larger budget may succeed
+        d = derive_numeric_only(target, budget if budget is not None else 0.0)
+        if back:
+            d = _substitute(d, f, back)
+    return _wrap(name, aliases, f, references, params, notes, d)
 
 
 def _verified(
@@ -295,15 +311,19 @@ def _verified(
     params: Mapping[str, Any],
     notes: tuple[str, ...],
 ) -> Generator:
-    """Check a closed form against a brute-force supremum; fall back to numerics if wrong."""
+    """Verify a closed form (:func:`verify_closed_form`); fall back to numerics if wrong.
+
+    A numeric conjugate says in its notes where its maximiser leaves the float64 range.
+    """
+    from dataclasses import replace
+
     if g.closed_form and not g.is_symbolic:
         worst, _ts = verify_closed_form(g)
         if not worst <= _VERIFY_TOL:
-            from dataclasses import replace
-
             why = (
-                f"the derived closed form disagreed with a brute-force supremum "
-                f"(relative error {worst:.2g}): numeric conjugate used instead"
+                f"the derived closed form failed its verification (grid supremum, "
+                f"stationarity, Fenchel-Young equality; worst violation {worst:.2g}): "
+                "numeric conjugate used instead"
             )
             d = replace(
                 d,
@@ -313,6 +333,16 @@ def _verified(
                 branches=(),
                 notes=(*d.notes, why),
             )
+            g = _wrap(name, aliases, f, references, params, notes, d)
+    if not g.closed_form and not g.is_symbolic:
+        t_ok = numeric_reliable_upto(g)
+        s_inf = float(g.fprime_at_inf) if g.fprime_at_inf.is_finite else np.inf
+        if t_ok < s_inf:
+            why = (
+                f"numeric conjugate: for t > {t_ok:.17g} (up to f'(oo) = {s_inf:.17g}) the "
+                "maximiser exceeds float64 and f*(t) is a lower bound"
+            )
+            d = replace(d, notes=(*d.notes, why))
             g = _wrap(name, aliases, f, references, params, notes, d)
     return g
 
@@ -349,7 +379,7 @@ def _wrap(
     )
 
 
-def _tidy(expr: sp.Expr) -> sp.Expr:
+def _tidy_expr(expr: sp.Expr) -> sp.Expr:
     if expr is None:
         return None
     e = sp.powsimp(sp.powdenest(expr, force=True), force=True)
@@ -357,9 +387,16 @@ def _tidy(expr: sp.Expr) -> sp.Expr:
     return e2 if sp.count_ops(e2) <= sp.count_ops(expr) else expr
 
 
-def _substitute(d: Derivation, f: sp.Expr, back: Mapping[sp.Symbol, sp.Expr]) -> Derivation:
-    """Rewrite a derivation made in a positive helper symbol back in the user's parameter."""
+def _substitute(
+    d: Derivation, f: sp.Expr, back: Mapping[sp.Symbol, sp.Expr], *, tidy: bool = True
+) -> Derivation:
+    """Rewrite a derivation made in a positive helper symbol back in the user's parameter.
+
+    With ``tidy=False`` (a number substituted for a symbol) nothing is simplified.
+    """
     from dataclasses import replace
+
+    _tidy = _tidy_expr if tidy else (lambda x: x)
 
     def s(x):
         if x is None:
@@ -433,22 +470,111 @@ def _from_entry(entry: CatalogueEntry, params: Mapping[str, Any]) -> Generator:
             f"alpha must not be {a}: the alpha family is singular there "
             f"(its limit is the generator {limit!r})"
         )
+    _check_alpha_range(float(a))
     f = sp.simplify(_alpha_f(a)) if a.is_Integer else _alpha_f(a)
-    # derived once for the regime of a (symbolic alpha), then evaluated at alpha = a
+    # derived once for the regime of a (symbolic alpha, cached), then evaluated at alpha = a:
+    # a number substituted into the regime's closed form needs no simplification
     regime = "(1, oo)" if a > 1 else ("(0, 1)" if a > 0 else "(-oo, 0)")
-    sym = _from_entry(entry, {"alpha_range": regime})
-    d = _substitute(sym.derivation, f, {ALPHA: a})
-    g = _wrap(f"alpha={a}", entry.aliases, f, entry.references, {"alpha": a}, (), d)
-    return _verified(g, d, f"alpha={a}", entry.aliases, f, entry.references, {"alpha": a}, ())
+    name = f"alpha={a}"
+    params = {"alpha": a}
+
+    def compute() -> Derivation:
+        sym = get_generator("alpha", alpha_range=regime)
+        d = _substitute(sym.derivation, f, {ALPHA: a}, tidy=False)
+        d = _tidy_branches_within(d, ALPHA_TIDY_BUDGET)
+        g = _wrap(name, entry.aliases, f, entry.references, params, (), d)
+        return _verified(g, d, name, entry.aliases, f, entry.references, params, ()).derivation
+
+    d = cached_derivation(("alpha-member", sp.srepr(f), regime), compute)
+    return _wrap(name, entry.aliases, f, entry.references, params, (), d)
+
+
+#: CPU seconds spent simplifying the closed form of one numeric alpha (beyond: kept as is,
+#: and verified as is).
+ALPHA_TIDY_BUDGET = 2.0
+
+
+class _TidyTimeout(BaseException):
+    """The CPU budget of :func:`_tidy_branches_within` ran out."""
+
+
+def _tidy_branches_within(d: Derivation, seconds: float) -> Derivation:
+    """Simplify the branch values and links of ``d`` within ``seconds`` of CPU time."""
+    from dataclasses import replace
+
+    from boundkit._cputime import cpu_time_limit
+    from boundkit.generators._derive import _piecewise
+
+    def tidy(e: sp.Expr) -> sp.Expr:
+        if not isinstance(e, sp.Expr) or not e.free_symbols:
+            return e
+        e2 = sp.simplify(sp.powsimp(sp.powdenest(e, force=True), force=True))
+        return e2 if sp.count_ops(e2) <= sp.count_ops(e) else e
+
+    try:
+        with cpu_time_limit(seconds, _TidyTimeout):
+            branches = tuple(
+                replace(br, value=tidy(br.value), link=tidy(br.link), argmax=tidy(br.argmax))
+                for br in d.branches
+            )
+    except (_TidyTimeout, RecursionError):
+        return d
+    if not d.closed_form:
+        return d
+    return replace(
+        d,
+        branches=branches,
+        conjugate_expr=_piecewise([(br.value, br) for br in branches]),
+        link_expr=_piecewise([(br.link, br) for br in branches]),
+    )
+
+
+#: The alpha values whose generator is evaluated accurately in float64: beyond them
+#: :math:`u^\alpha` overflows for u just above 1, or :math:`u^\alpha - 1 - \alpha(u - 1)`
+#: cancels to rounding noise (relative error :math:`\epsilon/|\alpha|` or
+#: :math:`\epsilon/|\alpha - 1|`).
+ALPHA_LIMITS = {"max_abs": 1e3, "min_distance": 1e-6}
+
+
+def _check_alpha_range(a: float) -> None:
+    big, small = ALPHA_LIMITS["max_abs"], ALPHA_LIMITS["min_distance"]
+    if abs(a) > big:
+        raise BoundkitError(
+            f"alpha = {a:g} is out of range: expected |alpha| <= {big:g} "
+            "(u**alpha overflows float64 beyond it)"
+        )
+    for point, limit in ((0.0, "reverse_kl"), (1.0, "kl_standard")):
+        if abs(a - point) < small:
+            raise BoundkitError(
+                f"alpha = {a:g} is within {small:g} of {point:g}, where the formula cancels "
+                f"to rounding noise: use the limit generator {limit!r}"
+            )
+
+
+#: CPU seconds for everything done with a user-typed generator (parsing, the checks, the
+#: symbolic derivation and its numeric fallback, the verification).
+USER_TOTAL_BUDGET = 20.0
+
+
+class _UserBudget(BaseException):
+    """The total CPU budget of a user generator ran out."""
 
 
 def _from_expression(text: str, normalise: bool | str, params: Mapping[str, Any]) -> Generator:
-    expr = parse_generator(text, params)
-    chk = check_generator(expr, normalise=normalise, label=text)
+    from boundkit._cputime import cpu_time_limit
+
     try:
-        return _make(text, (), chk.f, (), dict(params), chk.notes, budget=USER_DERIVE_BUDGET)
+        with cpu_time_limit(USER_TOTAL_BUDGET, _UserBudget):
+            expr = parse_generator(text, params)
+            chk = check_generator(expr, normalise=normalise, label=text)
+            return _make(text, (), chk.f, (), dict(params), chk.notes, budget=USER_DERIVE_BUDGET)
     except DerivationError as exc:
         raise BoundkitError(f"cannot derive the conjugate of {text}: {exc}") from None
+    except (_UserBudget, RecursionError):
+        raise BoundkitError(
+            f"generator {text} is too expensive to analyse: more than {USER_TOTAL_BUDGET:g} s "
+            "of CPU time (simplify it, e.g. lower its degree)"
+        ) from None
 
 
 def get_generator(

@@ -16,23 +16,19 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import scipy.special as sc
 import sympy as sp
 
 from boundkit.generators._expr import T
-from boundkit.generators._numeric import _lambertw_real, lambdify_stable, log1mexp
+from boundkit.generators._numeric import lambdify_stable, stable_modules
 
 __all__ = ["fast_conjugate", "fast_link"]
 
 
-def _raw(expr: sp.Expr) -> Callable[..., Any]:
-    """The stabilised expression of :func:`lambdify_stable`, lambdified without its wrapper."""
-    stable = lambdify_stable(expr, T).expression  # type: ignore[attr-defined]
-    modules = [
-        {"_Log1mExp": log1mexp, "_WrightOmega": sc.wrightomega, "LambertW": _lambertw_real},
-        "numpy",
-    ]
-    return sp.lambdify(T, stable, modules=modules)
+def raw_lambdify(expr: sp.Expr, sym: sp.Symbol = T) -> Callable[..., Any]:
+    """The stabilised expression of :func:`lambdify_stable`, lambdified without its wrapper
+    (no error-state context, no shape normalisation: for callers that do both once)."""
+    stable = lambdify_stable(expr, sym).expression  # type: ignore[attr-defined]
+    return sp.lambdify(sym, stable, modules=stable_modules())
 
 
 def _compile(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
@@ -40,7 +36,7 @@ def _compile(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
     branches = expr.args if isinstance(expr, sp.Piecewise) else ((expr, sp.true),)
     pieces = []
     for value, cond in branches:
-        val = _raw(value)
+        val = raw_lambdify(value)
         if cond is sp.true:
             pieces.append((val, None))
             break

@@ -44,7 +44,6 @@ __all__ = [
     "derive_bounded",
     "DerivationTimeout",
     "smooth_pieces",
-    "brute_force_conjugate",
 ]
 
 _P = sp.Symbol("p", positive=True)
@@ -213,7 +212,26 @@ def smooth_pieces(fp: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
 # helpers
 
 
+def _lambertw_substitution(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
+    r"""Write ``expr`` in :math:`w = W(x)`, :math:`x = w e^w` (an increasing bijection of
+    :math:`(0, \infty)`), so that sympy can take limits it cannot take through ``LambertW``."""
+    ws = [a for a in expr.atoms(sp.LambertW) if a.args == (x,)]
+    if not ws:
+        return None
+    w = sp.Dummy("w", positive=True)
+    out = expr.xreplace({ws[0]: w}).subs(x, w * sp.exp(w))
+    return None if any(a.has(w) for a in out.atoms(sp.LambertW)) else out
+
+
 def _limit(expr: sp.Expr, x: sp.Symbol, to: sp.Expr, direction: str = "+") -> sp.Expr:
+    if to in (0, sp.oo) and (alt := _lambertw_substitution(expr, x)) is not None:
+        w = next(iter(alt.free_symbols - expr.free_symbols))
+        try:
+            val = sp.limit(alt, w, to, direction) if to == 0 else sp.limit(alt, w, sp.oo)
+        except Exception:  # noqa: BLE001 - fall through to the direct limit
+            val = None
+        if val is not None and not isinstance(val, sp.AccumBounds) and not val.has(sp.Limit):
+            return sp.simplify(val)
     try:
         if to == sp.oo:
             val = sp.limit(expr, x, sp.oo)
@@ -614,55 +632,3 @@ def _piecewise(items: list[tuple[sp.Expr, Branch]]) -> sp.Expr:
     args = [(e, _cond(br.upper, br.closed)) for e, br in items]
     args[-1] = (args[-1][0], sp.true)
     return sp.Piecewise(*args)
-
-
-# ---------------------------------------------------------------------------------------------
-# independent numeric reference
-
-
-def brute_force_conjugate(f_num, t: float, *, f0: float, u_max: float = 1e8) -> float:
-    r"""Brute-force :math:`\sup_{u \ge 0}(tu - f(u))` by a log-grid search and local refinement.
-
-    Parameters
-    ----------
-    f_num : callable
-        Vectorised :math:`f` on :math:`(0, \infty)`.
-    t : float
-        Where to evaluate.
-    f0 : float
-        :math:`f(0+)` (may be ``inf``).
-    u_max : float
-        Largest u searched; a supremum approached beyond it is reported as ``inf``.
-
-    Returns
-    -------
-    float
-
-    Notes
-    -----
-    An independent reference used for verification only:
-    :math:`\max\{-f(0),\ \max_{u \in \text{grid}} (tu - f(u))\}`, refined by a bounded scalar
-    search around the best grid point.
-    """
-    from scipy.optimize import minimize_scalar
-
-    grid = np.logspace(-14, np.log10(u_max), 6001)
-    with np.errstate(all="ignore"):
-        vals = t * grid - f_num(grid)
-    vals = np.where(np.isfinite(vals), vals, -np.inf)
-    i = int(np.argmax(vals))
-    best = float(vals[i])
-    if i == len(grid) - 1 and vals[-1] > vals[-2] + 1e-12 * abs(vals[-1]):
-        return float("inf")
-    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    res = minimize_scalar(
-        lambda x: -(t * x - float(f_num(np.array([x]))[0])),
-        bounds=(lo, hi),
-        method="bounded",
-        options={"xatol": 1e-14 * max(1.0, hi)},
-    )
-    if np.isfinite(res.fun):
-        best = max(best, -float(res.fun))
-    if np.isfinite(f0):
-        best = max(best, -f0)
-    return best

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from boundkit._cputime import cpu_time_limit
 from boundkit._errors import BoundkitError
 
 __all__ = ["U", "T", "parse_generator", "check_generator", "GeneratorCheck"]
@@ -30,6 +31,13 @@ UP = sp.Symbol("u", positive=True)
 _MAX_LEN = 500
 _MAX_DEPTH = 40
 _MAX_EXPONENT = 1000
+#: CPU seconds for each symbolic step of :func:`check_generator` (the convexity proof, f(1),
+#: the slope at 1); a convexity proof that runs out falls back to the grid check.
+SYMBOLIC_CHECK_BUDGET = 1.0
+
+
+class _CheckTimeout(BaseException):
+    """A symbolic step of :func:`check_generator` ran out of CPU time."""
 
 
 def _log1p(x):
@@ -73,6 +81,17 @@ _BINOPS = {
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
 }
+
+
+def _check_exponents(expr: sp.Expr) -> None:
+    """Refuse numeric exponents beyond the cap, also when sympy combined nested powers
+    (``(u**999)**999 = u**998001``)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow) and node.exp.is_Number and abs(node.exp) > _MAX_EXPONENT:
+            raise BoundkitError(
+                f"exponent {node.exp} is too large (at most {_MAX_EXPONENT}, "
+                "also for nested powers)"
+            )
 
 
 def _number(value: object) -> sp.Expr:
@@ -128,7 +147,10 @@ class _Translator:
             if isinstance(node.op, ast.Pow) and left.is_Number and right.is_Number:
                 if abs(left) > 10**6:
                     raise BoundkitError("numeric power too large in generator expression")
-            return op(left, right)
+            out = op(left, right)
+            if isinstance(node.op, ast.Pow | ast.Mult):
+                _check_exponents(out)
+            return out
         if isinstance(node, ast.UnaryOp):
             operand = self.visit(node.operand, depth + 1)
             if isinstance(node.op, ast.USub):
@@ -254,7 +276,11 @@ def _grid() -> np.ndarray:
 
 
 def _numeric(expr: sp.Expr, sym: sp.Symbol):
-    fn = sp.lambdify(sym, expr, modules="numpy")
+    import scipy.special as sc
+
+    # LambertW is allowed by the parser: give lambdify its (complex) scipy implementation, so
+    # that a value off the real branch shows up as an imaginary part below
+    fn = sp.lambdify(sym, expr, modules=[{"LambertW": sc.lambertw}, "numpy"])
 
     def call(x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -343,7 +369,14 @@ def check_generator(
     convexity = _convexity(fp, grid, values, label)
     if convexity == "numeric":
         notes.append("convexity checked numerically on a grid (sympy could not prove f'' >= 0)")
-    f1 = sp.nsimplify(sp.simplify(fp.subs(UP, 1)))
+    try:
+        with cpu_time_limit(SYMBOLIC_CHECK_BUDGET, _CheckTimeout):
+            f1 = _exact(fp.subs(UP, 1))
+    except (_CheckTimeout, RecursionError):
+        raise BoundkitError(
+            f"generator {label}: sympy could not simplify f(1) within "
+            f"{SYMBOLIC_CHECK_BUDGET:g} s of CPU time"
+        ) from None
     slope = _slope_at_1(fp)
     if slope is not None and slope != 0:
         notes.append(
@@ -364,7 +397,6 @@ def check_generator(
     if mode == "affine" and slope is not None and slope != 0:
         g = g - slope * (UP - 1)
         notes.append(f"normalised: subtracted the affine term ({slope})*(u - 1)")
-    g = sp.expand(g) if g.is_polynomial(UP) else g
     return GeneratorCheck(
         f=g.subs(UP, U),
         f_at_1=f1,
@@ -372,6 +404,15 @@ def check_generator(
         convexity=convexity,
         notes=tuple(notes),
     )
+
+
+def _exact(x: sp.Expr) -> sp.Expr:
+    """Simplify an exact number; floats (from decimal literals) become rationals.
+
+    No ``nsimplify`` of exact transcendental values: it would guess a different number.
+    """
+    x = sp.simplify(x)
+    return sp.nsimplify(x, rational=True) if x.has(sp.Float) else x
 
 
 def _finite_exact(fp: sp.Expr, at: float) -> bool:
@@ -385,18 +426,26 @@ def _finite_exact(fp: sp.Expr, at: float) -> bool:
 
 def _slope_at_1(fp: sp.Expr) -> sp.Expr | None:
     try:
-        left = sp.limit(sp.diff(fp, UP), UP, 1, "-")
-        right = sp.limit(sp.diff(fp, UP), UP, 1, "+")
+        with cpu_time_limit(SYMBOLIC_CHECK_BUDGET, _CheckTimeout):
+            left = sp.limit(sp.diff(fp, UP), UP, 1, "-")
+            right = sp.limit(sp.diff(fp, UP), UP, 1, "+")
+            if left == right and left.is_finite:
+                return _exact(left)
+    except (_CheckTimeout, RecursionError):
+        return None
     except Exception:  # noqa: BLE001 - sympy may fail on exotic input
         return None
-    if left == right and left.is_finite:
-        return sp.nsimplify(sp.simplify(left))
     return None
 
 
 def _convexity(fp: sp.Expr, grid: np.ndarray, values: np.ndarray, label: str) -> str:
     # numeric check first: it is the one that can reject with a witness
     du = np.diff(grid)
+    with np.errstate(all="ignore"):
+        return _convexity_checked(fp, grid, values, label, du)
+
+
+def _convexity_checked(fp, grid, values, label, du) -> str:
     slopes = np.diff(values) / du
     scale = 1e-7 * (1.0 + np.abs(slopes[1:]) + np.abs(slopes[:-1]))
     scale = scale + 1e-9 * (np.abs(values[1:-1]) / np.minimum(du[1:], du[:-1]))
@@ -410,14 +459,14 @@ def _convexity(fp: sp.Expr, grid: np.ndarray, values: np.ndarray, label: str) ->
     from boundkit.generators._derive import smooth_pieces
 
     try:
-        pieces = smooth_pieces(fp)
-    except BoundkitError:
+        with cpu_time_limit(SYMBOLIC_CHECK_BUDGET, _CheckTimeout):
+            pieces = smooth_pieces(fp)
+            for _a, _b, g in pieces:
+                second = sp.simplify(sp.diff(g, UP, 2))
+                if second.is_nonnegative is not True:
+                    return "numeric"
+    except (_CheckTimeout, RecursionError):
+        return "numeric"  # the grid check above already passed
+    except Exception:  # noqa: BLE001 - sympy may fail on exotic input; the grid check passed
         return "numeric"
-    for _a, _b, g in pieces:
-        try:
-            second = sp.simplify(sp.diff(g, UP, 2))
-            if second.is_nonnegative is not True:
-                return "numeric"
-        except Exception:  # noqa: BLE001
-            return "numeric"
     return "symbolic"

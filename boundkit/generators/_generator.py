@@ -10,9 +10,9 @@ import numpy as np
 import sympy as sp
 
 from boundkit._errors import BoundkitError
-from boundkit.generators._derive import Derivation, brute_force_conjugate, smooth_pieces
+from boundkit.generators._derive import Derivation, smooth_pieces
 from boundkit.generators._expr import UP, T, U
-from boundkit.generators._numeric import lambdify_stable
+from boundkit.generators._numeric import lambdify_near_one, lambdify_stable
 
 __all__ = ["Generator", "domain_string"]
 
@@ -154,10 +154,10 @@ class Generator:
         self._need_numeric()
         fp = self.f.subs(U, UP)
         if key == "f":
-            fn = lambdify_stable(fp, UP)
+            fn = lambdify_near_one(fp, UP)
         elif key == "fprime":
             pieces = smooth_pieces(fp)
-            fns = [(float(a), lambdify_stable(sp.diff(g, UP), UP)) for a, _b, g in pieces]
+            fns = [(float(a), lambdify_near_one(sp.diff(g, UP), UP)) for a, _b, g in pieces]
 
             def fn(u, fns=fns):
                 out = fns[0][1](u)
@@ -329,8 +329,33 @@ class Generator:
         return f"Generator({self.name!r}, f={self.f}, domain={domain_string(self.domain)})"
 
 
+#: Bracket of the numeric maximiser, in log u: the whole positive float64 range.
+LOG_U_RANGE = (-700.0, 700.0)
+
+
+def numeric_reliable_upto(g: Generator) -> float:
+    r"""The largest t whose maximiser the numeric conjugate can represent: :math:`f'(e^{700})`.
+
+    Parameters
+    ----------
+    g : Generator
+
+    Returns
+    -------
+    float
+        For :math:`t` between this value and :math:`f'(\infty)` the maximiser exceeds the
+        float64 range and the numeric :math:`f^*(t)` is only a lower bound.
+    """
+    return float(g.fprime(np.exp(LOG_U_RANGE[1])))
+
+
 class _NumericConjugate:
-    r"""Numeric :math:`f^*` and link by vectorised bisection on :math:`f'(u) = t` in log u."""
+    r"""Numeric :math:`f^*` and link by vectorised bisection on :math:`f'(u) = t` in log u.
+
+    The bracket is the whole float64 range :math:`u \in [e^{-700}, e^{700}]`, so the result is
+    accurate up to :func:`numeric_reliable_upto` (which the generator's notes state when it
+    is below :math:`f'(\infty)`).
+    """
 
     def __init__(self, g: Generator):
         self.g = g
@@ -341,9 +366,9 @@ class _NumericConjugate:
 
     def argmax(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=float)
-        lo = np.full(t.shape, -60.0)
-        hi = np.full(t.shape, 60.0)
-        for _ in range(120):
+        lo = np.full(t.shape, LOG_U_RANGE[0])
+        hi = np.full(t.shape, LOG_U_RANGE[1])
+        for _ in range(128):
             mid = 0.5 * (lo + hi)
             below = self.g.fprime(np.exp(mid)) < t
             lo = np.where(below, mid, lo)
@@ -362,57 +387,3 @@ class _NumericConjugate:
         val = np.where(t == self.s_inf, self.end, val)
         val = np.where(t > self.s_inf, np.inf, val)
         return np.where(np.isnan(t), np.nan, val)
-
-
-def verify_closed_form(g: Generator, *, n_per_branch: int = 3) -> tuple[float, list[float]]:
-    r"""Compare a derived closed form with the brute-force supremum on every branch.
-
-    Parameters
-    ----------
-    g : Generator
-        A numeric (non-symbolic) generator with ``closed_form`` True.
-    n_per_branch : int
-        Test points per branch of :math:`f^*`.
-
-    Returns
-    -------
-    worst : float
-        Largest relative error :math:`|f^*_{\rm closed} - f^*_{\rm brute}| / (1 + |f^*|)`.
-    ts : list of float
-        The points tested.
-
-    Notes
-    -----
-    .. math:: \max_t \frac{|f^*(t) - \max_{u \in \mathrm{grid}}(tu - f(u))|}{1 + |f^*(t)|}
-    """
-    ts: list[float] = []
-    prev = -np.inf
-    for br in g.derivation.branches:
-        hi = _float(br.upper)
-        if br.kind == "infinite":
-            if np.isfinite(prev):
-                ts.append(prev + 0.5)
-            break
-        if br.kind == "limit":
-            continue
-        if np.isfinite(prev) and np.isfinite(hi):
-            ts.extend(prev + (hi - prev) * q for q in np.linspace(0.1, 0.9, n_per_branch))
-        elif np.isfinite(hi):
-            ts.extend(hi - d for d in (0.05, 1.3, 7.0)[:n_per_branch])
-        elif np.isfinite(prev):
-            ts.extend(prev + d for d in (0.05, 1.3, 4.0)[:n_per_branch])
-        else:
-            ts.extend([-3.0, 0.0, 2.0][:n_per_branch])
-        prev = hi
-    fnum = g._compiled("f")
-    f0 = _float(g.f_at_0)
-    worst = 0.0
-    closed = g.conjugate(np.asarray(ts))
-    for t, c in zip(ts, np.atleast_1d(closed), strict=True):
-        ref = brute_force_conjugate(fnum, t, f0=f0)
-        if np.isinf(ref) or np.isinf(c):
-            err = 0.0 if (np.isinf(ref) and np.isinf(c) and ref > 0 and c > 0) else np.inf
-        else:
-            err = abs(c - ref) / (1.0 + abs(ref))
-        worst = max(worst, float(err))
-    return worst, ts

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.distributions import Distribution, Gaussian, as_points, from_sklearn
+from boundkit._validation import check_points
+from boundkit.distributions import Distribution, Gaussian, from_sklearn
 
 __all__ = ["FittedBase", "SampleModel", "as_model", "fit_base_model"]
 
@@ -79,7 +80,7 @@ class SampleModel(Distribution):
         """The model's log-density at ``x`` (m, dim); raises when it has none."""
         if self._logpdf is None:
             raise BoundkitError(f"{self.name} is sample-only: it has no logpdf")
-        pts = as_points(x, self.dim)
+        pts = check_points(x, self.dim)
         out = np.asarray(self._logpdf(pts), dtype=float).reshape(-1)
         if out.shape != (pts.shape[0],) or np.any(np.isnan(out)):
             raise BoundkitError(f"{self.name}.logpdf returned NaN or a wrong shape {out.shape}")
@@ -229,7 +230,7 @@ def fit_base_model(spec: str, x: Any, *, rng: Any = None, reg_covar: float = 1e-
     >>> fb.model.mean.tolist(), fb.model.cov.tolist()
     ([1.0], [[1.0]])
     """
-    x = as_points(x, name="training data")
+    x = check_points(x, name="training data")
     gen = np.random.default_rng(rng)
     seed = int(gen.integers(2**31 - 1))
     kind, _, arg = str(spec).strip().partition(":")

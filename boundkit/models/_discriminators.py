@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.distributions import as_points
+from boundkit._validation import check_points, check_positive
 from boundkit.models._montecarlo import lambda_from_samples, resolve_generator
 
 __all__ = [
@@ -51,7 +51,7 @@ class NystromFeatures:
         from boundkit.classes import psd_sqrt
 
         self.kernel = kernel
-        self.landmarks = as_points(landmarks, name="landmarks")
+        self.landmarks = check_points(landmarks, name="landmarks")
         self._root_inv = psd_sqrt(kernel.gram(self.landmarks), inverse=True)
 
     def __call__(self, x: Any) -> np.ndarray:
@@ -64,13 +64,7 @@ class NystromFeatures:
 
 def check_radius(B: Any) -> float:
     """Validate a class radius: a finite number > 0 (one line otherwise)."""
-    try:
-        val = float(B)
-    except (TypeError, ValueError):
-        raise BoundkitError(f"the class radius B must be a number > 0, got {B!r}") from None
-    if not (np.isfinite(val) and val > 0):
-        raise BoundkitError(f"the class radius B must be a finite number > 0, got {B!r}")
-    return val
+    return check_positive("the class radius B", B)
 
 
 def _radius_name(cls: Any) -> str:
@@ -134,7 +128,7 @@ def landmark_class(cls: Any, x: Any, n_landmarks: int, *, rng: Any = None) -> An
 
     if not isinstance(cls, RKHSBall):
         raise BoundkitError(f"landmarks need an RKHSBall, got {type(cls).__name__}")
-    pts = as_points(x, name="training data")
+    pts = check_points(x, name="training data")
     L = int(n_landmarks)
     if L < 1:
         raise BoundkitError(f"the number of landmarks must be >= 1, got {n_landmarks!r}")
@@ -260,7 +254,7 @@ def _classifier_logit(
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
 
     def logit(x: Any, _clf: Any = clf) -> np.ndarray:
-        pts = as_points(x, X.shape[1])
+        pts = check_points(x, X.shape[1])
         if hasattr(_clf, "decision_function"):
             return np.asarray(_clf.decision_function(pts), dtype=float)
         # MLP: log d - log(1 - d) from the log-probabilities (no 0/0)
@@ -334,8 +328,8 @@ def fit_discriminator(
     True
     """
     g = resolve_generator(generator)
-    x_p = as_points(x_train, name="training data")
-    x_q = as_points(model_samples, x_p.shape[1], name="model samples")
+    x_p = check_points(x_train, name="training data")
+    x_q = check_points(model_samples, x_p.shape[1], name="model samples")
     gen = np.random.default_rng(rng)
     if isinstance(cls, str):
         if cls not in CLASSIFIERS:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.distributions import as_points
+from boundkit._validation import check_points
 from boundkit.models._base import as_model, fit_base_model, has_logpdf
 from boundkit.models._discriminators import (
     SampleDiscriminator,
@@ -181,6 +181,7 @@ def run_refinement(
     n_fit: int | None = None,
     n_eval: int = 20_000,
     delta: float = 0.05,
+    certificate: str = "hoeffding",
     level: float = 0.95,
     n_sigmas: int = 100,
     n_permutations: int = 200,
@@ -221,6 +222,8 @@ def run_refinement(
         Independent model samples for :math:`\hat\Lambda` and the certificate.
     delta : float
         Error probability of the certificate and of C6c.
+    certificate : {"hoeffding", "empirical-bernstein"}
+        The held-out side of the certificate (:func:`holdout_certificate_mc`).
     level : float
         Confidence level of the intervals.
     n_sigmas : int
@@ -261,7 +264,7 @@ def run_refinement(
     g = resolve_generator(generator)
     data = getattr(x, "x", x)
     name = getattr(x, "name", name)
-    data = as_points(data, name=f"data set {name!r}")
+    data = check_points(data, name=f"data set {name!r}")
     if discriminator is None:
         from boundkit.classes import RKHSBall
 
@@ -310,7 +313,9 @@ def run_refinement(
         fit_s = time.perf_counter() - t0
         ref = refine_from_samples(base, disc, g, samples=xs_eval)
         val = measure_holdout(ref, x_va, level=level)
-        test = measure_holdout(ref, x_te, level=level, certify=True, delta=delta)
+        test = measure_holdout(
+            ref, x_te, level=level, certify=True, delta=delta, method=certificate
+        )
         rad = rad_se = None
         c6c = None
         if disc.cls is not None:
@@ -383,6 +388,7 @@ def run_refinement(
         "n_fit": m_fit,
         "n_eval": int(n_eval),
         "delta": delta,
+        "certificate": certificate,
         "level": level,
         "n_sigmas": n_sigmas,
         "base_has_logpdf": has_logpdf(base),
@@ -407,6 +413,8 @@ class PlaneDensities:
         Explained-variance ratios of the two axes.
     improvement : Estimate
         Held-out improvement of the 2-D refinement (test split).
+    B : float
+        The class radius used (chosen on the validation split when several are given).
     """
 
     xx: np.ndarray
@@ -417,6 +425,7 @@ class PlaneDensities:
     test: np.ndarray
     explained: tuple[float, float]
     improvement: Any
+    B: float = float("nan")
 
 
 def plane_densities(
@@ -426,6 +435,7 @@ def plane_densities(
     generator: Any = "kl",
     *,
     B: float | None = None,
+    radii: Sequence[float] | None = None,
     landmarks: int | None = 200,
     split: Sequence[float] = (0.6, 0.2, 0.2),
     seed: int = 0,
@@ -441,6 +451,8 @@ def plane_densities(
         As in :func:`run_refinement` (the model is a specification, refitted in 2-D).
     B : float, optional
         The class radius (default: the class's own).
+    radii : sequence of float, optional
+        Radii to choose from by the validation improvement in the plane (overrides ``B``).
     n_grid : int
         Grid points per axis.
     n_eval : int
@@ -461,13 +473,13 @@ def plane_densities(
     if not isinstance(model, str):
         raise BoundkitError("the 2-D picture refits the model: give a specification string")
     g = resolve_generator(generator)
-    data = as_points(getattr(x, "x", x), name="data")
+    data = check_points(getattr(x, "x", x), name="data")
     if data.shape[1] < 2:
         raise BoundkitError("the 2-D picture needs data with at least 2 columns")
     sp = split_indices(data.shape[0], split, seed=seed)
-    x_tr, x_te = _standardise_on(data[sp.train], data[sp.test])
+    x_tr, x_va, x_te = _standardise_on(data[sp.train], data[sp.validation], data[sp.test])
     plane = pca_fit(x_tr, 2)
-    z_tr, z_te = plane.transform(x_tr), plane.transform(x_te)
+    z_tr, z_va, z_te = (plane.transform(v) for v in (x_tr, x_va, x_te))
     seeds = np.random.SeedSequence([seed, 2]).spawn(4)
     base = fit_base_model(model, z_tr, rng=seeds[0]).model
     xs_fit = base.sample(max(2 * z_tr.shape[0], 1000), rng=seeds[1])
@@ -475,16 +487,24 @@ def plane_densities(
         from boundkit.classes import RKHSBall
 
         discriminator = RKHSBall("rbf", B=1.0)
-    disc = fit_discriminator(
-        discriminator,
-        z_tr,
-        xs_fit,
-        g,
-        B=B,
-        landmarks=_landmarks(discriminator, landmarks),
-        rng=seeds[2],
-    )
-    ref = refine_from_samples(base, disc, g, samples=base.sample(int(n_eval), rng=seeds[3]))
+    xs_eval = base.sample(int(n_eval), rng=seeds[3])
+    best: tuple[float, SampleRefinement] | None = None
+    for radius in [B] if radii is None else [check_radius(r) for r in radii]:
+        disc = fit_discriminator(
+            discriminator,
+            z_tr,
+            xs_fit,
+            g,
+            B=radius,
+            landmarks=_landmarks(discriminator, landmarks),
+            rng=seeds[2],
+        )
+        cand = refine_from_samples(base, disc, g, samples=xs_eval)
+        val = measure_holdout(cand, z_va).improvement.value
+        if best is None or val > best[0]:
+            best = (val, cand)
+    assert best is not None
+    ref = best[1]
     allz = np.vstack([z_tr, z_te])
     lo, hi = allz.min(axis=0), allz.max(axis=0)
     pad = 0.15 * (hi - lo)
@@ -496,4 +516,6 @@ def plane_densities(
     qh = ref.model.pdf(grid).reshape(xx.shape)
     imp = measure_holdout(ref, z_te).improvement
     ev = plane.explained_variance_ratio
-    return PlaneDensities(xx, yy, q, qh, z_tr, z_te, (float(ev[0]), float(ev[1])), imp)
+    return PlaneDensities(
+        xx, yy, q, qh, z_tr, z_te, (float(ev[0]), float(ev[1])), imp, ref.discriminator.B
+    )

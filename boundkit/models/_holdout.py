@@ -236,6 +236,7 @@ def measure_holdout(
     certify: bool = False,
     delta: float = 0.05,
     nu0: float | None = None,
+    method: str = "hoeffding",
 ) -> HeldOut:
     r"""Held-out log-likelihoods of the base and the refined model, and the improvement.
 
@@ -252,6 +253,8 @@ def measure_holdout(
         Error probability of the certificate.
     nu0 : float, optional
         The certificate's fixed shift (default: the discriminator's ``nu_fit``).
+    method : {"hoeffding", "empirical-bernstein"}
+        The certificate's held-out side (:func:`holdout_certificate_mc`).
 
     Returns
     -------
@@ -311,6 +314,12 @@ def measure_holdout(
         if shift is None:
             raise BoundkitError("the certificate needs a fixed shift nu0")
         cert = holdout_certificate_mc(
-            disc(pts), refinement.h_model, refinement.generator, (lo, hi), nu0=shift, delta=delta
+            disc(pts),
+            refinement.h_model,
+            refinement.generator,
+            (lo, hi),
+            nu0=shift,
+            delta=delta,
+            method=method,
         )
     return HeldOut(imp, base_ll, refined_ll, cert, n)

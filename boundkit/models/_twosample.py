@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.distributions import as_points
+from boundkit._validation import check_points
 
 __all__ = ["MMDTest", "mmd_test"]
 
@@ -99,8 +99,8 @@ def mmd_test(
     >>> r.p_value < 0.01
     True
     """
-    xa = as_points(x, name="x")
-    ya = as_points(y, xa.shape[1], name="y")
+    xa = check_points(x, name="x")
+    ya = check_points(y, xa.shape[1], name="y")
     n_x, n_y = xa.shape[0], ya.shape[0]
     if n_x < 2 or n_y < 2:
         raise BoundkitError("mmd_test needs at least two points in each sample")

@@ -21,7 +21,6 @@ from boundkit.plotting._data import (
 from boundkit.plotting._figures import make_all_figures, simulation_figures
 from boundkit.plotting._refine import plot_plane_densities, plot_refine_sweep, refine_figures
 from boundkit.plotting._simulation import (
-    fitted_slope,
     plot_bound_vs_gap,
     plot_improvement,
     plot_slack,
@@ -36,7 +35,6 @@ __all__ = [
     "SlackData",
     "bound_vs_gap_data",
     "figure_size",
-    "fitted_slope",
     "human_title",
     "improvement_data",
     "make_all_figures",

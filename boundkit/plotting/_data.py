@@ -225,7 +225,7 @@ def _rn(result: Any, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tightness_curves(result: Any, n: np.ndarray) -> dict[str, np.ndarray]:
-    """The asymptotic prediction and the fast-rate bound (C10) where the toy has them, as gaps
+    """The asymptotic prediction and the fast-rate bounds (C10) where the toy has them, as gaps
     aligned with ``n`` (NaN where a family has no finite positive value)."""
     if not hasattr(result, "tightness"):
         return {}
@@ -233,7 +233,7 @@ def _tightness_curves(result: Any, n: np.ndarray) -> dict[str, np.ndarray]:
 
     record = result.tightness()
     out = {}
-    for fam in ("asymptotic", "fast-rate"):
+    for fam in ("asymptotic", "fast-rate", "fast-rate-expectation"):
         if fam not in record:
             continue
         gaps = {int(float(k)): float(v) for k, v in record[fam]["gap_per_n"].items()}

@@ -101,20 +101,24 @@ def plot_plane_densities(planes: Any, axes: Any = None, *, title: str | None = N
 
     Notes
     -----
-    Left :math:`q`, right :math:`q_h = q\,(f^*)'(h - \hat\nu)` on the same contour levels;
-    dots are the test points.
+    Left :math:`q`, right :math:`q_h = q\,(f^*)'(h - \hat\nu)`, each with 11 equally spaced
+    contour levels up to its maximum; dots are the test points.
     """
     if axes is None:
         import matplotlib.pyplot as plt
 
         _, axes = plt.subplots(1, 2, figsize=(8.4, 3.6), sharex=True, sharey=True)
-    top = float(max(planes.base.max(), planes.refined.max()))
-    levels = np.linspace(0.0, top, 12)[1:]
     imp = planes.improvement
     for ax, dens, label in (
         (axes[0], planes.base, "base q"),
-        (axes[1], planes.refined, f"refined q_h (test gain {imp.value:+.3f} ± {imp.se:.3f})"),
+        (
+            axes[1],
+            planes.refined,
+            f"refined q_h, B = {planes.B:g} (test gain {imp.value:+.3f} ± {imp.se:.3f})",
+        ),
     ):
+        # each panel on its own levels (a sharp refinement would flatten the other panel)
+        levels = np.linspace(0.0, float(dens.max()), 12)[1:]
         ax.contour(planes.xx, planes.yy, dens, levels=levels, cmap="viridis", linewidths=1.0)
         ax.scatter(planes.test[:, 0], planes.test[:, 1], s=6, c="k", alpha=0.6, label="test")
         ax.set_title(label)

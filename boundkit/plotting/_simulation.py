@@ -26,7 +26,7 @@ from boundkit.plotting._data import (
 )
 from boundkit.simulation import fitted_slope
 
-__all__ = ["fitted_slope", "plot_bound_vs_gap", "plot_improvement", "plot_slack"]
+__all__ = ["plot_bound_vs_gap", "plot_improvement", "plot_slack"]
 
 _MARKERS = ("s", "^", "v", "D", "P", "X")
 _LINES = ("--", ":", "-.", (0, (5, 1, 1, 1)))

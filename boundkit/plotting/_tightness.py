@@ -19,10 +19,10 @@ FAMILY_STYLES: dict[str, tuple[str, str, str]] = {
     "C6a": ("#0072B2", "s--", "C6a (2 R_n)"),
     "C6b": ("#D55E00", "^:", "C6b"),
     "C6c": ("#CC79A7", "v:", "C6c"),
-    "fast-rate": ("#009E73", "D-", "fast rate C10 (hp)"),
+    "fast-rate": ("#882255", "D-", "fast rate C10 (hp)"),
     "fast-rate-expectation": ("#56B4E9", "d-.", "fast rate C10 (mean)"),
     "hold-out": ("#E69F00", "P--", "hold-out C11 (implied)"),
-    "asymptotic": ("#000000", "o-", "asymptotic d_eff/2n"),
+    "asymptotic": ("#009E73", "x-", "asymptotic d_eff/2n"),
 }
 
 
@@ -62,7 +62,7 @@ def plot_tightness(
         if not ok.any():
             continue
         slope = rec.get("slope_bound")
-        tag = f" (slope {slope:.2f})" if slope is not None else ""
+        tag = f" (bound slope {slope:.2f})" if slope is not None else ""
         ax.plot(n[ok], r[ok], fmt, color=color, label=label + tag, markersize=4)
     ax.axhline(1.0, color="#999999", lw=1.0, ls="-", zorder=0)
     ax.set_xscale("log")

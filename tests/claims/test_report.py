@@ -83,10 +83,22 @@ def test_text_table():
         "tolerance",
         "cases",
         "margin",
+        "tightness",
         "time",
     ]
     row = next(line for line in lines if line.startswith("C5 "))
-    assert row.split() == ["C5", "numeric", "pass", "-2.5e-13", "1e-09", "40", "-", "0.25", "s"]
+    assert row.split() == [
+        "C5",
+        "numeric",
+        "pass",
+        "-2.5e-13",
+        "1e-09",
+        "40",
+        "-",
+        "-",
+        "0.25",
+        "s",
+    ]
     assert any(line.startswith("C9 ") and "FAIL" in line and "inf" in line for line in lines)
     assert any(line.startswith("X1 ") and "fail (expected)" in line for line in lines)
     assert "-> check raised RuntimeError: boom" in text
@@ -98,8 +110,8 @@ def test_text_table():
 
 def test_markdown_table_and_details():
     md = render_markdown(_records())
-    assert "| C5 | numeric | pass | -2.5e-13 | 1e-09 | 40 | - | 0.25 s |" in md
-    assert "| C9 | simulation | **FAIL** | inf | 0 | 0 | - | 1.50 s |" in md
+    assert "| C5 | numeric | pass | -2.5e-13 | 1e-09 | 40 | - | - | 0.25 s |" in md
+    assert "| C9 | simulation | **FAIL** | inf | 0 | 0 | - | - | 1.50 s |" in md
     assert "#### X1 / numeric: fail (expected)" in md
     assert '"w": 0.25' in md
     assert "#### C5" not in md  # passing records have no details section
@@ -113,6 +125,9 @@ def test_margin_column_and_weak_flag():
     loose = CheckRecord("C6b", "simulation", "pass", -3.0, 0.0, 5, 2, 0.1, margin=0.97)
     text = render_table([tight, loose])
     assert "0.04" in next(ln for ln in text.splitlines() if ln.startswith("C6a "))
+    # tightness = 1 / (1 - margin): bound part / measured part at the tightest instance
+    assert "1.04x" in next(ln for ln in text.splitlines() if ln.startswith("C6a "))
+    assert "33.3x" in next(ln for ln in text.splitlines() if ln.startswith("C6b "))
     assert "0.97 weak" in next(ln for ln in text.splitlines() if ln.startswith("C6b "))
     assert text.splitlines()[-1].startswith("weak (margin > 0.5") and "C6b/simulation" in text
     assert "C6a/simulation" not in text.splitlines()[-1]

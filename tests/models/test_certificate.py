@@ -31,7 +31,7 @@ def disc():
     )
 
 
-def _coverage(disc, *, honest: bool) -> tuple[int, float]:
+def _coverage(disc, *, honest: bool, method: str = "hoeffding") -> tuple[int, float]:
     truth = P.expect(disc) - refine(Q, disc, "kl").lam
     children = np.random.SeedSequence(2024).spawn(N_REP)
     covered = 0
@@ -40,7 +40,13 @@ def _coverage(disc, *, honest: bool) -> tuple[int, float]:
         ht, hm = disc(P.sample(60, rng=rng)), disc(Q.sample(3000, rng=rng))
         if honest:
             cert = holdout_certificate_mc(
-                ht, hm, "kl", (disc.lower, disc.upper), nu0=disc.nu_fit, delta=DELTA
+                ht,
+                hm,
+                "kl",
+                (disc.lower, disc.upper),
+                nu0=disc.nu_fit,
+                delta=DELTA,
+                method=method,
             ).value
         else:  # the plug-in estimate without deviation terms: not a certificate
             cert = ht.mean() - lambda_from_samples("kl", hm).value
@@ -48,9 +54,10 @@ def _coverage(disc, *, honest: bool) -> tuple[int, float]:
     return covered, truth
 
 
-def test_coverage_at_least_one_minus_delta(disc):
+@pytest.mark.parametrize("method", ["hoeffding", "empirical-bernstein"])
+def test_coverage_at_least_one_minus_delta(disc, method):
     # one-sided binomial test of coverage >= 1 - delta at level 1e-3 (false failure <= 1e-3)
-    covered, truth = _coverage(disc, honest=True)
+    covered, truth = _coverage(disc, honest=True, method=method)
     assert truth > 0
     p = stats.binomtest(covered, N_REP, 1 - DELTA, alternative="less").pvalue
     assert p > 1e-3, f"coverage {covered}/{N_REP}"

@@ -1,0 +1,227 @@
+"""The fast-rate bound C10: envelope, constants, violation rates against delta, false variant.
+
+Statistical tests use fixed seeds and state their false-failure probability: a binomial test
+per (n, delta) cell that fails when P(Bin(R, delta) >= V) < 1e-4 (at most 1e-4 per cell when
+the bound holds; 6 cells). The expectation test compares the Monte Carlo mean plus 4 standard
+errors with the bound (false-failure probability about 3e-5).
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import logsumexp
+
+from boundkit._errors import BoundkitError
+from boundkit.bounds import (
+    FastRateConstants,
+    fast_rate_bound,
+    fast_rate_constants,
+    fast_rate_function,
+)
+from boundkit.simulation import FiniteToy, toy_fast_rate_constants
+from boundkit.simulation._finite_toy import finite_kl
+
+mp.mp.dps = 50
+
+
+@pytest.mark.parametrize("x", [1e-12, 1e-5, 3e-3, 9.99e-3, 1e-2, 0.1, 0.5, 0.9, 0.999999])
+@pytest.mark.parametrize("rho", [0.5, 6.0, 300.0])
+def test_envelope_against_mpmath(x: float, rho: float) -> None:
+    eps = x / rho
+    ref = (-mp.log(1 - mp.mpf(rho) * mp.mpf(eps)) - mp.mpf(rho) * mp.mpf(eps)) / mp.mpf(rho) ** 2
+    val = float(fast_rate_function(eps, rho))
+    assert mp.mpf(val) >= ref  # rounded up
+    # tight: x = rho eps is rounded up by 2 ulps, which moves F by at most 4 ulps / (1 - x)
+    rel = 1e-12 + 8 * np.finfo(float).eps / (1 - x)
+    assert mp.mpf(val) <= ref * (1 + mp.mpf(rel)) + mp.mpf(1e-300)
+
+
+def test_envelope_limits() -> None:
+    assert float(fast_rate_function(0.3, 0.0)) == pytest.approx(0.045, rel=1e-15)
+    assert np.isinf(fast_rate_function(0.25, 4.0))
+    assert np.isinf(fast_rate_function(0.3, math.inf))
+    assert float(fast_rate_function(0.0, math.inf)) < 1e-299
+
+
+def _brute_constants(phi_q, qs, phi_p, p):
+    """The constants by explicit loops and an explicit inverse (independent of the code)."""
+    mq = sum(w * f for w, f in zip(qs, phi_q, strict=True))
+    H = sum(w * np.outer(f - mq, f - mq) for w, f in zip(qs, phi_q, strict=True))
+    Hi = np.linalg.inv(H)
+    mu = sum(w * f for w, f in zip(p, phi_p, strict=True))
+    S = sum(w * np.outer(f - mu, f - mu) for w, f in zip(p, phi_p, strict=True))
+    rho = max(math.sqrt((a - b) @ Hi @ (a - b)) for a in phi_q for b in phi_q)
+    bb = max(math.sqrt((f - mu) @ Hi @ (f - mu)) for w, f in zip(p, phi_p, strict=True) if w > 0)
+    m4 = sum(w * ((f - mu) @ Hi @ (f - mu)) ** 2 for w, f in zip(p, phi_p, strict=True))
+    L = np.linalg.cholesky(Hi)  # Hi = L L^T; C ~ L^T S L has the spectrum of H^-1/2 S H^-1/2
+    C = L.T @ S @ L
+    return {
+        "d_h": float(np.trace(Hi @ S)),
+        "sigma2": float(np.linalg.eigvalsh(C).max()),
+        "rho": rho,
+        "b": bb,
+        "m4": m4,
+        "tr_cov2": float(np.trace(Hi @ S @ Hi @ S)),
+        "trace_cov_p": float(np.trace(S)),
+    }
+
+
+def test_constants_against_brute_force() -> None:
+    toy = FiniteToy()
+    c = toy_fast_rate_constants(toy)
+    from boundkit.simulation._linear_kl import tilt
+
+    w = toy.fit((toy.p @ toy.phi)[None, :])[0]
+    qs = np.exp(tilt(toy.logq, toy.phi, w[None, :])[0][0])
+    ref = _brute_constants(toy.phi, qs, toy.phi, toy.p)
+    for k, v in ref.items():
+        assert getattr(c, k) == pytest.approx(v, rel=1e-9), k
+    assert c.radius == toy.B
+
+
+def test_fourth_moment_exact_on_a_tiny_instance() -> None:
+    """E eps_n^4 against the exact enumeration of all samples of size 3 on 3 atoms."""
+    from itertools import product
+
+    phi = np.array([[-1.0], [0.0], [2.0]])
+    p = np.array([0.2, 0.5, 0.3])
+    c = fast_rate_constants(phi, [1 / 3] * 3, phi, p, radius=1.0)
+    H = float(np.var(phi[:, 0]))  # Cov under the uniform Q*
+    mu = float(p @ phi[:, 0])
+    n = 3
+    e4 = 0.0
+    e2 = 0.0
+    for idx in product(range(3), repeat=n):
+        pr = float(np.prod(p[list(idx)]))
+        eps2 = (phi[list(idx), 0].mean() - mu) ** 2 / H
+        e2 += pr * eps2
+        e4 += pr * eps2**2
+    assert c.fourth_moment(n) == pytest.approx(e4, rel=1e-12)
+    assert c.d_h / n == pytest.approx(e2, rel=1e-12)
+
+
+def _random_instance(seed: int) -> tuple[FiniteToy, float]:
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(4, 9))
+    toy = FiniteToy(
+        f"rand{seed}",
+        p=rng.dirichlet(np.ones(k)),
+        q=rng.dirichlet(np.ones(k)) + 0.02,
+        degree=int(rng.integers(1, 4)),
+        B=float(rng.uniform(0.3, 5.0)),
+    )
+    return toy, toy_fast_rate_constants(toy).rho
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_envelope_holds_on_random_instances(seed: int) -> None:
+    """Deterministic statement: excess <= F_rho(eps_n) on every sample with rho eps_n < 1,
+    computed exactly (finite sums), on random P, Q, degree and radius; and the envelope /10
+    fails somewhere (the check can fail)."""
+    toy, rho = _random_instance(seed)
+    from boundkit.simulation import linear_kl_moments
+
+    mom = linear_kl_moments(toy)
+    rng = np.random.default_rng(100 + seed)
+    best = toy.population().divergence_best
+    ratios = []
+    for n in (20, 100, 1000):
+        counts = rng.multinomial(n, toy.p, size=100)
+        m = counts / n @ toy.phi
+        w = toy.fit(m)
+        ex = np.array([finite_kl(toy.p, r) for r in toy.refined(w)]) - best
+        e = m - mom.mean_p
+        eps = np.sqrt(np.einsum("ij,ij->i", e, np.linalg.solve(mom.cov_star, e.T).T))
+        env = fast_rate_function(eps, rho)
+        ok = np.isfinite(env) & (env > 0)
+        assert np.all(ex[ok] <= env[ok] + 1e-10)
+        ratios.extend((ex[ok] / env[ok]).tolist())
+    assert max(ratios) > 0.1  # a tenth of the envelope would be violated
+
+
+def _finite_replicates(toy: FiniteToy, n: int, R: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, toy.p, size=R)
+    w = toy.fit(counts / n @ toy.phi)
+    return (
+        np.array([finite_kl(toy.p, r) for r in toy.refined(w)]) - toy.population().divergence_best
+    )
+
+
+@pytest.mark.parametrize("n", [3000, 20000])
+def test_high_probability_violation_rate(n: int) -> None:
+    toy = FiniteToy()
+    c = toy_fast_rate_constants(toy)
+    R = 300
+    ex = _finite_replicates(toy, n, R, seed=n)
+    for delta in (0.05, 0.3, 0.7):
+        b = fast_rate_bound(c, n, delta)
+        assert math.isfinite(b.value)
+        v = int((ex > b.value).sum())
+        assert stats.binom.sf(v - 1, R, delta) >= 1e-4, (n, delta, v)
+
+
+def test_expectation_bound_and_its_false_variant() -> None:
+    toy = FiniteToy()
+    c = toy_fast_rate_constants(toy)
+    n, R = 3000, 400
+    ex = _finite_replicates(toy, n, R, seed=7)
+    se = ex.std(ddof=1) / math.sqrt(R)
+    bound = fast_rate_bound(c, n, kind="expectation")
+    assert ex.mean() - 4 * se <= bound.value
+    # O(1/n): the bound at 10n is about 10 times smaller (slope -1 to -1.5)
+    ratio = bound.value / fast_rate_bound(c, 10 * n, kind="expectation").value
+    assert 9.0 < ratio < 40.0
+    # the false variant (constant / 10) is below the measured mean at large n: it must fail
+    big = 100_000
+    ex_big = _finite_replicates(toy, big, 200, seed=8)
+    false = fast_rate_bound(c, big, kind="expectation", constant_factor=0.1)
+    assert ex_big.mean() - 4 * ex_big.std(ddof=1) / math.sqrt(200) > false.value
+
+
+def test_hp_bound_is_infinite_when_localisation_fails() -> None:
+    c = toy_fast_rate_constants(FiniteToy())
+    r = fast_rate_bound(c, 100, 0.05)
+    assert math.isinf(r.value) and r.notes
+
+
+def test_singular_covariance_raises() -> None:
+    phi = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])  # collinear features
+    with pytest.raises(BoundkitError):
+        fast_rate_constants(phi, [1 / 3] * 3, phi, [1 / 3] * 3, radius=1.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n": 1, "delta": 0.05},
+        {"n": 10, "delta": 1.5},
+        {"n": 10, "delta": 0.05, "kind": "median"},
+        {"n": 10, "delta": 0.05, "constant_factor": -1.0},
+    ],
+)
+def test_bad_input_raises(kwargs) -> None:
+    c = FastRateConstants(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+    with pytest.raises(BoundkitError):
+        fast_rate_bound(c, **kwargs)
+
+
+def test_kl_identity_used_by_the_excess() -> None:
+    """excess = Phi(w*) - Phi(w_n) (C5) on the finite toy, which the proof relies on."""
+    toy = FiniteToy()
+    rng = np.random.default_rng(3)
+    m = rng.multinomial(200, toy.p) / 200 @ toy.phi
+    w = toy.fit(m[None, :])[0]
+    ws = toy.fit((toy.p @ toy.phi)[None, :])[0]
+    mp_ = toy.p @ toy.phi
+
+    def phi_obj(v):
+        return float(mp_ @ v - logsumexp(toy.phi @ v, b=toy.q))
+
+    ex = finite_kl(toy.p, toy.refined(w[None, :])[0]) - toy.population().divergence_best
+    assert ex == pytest.approx(phi_obj(ws) - phi_obj(w), rel=1e-9, abs=1e-14)
