@@ -12,26 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from boundkit.simulation import fitted_slope  # the one implementation (re-exported here)
+
 __all__ = ["fitted_slope", "plot_bound_vs_gap", "plot_calibration", "plot_improvement"]
-
-
-def fitted_slope(n: Any, y: Any) -> float:
-    r"""Least-squares slope of :math:`\log y` against :math:`\log n` (positive y only; NaN
-    with fewer than two points). One implementation: :func:`boundkit.simulation.fitted_slope`.
-
-    Notes
-    -----
-    .. math:: \hat s = \arg\min_s \min_c \sum_j (\log y_j - c - s\log n_j)^2 .
-
-    Examples
-    --------
-    >>> round(fitted_slope([10, 100, 1000], [1.0, 0.1, 0.01]), 12)
-    -1.0
-    """
-    from boundkit.simulation import fitted_slope as _slope
-
-    s = _slope(n, y)
-    return float("nan") if s is None else s
 
 
 def _ax(ax: Any) -> Any:
@@ -55,7 +38,7 @@ def plot_bound_vs_gap(result: Any, ax: Any = None, *, title: str | None = None) 
     -----
     Measured: mean over replicates with a 95% interval (:math:`\pm 1.96\,\mathrm{se}`).
     Predicted: bound minus :math:`\mathrm{KL}(P\|Q_{h^*})`; slopes fitted by
-    :func:`fitted_slope`.
+    :func:`boundkit.simulation.fitted_slope`.
     """
     from boundkit.plotting._style import COLORS
 
