@@ -92,3 +92,105 @@ def test_gauss1d_vectorised_vs_loop(benchmark):
         f"full sweep with R_n estimates: {full_sweep:.1f} s"
     )
     assert len(result.table["n"]) == REPS * len(SIZES)
+
+
+# --------------------------------------------------------------------------- harness overhead
+def _replicate_computation(toy, sizes, R, block_size=250):
+    """Seconds of the replicate computation: each replicate's own SeedSequence (the project's
+    seeding rule: one per replicate, ~30 us each in numpy) and ``run_replicates`` on the
+    sweep's blocks."""
+    from boundkit.simulation import block_seeds
+
+    t0 = time.perf_counter()
+    for n in sizes:
+        for s in range(0, R, block_size):
+            toy.run_replicates(n, block_seeds(0, n, s, min(s + block_size, R)))
+    return time.perf_counter() - t0
+
+
+def _rn_computation(toy, sizes, n_mc):
+    from boundkit.simulation._seeding import rademacher_seed
+
+    t0 = time.perf_counter()
+    for n in sizes:
+        toy.rademacher(n, rng=rademacher_seed(0, n), n_mc=n_mc)
+    return time.perf_counter() - t0
+
+
+def _overhead(toy, sizes, R, n_mc, out_dir=None):
+    """(overhead / replicate computation, replicate seconds, R_n seconds, sweep seconds), the
+    best of two runs of each, all measured in this run."""
+    rep = min(_replicate_computation(toy, sizes, R) for _ in range(2))
+    rn = min(_rn_computation(toy, sizes, n_mc) for _ in range(2))
+    sweep = np.inf
+    for i in range(2):
+        t0 = time.perf_counter()
+        simulate(
+            toy,
+            sizes,
+            n_replicates=R,
+            seed=0,
+            n_mc=n_mc,
+            progress=False,
+            out_dir=None if out_dir is None else out_dir / f"r{R}-{i}",
+        )
+        sweep = min(sweep, time.perf_counter() - t0)
+    return (sweep - rep - rn) / rep, rep, rn, sweep
+
+
+def test_harness_overhead_below_20_percent_and_linear(benchmark, tmp_path):
+    """Issue 20: harness overhead (blocks, bounds, derived columns, table; everything but the
+    replicate computation and the R_n estimates) < 20% of the replicate computation, on
+    ``gauss1d-quadratic`` (2,000 replicates x 8 sizes), and the sweep linear in replicates
+    (growth exponent from R/4 to R below 1.1). With an output folder the CSV/JSON/cell writing
+    is reported as its own ratio (formatting 16,000 rows x 20 floats with ``repr``)."""
+    from benchmarks._baseline import SMALL, report
+
+    toy = get_toy("gauss1d-quadratic")
+    R = 200 if SMALL else REPS
+    n_mc = 200 if SMALL else 2000
+    ratio, rep, rn, sweep = benchmark.pedantic(
+        lambda: _overhead(toy, SIZES, R, n_mc), rounds=1, iterations=1
+    )
+    ratio_out, *_ = _overhead(toy, SIZES, R, n_mc, out_dir=tmp_path)
+    small_ratio, _, small_rn, small_sweep = _overhead(toy, SIZES, R // 4, n_mc)
+    # growth of the sweep time (without the R_n estimates, which do not depend on R) with the
+    # number of replicates: exponent 1 is linear (the issue measured 1.28 before)
+    exponent = float(np.log((sweep - rn) / (small_sweep - small_rn)) / np.log(4.0))
+    report(
+        benchmark,
+        replicates_seconds=rep,
+        rademacher_seconds=rn,
+        sweep_seconds=sweep,
+        overhead_ratio=ratio,
+        overhead_ratio_with_out_dir=ratio_out,
+        overhead_ratio_quarter_replicates=small_ratio,
+        growth_exponent_in_replicates=exponent,
+    )
+    assert ratio < 0.20
+    assert exponent < 1.1
+
+
+def test_user_experiment_adds_under_5_percent(benchmark):
+    """Issue 14: an Experiment built from the same parts as the built-in ``finite`` toy costs
+    the same in the harness (ratio of sweep times, best of 3, in one run)."""
+    from benchmarks._baseline import SMALL, best_of, report
+    from boundkit.classes import LinearClass
+    from boundkit.simulation import Experiment
+
+    builtin = get_toy("finite")
+    sizes = [5, 20, 100, 500]
+    R = 100 if SMALL else 400
+    kw = {"n_replicates": R, "seed": 0, "n_mc": 200, "progress": False}
+
+    def user():
+        ex = Experiment(
+            builtin.P, builtin.Q, LinearClass("poly", degree=4, B=4.0), "kl", name="user"
+        )
+        return simulate(ex, sizes, **kw)
+
+    t_builtin = best_of(lambda: simulate(builtin, sizes, **kw), 3)
+    t_user = benchmark.pedantic(lambda: best_of(user, 3), rounds=1, iterations=1)
+    ratio = t_user / t_builtin
+    report(benchmark, builtin_seconds=t_builtin, experiment_seconds=t_user, ratio=ratio)
+    assert ratio < 1.05

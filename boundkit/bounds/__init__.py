@@ -14,7 +14,6 @@ from boundkit.bounds._bound import (
     bound,
     check_population,
     generator_name,
-    is_kl_generator,
 )
 from boundkit.bounds._concentration import (
     bernstein_deviation,
@@ -85,7 +84,6 @@ __all__ = [
     "check_population",
     "deviation_term",
     "generator_name",
-    "is_kl_generator",
     "log_inverse_delta",
     "rademacher_multiplier",
     "sum_terms",

@@ -17,13 +17,12 @@ from boundkit.bounds._formulas import (
     check_n_delta,
     sum_terms,
 )
+from boundkit.generators import is_kl
 
-__all__ = ["BoundResult", "bound", "check_population", "generator_name", "is_kl_generator"]
+__all__ = ["BoundResult", "bound", "check_population", "generator_name"]
 
 #: Rounding allowance for an exactly computed population term that should be >= 0.
 POPULATION_ROUNDING = 1e-12
-
-_KL_NAMES = {"kl", "kullback-leibler", "u*log(u)", "u log u"}
 
 
 def generator_name(generator: Any) -> str:
@@ -34,21 +33,6 @@ def generator_name(generator: Any) -> str:
     if isinstance(name, str):
         return name
     raise BoundkitError(f"cannot read a generator name from {generator!r}")
-
-
-def is_kl_generator(generator: Any) -> bool:
-    r"""Whether C6 (stated for KL) applies to ``generator`` (a name or a Generator).
-
-    Notes
-    -----
-    True for the generator :math:`f(u) = u\log u` (by name or alias: ``kl``,
-    ``kullback-leibler``, ``u*log(u)``).
-    """
-    name = generator_name(generator).strip().lower()
-    if name in _KL_NAMES:
-        return True
-    aliases = getattr(generator, "aliases", ()) or ()
-    return any(str(a).lower() in _KL_NAMES for a in aliases)
 
 
 def _class_label(cls: Any) -> str:
@@ -281,7 +265,7 @@ def bound(
     check_n_delta(n, delta)
     if np.ndim(n) != 0:
         raise BoundkitError(f"n must be a single integer >= 2; got {n!r}")
-    if claim.startswith("C6") and not is_kl_generator(generator):
+    if claim.startswith("C6") and not is_kl(generator):
         raise BoundkitError(
             f"{claim} is stated for the KL generator, got {generator_name(generator)!r}; "
             "use C7 for other generators"

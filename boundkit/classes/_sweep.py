@@ -89,8 +89,8 @@ def neuron_sup_sweep(y: Any, v: Any, *, return_argmax: bool = False) -> Any:
 
 #: the shared-sort sweep works on blocks of SWEEP_COLS sign vectors x SWEEP_CHUNK / SWEEP_COLS
 #: events (three such blocks stay in cache)
-SWEEP_COLS = 64
-SWEEP_CHUNK = 1 << 15
+SWEEP_COLS = 256
+SWEEP_CHUNK = 1 << 16
 #: elements (events x rows) per chunk of the sweep with maximising angles
 _BATCH_CHUNK = 1 << 20
 

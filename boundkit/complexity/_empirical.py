@@ -49,6 +49,7 @@ class _Oracle:
     sup_method = "support-function"
     linear_phi: np.ndarray | None = None
     K: np.ndarray | None = None
+    _k_scale: float | None = None
     #: (B / n) sqrt(tr(K - L L')) of a Nystrom factor L, else 0
     approx_error = 0.0
 
@@ -130,7 +131,9 @@ class _Oracle:
     def _rkhs(self, S: np.ndarray) -> np.ndarray:
         assert self.K is not None
         quad = np.einsum("ij,ij->j", S, self.K @ S)
-        scale = max(1.0, float(np.abs(self.K).max())) * S.shape[0] ** 2
+        if self._k_scale is None:  # once, O(n): |K_ij| <= max_i K_ii for a PSD matrix
+            self._k_scale = max(1.0, float(np.abs(np.diagonal(self.K)).max())) * S.shape[0] ** 2
+        scale = self._k_scale
         if np.any(quad < -1e-8 * scale):
             raise BoundkitError(
                 f"the kernel matrix is not positive semi-definite (sigma' K sigma = "

@@ -247,7 +247,13 @@ class Generator:
             Same shape as ``t``.
         """
         t = self._as_array(t)
-        return self._out(self._compiled("conjugate")(t), t)
+        out = np.asarray(self._compiled("conjugate")(t), dtype=float)
+        bad = np.isnan(out) & ~np.isnan(t)
+        if np.any(bad):
+            # inf - inf where the maximiser overflows float64: the value is beyond it too
+            u = np.broadcast_to(np.asarray(self._compiled("link")(t), dtype=float), out.shape)
+            out = np.where(bad & (u == np.inf), np.inf, out)
+        return self._out(out, t)
 
     def link(self, t: Any) -> np.ndarray:
         r"""Evaluate the link :math:`(f^*)'(t) \ge 0`; ``+inf`` outside the domain.

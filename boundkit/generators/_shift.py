@@ -417,7 +417,8 @@ def _ratio(
             w_top = np.sum(np.where(top, W, 0.0), axis=1)
             fill = np.divide(1.0 - total, w_top, out=np.zeros_like(total), where=w_top > 0)
             R = np.where(top, R + fill[:, None], R)
-            total = np.sum(np.where(on, W * R, 0.0), axis=1)
+            with np.errstate(invalid="ignore"):  # 0 * inf off the support is masked by `on`
+                total = np.sum(np.where(on, W * R, 0.0), axis=1)
     if not np.all(np.abs(total - 1.0) <= 1e-6):
         bad = float(total[int(np.argmax(np.abs(total - 1.0)))])
         raise SolverError(f"the refined masses sum to {bad:.8g}, not 1 (solver failure)")

@@ -7,7 +7,6 @@ light). :func:`make_all_figures` regenerates every figure (``boundkit figures``)
 from boundkit.plotting._figures import make_all_figures, simulation_figures
 from boundkit.plotting._refine import plot_plane_densities, plot_refine_sweep, refine_figures
 from boundkit.plotting._simulation import (
-    fitted_slope,
     plot_bound_vs_gap,
     plot_calibration,
     plot_improvement,
@@ -15,7 +14,6 @@ from boundkit.plotting._simulation import (
 from boundkit.plotting._tightness import plot_tightness, plot_tightness_map
 
 __all__ = [
-    "fitted_slope",
     "make_all_figures",
     "plot_bound_vs_gap",
     "plot_calibration",

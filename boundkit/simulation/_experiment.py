@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.bounds import generator_name, is_kl_generator
+from boundkit.bounds import generator_name
 from boundkit.classes import FiniteClass, LinearClass, RKHSBall
 from boundkit.distributions import FiniteDistribution
-from boundkit.duality import divergence_from_weights
-from boundkit.generators import get_generator, shift_functional
+from boundkit.generators import get_generator, is_kl, perspective_divergence, shift_functional
 from boundkit.simulation._linear_kl import fit_linear_kl
 from boundkit.simulation._support import Support, default_box, finite_support, grid_support
 from boundkit.simulation._toys import PopulationTerms, Toy
@@ -41,22 +40,21 @@ POPULATION_KINDS = ("auto", "finite", "grid")
 def refine_rows(g: Any, H: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""Refined weights :math:`q\,(f^*)'(h_r - \nu_{h_r})` and :math:`\Lambda_f^Q[h_r]` per row.
 
-    Every row goes through :func:`boundkit.generators.shift_functional`, the one kernel.
+    All rows in one call of the batched kernel :func:`boundkit.generators.shift_functional`.
     """
-    H = np.atleast_2d(H)
-    qh = np.empty_like(H)
-    lam = np.empty(H.shape[0])
-    for r, h in enumerate(H):
-        sf = shift_functional(g, h, q)
-        qh[r] = np.where(q > 0, q * sf.ratio, 0.0)
-        lam[r] = sf.value
-    return qh, lam
+    H = np.atleast_2d(np.asarray(H, dtype=float))
+    sf = shift_functional(g, H, q)
+    qh = np.where(q[None, :] > 0, q[None, :] * np.asarray(sf.ratio), 0.0)
+    return qh, np.asarray(sf.value, dtype=float)
 
 
 def divergence_rows(g: Any, A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    r""":math:`D_f(a_r\|b_r)` for rows of ``A`` and ``B`` (broadcast) on a finite support."""
-    A, B = np.broadcast_arrays(np.atleast_2d(A), np.atleast_2d(B))
-    return np.array([divergence_from_weights(g, a, b) for a, b in zip(A, B, strict=True)])
+    r""":math:`D_f(a_r\|b_r)` for rows of ``A`` and ``B`` on a finite support, in one call of
+    :func:`boundkit.generators.perspective_divergence` (a 1-d argument is shared by the rows)."""
+    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
+    if A.ndim == 1 and B.ndim == 1:
+        A = A[None, :]
+    return np.atleast_1d(np.asarray(perspective_divergence(g, A, B), dtype=float))
 
 
 def _fingerprint(D: Any) -> dict[str, Any]:
@@ -186,9 +184,7 @@ class Experiment(Toy):
                 "P puts mass where Q has none: D_f(P||Q_h) is infinite for every h (give a Q "
                 "with full support)"
             )
-        self._fast = (
-            is_kl_generator(self.generator) and isinstance(cls, LinearClass) and float(cls.q) == 2.0
-        )
+        self._fast = is_kl(self.generator) and isinstance(cls, LinearClass) and float(cls.q) == 2.0
         x = self.support.x
         self._phi = cls.design_matrix(x) if self._fast else None
         self._value_range = self._range(value_range)

@@ -16,7 +16,7 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.classes import LinearClass
 from boundkit.distributions import FiniteDistribution
-from boundkit.duality import divergence_from_weights
+from boundkit.generators import perspective_divergence
 from boundkit.simulation._experiment import Experiment, refine_rows
 from boundkit.simulation._linear_kl import fit_linear_kl
 
@@ -26,7 +26,7 @@ __all__ = ["FiniteToy", "finite_kl"]
 def finite_kl(p: Any, q: Any) -> float:
     r"""KL divergence of two probability vectors (``inf`` when P is not << Q).
 
-    Computed by :func:`boundkit.duality.divergence_from_weights` (the one finite divergence).
+    Computed by :func:`boundkit.generators.perspective_divergence` (the one finite divergence).
 
     Notes
     -----
@@ -37,7 +37,7 @@ def finite_kl(p: Any, q: Any) -> float:
     >>> round(finite_kl([0.5, 0.5], [0.25, 0.75]), 6)
     0.143841
     """
-    return float(divergence_from_weights("kl", p, q))
+    return float(perspective_divergence("kl", p, q))
 
 
 class FiniteToy(Experiment):

@@ -30,9 +30,9 @@ from boundkit.bounds import (
     c7_pointwise_rhs,
     check_n_delta,
     check_population,
-    is_kl_generator,
     sum_terms,
 )
+from boundkit.generators import is_kl
 from boundkit.simulation._results import FORMAT_VERSION, SimulationResult, load_results
 from boundkit.simulation._seeding import SEEDING, block_seeds, rademacher_seed, replicate_seeds
 from boundkit.simulation._store import OutputFolder
@@ -68,14 +68,26 @@ def parse_sizes(text: str | Iterable[int]) -> list[int]:
     return sizes
 
 
+_CONTROLLER: Any = None
+
+
+def _one_blas_thread() -> Any:
+    """A context limiting BLAS to one thread, from one ThreadpoolController per process (building
+    a controller scans the loaded libraries: doing that per block dominated small blocks)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1)
+
+
 def _run_block(
     toy: Toy, n: int, seed: int, start: int, stop: int
 ) -> tuple[int, int, dict[str, np.ndarray]]:
     """Worker task: replicates ``start:stop`` at sample size ``n``."""
-    from threadpoolctl import threadpool_limits
-
     seeds = block_seeds(seed, n, start, stop)
-    with threadpool_limits(limits=1):
+    with _one_blas_thread():
         cols = toy.run_replicates(n, seeds)
     return n, start, {k: np.asarray(v, dtype=float) for k, v in cols.items()}
 
@@ -112,7 +124,7 @@ def _derive(
     out["excess"] = div - pop.divergence_best
     out["improvement"] = pop.divergence_base - div
     out["rademacher_n"] = np.full(k, rn)
-    if is_kl_generator(toy.generator):
+    if is_kl(toy.generator):
         best = check_population("C6a", pop.divergence_best)
         common = {"population": best, "n": n, "delta": delta}
         out["bound_C6a"] = _bound_column("C6a", rademacher=out["rademacher_n"], **common)

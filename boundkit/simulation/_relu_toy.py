@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp
 
+from boundkit.generators import get_generator, shift_functional
 from boundkit.simulation._mixture import _COMMON, _MIXTURE1D_P, MixtureToy
 from boundkit.simulation._toys import PopulationTerms
 
 __all__ = ["ReLUMixtureToy"]
+
+_KL = get_generator("kl")
 
 
 class ReLUMixtureToy(MixtureToy):
@@ -98,8 +100,8 @@ class ReLUMixtureToy(MixtureToy):
         return float(self.cls.support_function(x, v))
 
     def _refined(self, h: np.ndarray, logq: np.ndarray) -> np.ndarray:
-        lq = logq + h
-        return lq - logsumexp(lq)
+        # log q_h = log q + h - Lambda_KL^Q[h], Lambda from the one kernel
+        return logq + h - shift_functional(_KL, h, np.exp(logq)).value
 
     def _fit(self, x: np.ndarray, p_weights: Any, seed: Any, restarts: int) -> Any:
         from boundkit.classes import ReLUNetwork2
@@ -118,7 +120,7 @@ class ReLUMixtureToy(MixtureToy):
         return {
             "kl_base": float(p @ (logp - logq)),
             "kl_best": float(p @ (logp - lqh)),
-            "restricted": float(p @ h - logsumexp(logq + h)),
+            "restricted": float(p @ h - shift_functional(_KL, h, np.exp(logq)).value),
             "ipm_base": self._sup(x, p - np.exp(logq)),
         }
 

@@ -24,6 +24,12 @@ RESULTS_JSON = "results.json"
 FORMAT_VERSION = 1
 
 
+def _csv_row(fields: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(fields)
+    return buf.getvalue()[:-1]
+
+
 @dataclass(frozen=True)
 class SimulationResult:
     r"""Per-replicate measurements and bounds of a Monte Carlo sweep.
@@ -171,16 +177,15 @@ class SimulationResult:
         names = list(self.table)
         toy = self.config["toy"]["name"]
         texts = [
-            [str(int(v)) for v in np.asarray(self.table[k]).tolist()]
+            list(map(str, np.asarray(self.table[k], dtype=np.int64).tolist()))
             if k in ("n", "replicate")
-            else [repr(float(v)) for v in np.asarray(self.table[k], dtype=float).tolist()]
+            else list(map(repr, np.asarray(self.table[k], dtype=float).tolist()))
             for k in names
         ]
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["toy", *names])
-        w.writerows([toy, *row] for row in zip(*texts, strict=True))
-        atomic_write_bytes(path, buf.getvalue().encode())
+        head, first = _csv_row(["toy", *names]), _csv_row([toy])
+        # numbers never need quoting: join them directly (the bytes csv.writer would write)
+        body = "".join(f"{first},{','.join(row)}\n" for row in zip(*texts, strict=True))
+        atomic_write_bytes(path, (head + "\n" + body).encode())
         return path
 
     def to_dict(self) -> dict[str, Any]:

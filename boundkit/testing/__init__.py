@@ -3,7 +3,9 @@ r"""Hypothesis strategies for property-testing claims about f-divergences and re
 Strategies for generators (catalogue, random :math:`\alpha`, positive combinations, which are
 still valid generators), pairs of finite distributions with controllable support overlap
 (including :math:`P \not\ll Q`), discriminator values and classes, seeds and samples. hypothesis
-is imported only when a strategy is made, so ``import boundkit.testing`` is cheap. See
+is imported only when a strategy is made, so ``import boundkit.testing`` is cheap. :func:`targeted`
+wraps any strategy with ``hypothesis.target`` so that property tests search for violations, and
+:func:`boundkit.claims.property_claim` registers a property as a numeric claim. See
 ``docs/testing.md`` for a ten-line property test of a duality claim.
 
 Examples
@@ -28,6 +30,7 @@ from boundkit.testing._strategies import (
     rkhs_balls,
     samples,
     seeds,
+    targeted,
 )
 
 __all__ = [
@@ -46,4 +49,5 @@ __all__ = [
     "rkhs_balls",
     "samples",
     "seeds",
+    "targeted",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "finite_classes",
     "discriminator_classes",
     "samples",
+    "targeted",
 ]
 
 #: Catalogue generators whose conjugate is derived quickly and in closed form (the default of
@@ -577,3 +578,43 @@ def samples(distribution: Any, *, min_size: int = 1, max_size: int = 50) -> Any:
         return d.sample(n, rng=draw_(seeds()))
 
     return draw()
+
+
+def targeted(strategy: Any, score: Callable[[Any], float], *, label: str = "score") -> Any:
+    r"""Draw from ``strategy`` and steer hypothesis towards large ``score(value)``.
+
+    Each drawn value is passed to ``hypothesis.target(score(value), label=label)``, so a property
+    test searches (hypothesis' targeted phase hill-climbs the score) instead of only sampling:
+    give it the claim's violation, or a closeness to a hard place (a tiny mass, P close to Q).
+
+    Parameters
+    ----------
+    strategy : SearchStrategy
+        Any strategy (e.g. :func:`finite_pairs`).
+    score : callable
+        ``score(value) -> float``; NaN and infinities are refused by hypothesis.
+    label : str
+        The target's label (one per target in a test).
+
+    Returns
+    -------
+    SearchStrategy
+        The same values as ``strategy``.
+
+    Examples
+    --------
+    >>> from boundkit.testing import finite_pairs, targeted
+    >>> s = targeted(finite_pairs(max_atoms=4), lambda pq: -float(min(pq[1].weights)),
+    ...              label="smallest Q mass")
+    """
+    st = _st()
+
+    @st.composite
+    def _draw(draw: Any) -> Any:
+        from hypothesis import target
+
+        value = draw(strategy)
+        target(float(score(value)), label=label)
+        return value
+
+    return _draw()

@@ -159,3 +159,45 @@ def test_jobs_do_not_change_records(plugin, capsys):
         d.pop("elapsed")
     assert one == two
     assert [d["status"] for d in one] == ["pass", "fail", "fail"]
+
+
+def test_search_budget_and_timeout_flags():
+    import json as _json
+    import subprocess as _sp
+    import sys as _sys
+
+    proc = _sp.run(
+        [
+            _sys.executable,
+            "-m",
+            "boundkit",
+            "verify",
+            "--quick",
+            "--quiet",
+            "--json",
+            "--claim",
+            "X5-khintchine-no-sqrt2,C9",
+            "--level",
+            "numeric",
+            "--budget",
+            "20",
+            "--timeout",
+            "120",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    recs = {r["claim"]: r for r in _json.loads(proc.stdout)}
+    assert recs["X5-khintchine-no-sqrt2"]["search"]["found"] is True
+    assert recs["X5-khintchine-no-sqrt2"]["budget"] == 20
+    assert recs["C9"]["search"]["found"] is False and recs["C9"]["margin"] is not None
+    for bad in (["--budget", "0"], ["--timeout", "-1"], ["--seed", "-3"]):
+        p = _sp.run(
+            [_sys.executable, "-m", "boundkit", "verify", "--quick", *bad],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert p.returncode == 2 and p.stderr.count("\n") == 1, (bad, p.stderr)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from boundkit.plotting import (
-    fitted_slope,
     plot_bound_vs_gap,
     plot_calibration,
     plot_improvement,
@@ -30,7 +29,9 @@ def results():
     }
 
 
-def test_fitted_slope():
+def test_legend_slope_is_the_simulation_slope():
+    from boundkit.plotting._simulation import _slope as fitted_slope
+
     n = np.array([10.0, 100.0, 1000.0])
     assert fitted_slope(n, 3 * n**-0.5) == pytest.approx(-0.5, abs=1e-12)
     assert np.isnan(fitted_slope([1, 2], [0.0, -1.0]))

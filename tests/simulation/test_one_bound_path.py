@@ -133,3 +133,30 @@ def test_every_builtin_toy_has_a_discriminator_class():
     for name in toy_names():
         toy = get_toy(name)
         assert hasattr(toy.cls, "support_function"), name
+
+
+def test_solver_objective_agrees_with_the_kernel():
+    """The batched Newton solver's own log-sum-exp (its inner loop) against Lambda_KL from the
+    one kernel, and the refined log-weights of ``tilt`` (kernel) normalised."""
+    from boundkit.generators import shift_functional
+    from boundkit.simulation._linear_kl import _solver_lse, tilt
+
+    toy = get_toy("mixture1d")
+    g = toy._grid
+    w = np.random.default_rng(0).normal(size=(7, g["phi"].shape[1]))
+    H = w @ g["phi"].T
+    kernel = shift_functional("kl", H, np.exp(g["logq"])).value
+    np.testing.assert_allclose(_solver_lse(g["logq"][None, :] + H), kernel, rtol=1e-13)
+    log_qw, lam = tilt(g["logq"], g["phi"], w)
+    np.testing.assert_array_equal(lam, kernel)
+    np.testing.assert_allclose(np.exp(log_qw).sum(1), 1.0, rtol=1e-13)
+
+
+def test_one_is_kl_for_bounds_and_harness():
+    """C6 applies to every spelling of KL (the kernel's is_kl), and to nothing else."""
+    for name in ("kl", "kullback_leibler", "forward_kl", "u*log(u)", "kl_standard"):
+        assert bound("C6a", name, "c", 10, population=0.1, rademacher=0.1).value > 0
+    from boundkit import BoundkitError
+
+    with pytest.raises(BoundkitError, match="stated for the KL generator"):
+        bound("C6a", "reverse_kl", "c", 10, population=0.1, rademacher=0.1)
