@@ -13,6 +13,8 @@ from boundkit.distributions import (
     FiniteDistribution,
     Gaussian,
     GridDensity,
+    from_scipy,
+    is_scipy_frozen,
 )
 from boundkit.duality._common import (
     _check_pq,
@@ -364,6 +366,7 @@ def divergence(
     """
     g = resolve_generator(generator)
     name = str(getattr(g, "name", "f"))
+    P, Q = (from_scipy(D) if is_scipy_frozen(D) else D for D in (P, Q))
     P, Q = discrete_view(P), discrete_view(Q)
     valid = ("auto", "exact", "quadrature", "closed_form", "monte_carlo")
     if method not in valid:

@@ -332,7 +332,9 @@ class Generator:
         }
 
     def __repr__(self) -> str:
-        return f"Generator({self.name!r}, f={self.f}, domain={domain_string(self.domain)})"
+        f = str(self.f)
+        f = f if len(f) <= 80 else f[:77] + "..."
+        return f"Generator({self.name!r}, f={f}, domain={domain_string(self.domain)})"
 
 
 #: Bracket of the numeric maximiser, in log u: the whole positive float64 range.
