@@ -35,7 +35,7 @@ _LINES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
 def _slope(n: Any, y: Any) -> str:
     """The fitted log-log slope as text (``n/a`` with fewer than two positive values)."""
     s = fitted_slope(n, y)
-    return "n/a" if s is None else f"{s:.2f}"
+    return "n/a" if s is None or not np.isfinite(s) else f"{s:.2f}"
 
 
 def _ax(ax: Any) -> Any:
