@@ -1,4 +1,5 @@
-r"""Base class and input validation shared by every boundkit distribution."""
+r"""Base class of every boundkit distribution; its input checks are those of
+:mod:`boundkit._validation` (one sum-to-one tolerance for all of boundkit)."""
 
 from __future__ import annotations
 
@@ -8,31 +9,13 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit._validation import check_points
-from boundkit._validation import check_weights as _check_weights
+from boundkit._validation import check_points, check_weights, evaluate_at
 
 __all__ = ["Distribution", "as_points", "check_weights"]
 
 
-def as_points(x: Any, dim: int | None = None, *, name: str = "x") -> np.ndarray:
-    r"""``x`` as a finite float array of shape ``(m, dim)`` (the shared validation layer).
-
-    A 1-d array is read as ``m`` points of dimension 1 when ``dim`` is 1 or unknown, and as a
-    single point when ``dim`` equals its length (and is not 1).
-    """
-    return check_points(x, dim, name=name)
-
-
-def check_weights(w: Any, k: int | None = None, *, name: str = "weights") -> np.ndarray:
-    r"""One probability vector (1-d), checked by the shared validation layer.
-
-    Returns the weights as float64, renormalised exactly to sum to 1 (the check guarantees the
-    renormalisation only removes rounding).
-    """
-    arr = np.asarray(w, dtype=float)
-    if arr.ndim != 1:
-        raise BoundkitError(f"{name} must be a 1-d array, got shape {arr.shape}")
-    return _check_weights(arr, k, name=name)
+#: Points as a finite (m, d) array: the one validation of :mod:`boundkit._validation`.
+as_points = check_points
 
 
 class Distribution:
@@ -79,13 +62,5 @@ class Distribution:
         return int(n)
 
 
-def _eval_func(func: Callable[[np.ndarray], Any], x: np.ndarray) -> np.ndarray:
-    """Evaluate a vectorised function at ``x`` of shape (m, d), returning shape (m,)."""
-    vals = np.asarray(func(x), dtype=float)
-    if vals.shape != (x.shape[0],):
-        vals = vals.reshape(-1)
-        if vals.shape != (x.shape[0],):
-            raise BoundkitError(
-                f"the function must map an (m, d) array to shape (m,), got {vals.shape}"
-            )
-    return vals
+#: A vectorised function's values at points: :func:`boundkit._validation.evaluate_at`.
+_eval_func = evaluate_at

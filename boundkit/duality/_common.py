@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import check_weights
 from boundkit.distributions import FiniteDistribution, GridDensity, common_support
-from boundkit.distributions._base import check_weights
 from boundkit.generators import CvxpyForm, cvxpy_form
 
 __all__ = [

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError, SolverError
+from boundkit._validation import check_positive
 from boundkit.duality._common import (
     KnownForm,
     finite_problem,
@@ -137,12 +138,7 @@ class ClassOnSupport:
 
 
 def _check_B(B: Any) -> float:
-    if isinstance(B, bool) or not isinstance(B, int | float | np.integer | np.floating):
-        raise BoundkitError(f"B must be a positive number, got {B!r}")
-    B = float(B)
-    if not (np.isfinite(B) and B > 0):
-        raise BoundkitError(f"B must be a finite number > 0, got {B!r}")
-    return B
+    return check_positive("B", B)
 
 
 def class_on_support(cls: Any, atoms: np.ndarray) -> ClassOnSupport:

@@ -258,7 +258,7 @@ def _inputs(h: Any, weights: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     if weights is None:
         W = np.full(H2.shape, 1.0 / k)
     else:
-        W = check_weights(weights, k)
+        W = check_weights(weights, k, rows=True)
         if W.ndim == 2 and (not batched or W.shape[0] != H2.shape[0]):
             raise BoundkitError(f"weights have shape {W.shape}, expected ({k},) or {H2.shape}")
         W = np.broadcast_to(W, H2.shape)
