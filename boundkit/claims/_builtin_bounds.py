@@ -26,12 +26,12 @@ import numpy as np
 from scipy import stats
 
 from boundkit.claims._falsifier import evaluate_cases
+from boundkit.claims._families import HP_P_FAIL as _P_FAIL
 from boundkit.claims._registry import CheckOutcome, claim, register_search
 from boundkit.claims._worst import WorstCase
 
 __all__: list[str] = []
 
-_P_FAIL = 1e-4
 _Z = 4.0
 _IDENTITY_TOL = 1e-9
 
@@ -133,15 +133,9 @@ def check_c6a(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     )
 
 
-def _binomial_allowance(R: int, delta: float) -> int:
-    """The largest violation count V with P(Bin(R, delta) >= V) >= 1e-4."""
-    v = np.arange(R + 1)
-    ok = stats.binom.sf(v - 1, R, delta) >= _P_FAIL
-    return int(v[ok].max())
-
-
 def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     from boundkit.bounds import bound
+    from boundkit.claims._families import binomial_allowance, box_hp_space
 
     seed = _seed(rng)
     R = 200 if quick else 500
@@ -194,13 +188,14 @@ def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutco
                 worst.record(score, {"score": score, **where})
                 # tightness: the smallest c with #(excess > c * part) within the allowance
                 ratios = np.sort((div - best) / (bnd - best))[::-1]
-                allow = _binomial_allowance(len(div), delta)
+                allow = binomial_allowance(len(div), delta)
                 if allow < len(ratios):
                     worst.tightness(float(ratios[allow]), where)
+    evaluate_cases(box_hp_space(name), rng, 0, worst)
     return worst.outcome(
         0.0,
-        f"{name} violation counts vs Bin(R, delta), {worst.cases} cells; fails if "
-        "P(Bin >= V) < 1e-4 (false-failure prob <= 1e-4 per cell)",
+        f"{name} violation counts vs Bin(R, delta), {worst.cases} cells and the box family; "
+        "fails if P(Bin >= V) < 1e-4 (false-failure prob <= 1e-4 per cell)",
     )
 
 
@@ -334,10 +329,12 @@ def check_c7_expectation(*, quick: bool, rng: np.random.Generator) -> CheckOutco
 
 
 def _attach_searches() -> None:
-    from boundkit.claims._families import box_c6a_space, box_c7_space
+    from boundkit.claims._families import box_c6a_space, box_c7_space, box_hp_space
 
     register_search("C6a", "simulation", box_c6a_space())
     register_search("C7", "simulation", box_c7_space())
+    for name in ("C6b", "C6c"):
+        register_search(name, "simulation", box_hp_space(name))
 
 
 _attach_searches()

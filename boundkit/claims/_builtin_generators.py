@@ -10,6 +10,7 @@ r"""Built-in checks of claim C1 (conjugates over the half-line), symbolic and nu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -66,12 +67,11 @@ def check_conjugates_symbolic(*, quick: bool, rng: np.random.Generator) -> Check
     """
     from boundkit.generators import ALPHA, T, U, catalogue
     from boundkit.generators._catalogue import _ALPHA_REGIMES
-    from boundkit.generators._derive import _simplify, _tidy_logs
+    from boundkit.generators._stationary import _simplify, _tidy_logs
 
     t_sym = T
-    worst = 0.0
-    worst_case: dict[str, Any] | None = None
-    cases = 0
+    worst = WorstCase()
+    branches = 0
     unproved: list[str] = []
     for name, g in catalogue().items():
         if not g.closed_form:
@@ -86,7 +86,7 @@ def check_conjugates_symbolic(*, quick: bool, rng: np.random.Generator) -> Check
             if g.is_symbolic:  # alpha through a positive helper symbol: its regime's sign
                 sub, _back = _ALPHA_REGIMES[g.params["alpha_range"]]
                 resid = resid.xreplace({ALPHA: sub})
-            cases += 1
+            branches += 1
             try:
                 r1 = _simplify(_tidy_logs(resid))
                 proved = r1 == 0 or sp.simplify(_tidy_logs(r1)) == 0
@@ -103,21 +103,15 @@ def check_conjugates_symbolic(*, quick: bool, rng: np.random.Generator) -> Check
                 subs = {sym: val}
                 subs.update(dict.fromkeys(params, sp.Rational(3, 2)))
                 num = complex(sp.N(resid.subs(subs), 40))
-                err = abs(num)
-                if err > worst:
-                    worst = err
-                    worst_case = {"generator": name, "branch": str(br.value), "at": str(val)}
-    return CheckOutcome(
-        worst_violation=float(worst),
-        tolerance=1e-25,
-        cases=cases,
-        counterexample=worst_case,
-        status="inconclusive" if unproved and worst <= 1e-25 else None,
-        message=(
-            f"f*(t) + f(u(t)) - t u(t) = 0 proved on {cases - len(unproved)} of {cases} branches"
-            + (f" (numeric only: {', '.join(sorted(set(unproved)))})" if unproved else "")
-        ),
+                worst.record(abs(num), {"generator": name, "branch": str(br.value), "at": str(val)})
+    out = worst.outcome(
+        1e-25,
+        f"f*(t) + f(u(t)) - t u(t) = 0 proved on {branches - len(unproved)} of {branches} "
+        "branches" + (f" (numeric only: {', '.join(sorted(set(unproved)))})" if unproved else ""),
     )
+    if unproved and out.worst_violation <= 1e-25:
+        out = replace(out, status="inconclusive")
+    return replace(out, cases=branches)
 
 
 @claim("C1", level="numeric", builtin=True)

@@ -419,3 +419,83 @@ def box_c7_space(*, replicates: int = 300, seed: int = 20240918) -> SearchSpace:
         describe=lambda p: {"family": "box", "replicates": replicates, "replicate_seed": seed},
         name="c7-box",
     )
+
+
+#: A high-probability check fails when P(Bin(R, delta) >= V) falls below this.
+HP_P_FAIL = 1e-4
+
+
+def binomial_allowance(R: int, delta: float) -> int:
+    """The largest violation count V among R replicates with P(Bin(R, delta) >= V) >= 1e-4."""
+    from scipy import stats
+
+    v = np.arange(R + 1)
+    ok = stats.binom.sf(v - 1, R, delta) >= HP_P_FAIL
+    return int(v[ok].max())
+
+
+def _box_hp(p: dict[str, float], claim: str, replicates: int, seed: int) -> dict[str, Any]:
+    from boundkit.bounds import bound_terms, sum_terms
+
+    k, n, B, pv, q = _box_weights(p)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, pv, size=replicates)
+    h_star, lam_star = box_fit(pv[None, :], q, B)
+    h_n, lam_n = box_fit(counts.astype(float), q, B)
+    phi_star = float(h_star[0] @ pv - lam_star[0])
+    excess = phi_star - (h_n @ pv - lam_n)
+    rs = B * np.array([_rs_profile(tuple(sorted(int(c) for c in row if c))) for row in counts])
+    comp = rs if claim == "C6c" else np.full(replicates, rs.mean())
+    kl_star = float(pv @ (np.log(pv) - np.log(q[1:]))) - phi_star
+    bnd = sum_terms(
+        bound_terms(
+            claim, population=kl_star, rademacher=comp, n=n, delta=float(p["delta"]), width=2.0 * B
+        )
+    )
+    return {"excess": excess, "part": np.asarray(bnd) - kl_star}
+
+
+def box_hp_space(claim: str, *, replicates: int = 400, seed: int = 20240919) -> SearchSpace:
+    r"""C6b or C6c on the box family: the tightness of the violation count against delta.
+
+    Notes
+    -----
+    With :math:`r_j = \text{excess}_j / \text{part}_j` per replicate (part from
+    :func:`boundkit.bounds.bound_terms`: :math:`2\mathfrak R_n` (C6b; here the replicates' mean
+    of :math:`\hat{\mathfrak R}_S`) or :math:`2\hat{\mathfrak R}_{S_j}` (C6c) plus the deviation
+    term, with :math:`b - a = 2B`), the tightness is the :math:`(V+1)`-th largest :math:`r_j`,
+    V the largest count the binomial test allows: the smallest factor c for which c x part
+    would still pass the test. Violation = tightness - 1. Near-tight for delta near 1, where the
+    deviation term is smallest, and k >> n (start: k = 60, n = 3, B = 1, delta = 0.9).
+    """
+    params = [
+        Parameter("k", 2, 60, integer=True),
+        Parameter("n", 2, 8, integer=True),
+        Parameter("B", 0.2, 3.0),
+        Parameter("log10_eps", -8.0, -0.3),
+        Parameter("skew", 0.0, 2.0),
+        Parameter("delta", 0.05, 0.95),
+    ]
+
+    def violation(p: dict[str, float]) -> float:
+        r = _box_hp(p, claim, replicates, seed)
+        ratios = np.sort(r["excess"] / r["part"])[::-1]
+        allow = binomial_allowance(replicates, float(p["delta"]))
+        if allow >= replicates:
+            return -1.0
+        return float(ratios[allow] - 1.0)
+
+    return SearchSpace(
+        params,
+        violation,
+        tolerance=0.0,
+        starts=[{"k": 60, "n": 3, "B": 1.0, "log10_eps": -8.0, "skew": 0.0, "delta": 0.9}],
+        tightness=True,
+        describe=lambda p: {
+            "family": "box",
+            "claim": claim,
+            "replicates": replicates,
+            "replicate_seed": seed,
+        },
+        name=f"{claim.lower()}-box",
+    )

@@ -454,8 +454,8 @@ def class_bounds(cls: Any, x: Any = None, *, gram: Any = None) -> tuple[Complexi
             return (linear_l1_bound(phi, cls.B),)
         return linear_linf_bracket(phi, cls.B)
     if isinstance(cls, RKHSBall):
-        if gram is not None:
-            return rkhs_trace_bracket(gram, cls.B)
+        if gram is not None:  # the caller's own (validated) Gram matrix
+            return _rkhs_pair(float(np.trace(gram)), len(gram), cls.B)
         return _rkhs_pair(float(cls.gram_diagonal(x).sum()), _as_points(x).shape[0], cls.B)
     if isinstance(cls, FiniteClass):
         return (massart_bound(cls.values_on(x)),)

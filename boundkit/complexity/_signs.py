@@ -67,8 +67,13 @@ class SignStream:
 
     def block(self, c: int) -> np.ndarray:
         """The signs of column block ``c`` as a float array (n, width)."""
-        parts = [1.0 - 2.0 * bits for _, _, bits in self.bit_rows(c)]
-        return np.vstack(parts)
+        start, stop = c * COL_BLOCK, min(self.m, (c + 1) * COL_BLOCK)
+        out = np.empty((self.n, stop - start))
+        for r0, r1, bits in self.bit_rows(c):
+            np.copyto(out[r0:r1], bits)
+        out *= -2.0  # in place: sign = 1 - 2 bit, exactly
+        out += 1.0
+        return out
 
     def matrix(self) -> np.ndarray:
         """The whole sign matrix (n, m) (small problems and tests)."""

@@ -75,7 +75,14 @@ class FiniteDistribution(Distribution):
         return True
 
     def __repr__(self) -> str:
-        return f"FiniteDistribution(k={self.size}, dim={self.dim})"
+        show = 6
+        atoms = self.atoms[:, 0] if self.dim == 1 else self.atoms
+        items = [
+            f"{np.array2string(np.asarray(a), precision=4)}: {w:.4g}"
+            for a, w in zip(atoms[:show], self.pmf[:show], strict=True)
+        ]
+        more = f", ... ({self.size - show} more)" if self.size > show else ""
+        return f"FiniteDistribution(k={self.size}, dim={self.dim}, {{{', '.join(items)}{more}}})"
 
     def sample(self, n: int, *, rng: Any = None) -> np.ndarray:
         r"""Draw ``n`` atoms i.i.d. with probabilities :attr:`pmf`; shape ``(n, dim)``."""

@@ -198,16 +198,19 @@ class GaussianMixture(Distribution):
         """Log-density of every component at ``x``; shape ``(m, K)``."""
         pts = as_points(x, self.dim)
         if self._tied:
-            linv = np.linalg.inv(self._chols[0])
-            zx = pts @ linv.T
-            zm = self.means @ linv.T
-            sq = (
-                np.sum(zx * zx, axis=1)[:, None]
-                + np.sum(zm * zm, axis=1)[None, :]
-                - 2.0 * zx @ zm.T
-            )
-            sq = np.maximum(sq, 0.0)
-            return -0.5 * (self.dim * _LOG_2PI + self._logdets[0] + sq)
+            # differences first (no |x|^2 + |m|^2 - 2 x.m cancellation for means ~1e8), in
+            # blocks of points so that the (m, K, d) array stays small
+            from scipy.linalg import solve_triangular
+
+            k_, d = self.n_components, self.dim
+            out = np.empty((pts.shape[0], k_))
+            block = max(1, 2_000_000 // max(k_ * d, 1))
+            for s in range(0, pts.shape[0], block):
+                diff = (pts[s : s + block, None, :] - self.means[None, :, :]).reshape(-1, d)
+                z = solve_triangular(self._chols[0], diff.T, lower=True)
+                sq = np.sum(z * z, axis=0).reshape(-1, k_)
+                out[s : s + block] = -0.5 * (d * _LOG_2PI + self._logdets[0] + sq)
+            return out
         out = np.empty((pts.shape[0], self.n_components))
         for k in range(self.n_components):
             diff = pts - self.means[k]

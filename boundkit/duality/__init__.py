@@ -17,7 +17,9 @@ from boundkit.duality._divergence import (
     VariationalBound,
     divergence,
     divergence_from_weights,
+    gaussian_closed_form_available,
     gaussian_divergence,
+    gaussian_log_affinity,
     variational_bound,
 )
 from boundkit.duality._ipm import IPMResult, ipm
@@ -38,9 +40,11 @@ from boundkit.duality._restricted import (
     restricted_divergence,
     solver_paths,
 )
+from boundkit.duality._tails import KHAT_THRESHOLD, pareto_khat
 
 __all__ = [
     "CVXPY_GENERATORS",
+    "KHAT_THRESHOLD",
     "ClassOnSupport",
     "DivergenceResult",
     "DualityReport",
@@ -57,10 +61,13 @@ __all__ = [
     "divergence",
     "divergence_from_weights",
     "duality_report",
+    "gaussian_closed_form_available",
     "gaussian_divergence",
+    "gaussian_log_affinity",
     "identify_generator",
     "ipm",
     "lambda_finite",
+    "pareto_khat",
     "primal",
     "refine",
     "restricted_divergence",

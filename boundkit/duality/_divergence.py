@@ -13,6 +13,8 @@ from boundkit.distributions import (
     FiniteDistribution,
     Gaussian,
     GridDensity,
+    from_scipy,
+    is_scipy_frozen,
 )
 from boundkit.duality._common import (
     _check_pq,
@@ -23,6 +25,7 @@ from boundkit.duality._common import (
     identify_generator,
     resolve_generator,
 )
+from boundkit.duality._tails import KHAT_THRESHOLD, pareto_khat
 from boundkit.generators import is_kl, perspective_divergence, shift_functional
 
 __all__ = [
@@ -30,7 +33,9 @@ __all__ = [
     "VariationalBound",
     "divergence",
     "divergence_from_weights",
+    "gaussian_closed_form_available",
     "gaussian_divergence",
+    "gaussian_log_affinity",
     "variational_bound",
 ]
 
@@ -53,6 +58,10 @@ class DivergenceResult:
         Monte Carlo sample size (0 otherwise).
     seed : int or None
         The seed used for Monte Carlo (``None`` otherwise).
+    khat : float or None
+        Monte Carlo only: the Pareto :math:`\hat k` of the summands' tails
+        (:func:`boundkit.duality.pareto_khat`); an estimate is returned only when it is at most
+        :data:`boundkit.duality.KHAT_THRESHOLD`.
     """
 
     value: float
@@ -61,6 +70,7 @@ class DivergenceResult:
     generator: str
     n_samples: int = 0
     seed: int | None = None
+    khat: float | None = None
 
     def __float__(self) -> float:
         return float(self.value)
@@ -119,77 +129,180 @@ def _gauss_parts(P: Gaussian, Q: Gaussian):
     return P.mean, P.cov, Q.mean, Q.cov
 
 
+def gaussian_log_affinity(P: Gaussian, Q: Gaussian, alpha: float) -> float:
+    r"""Closed-form :math:`\log \int p^\alpha q^{1-\alpha}\,dx` between two Gaussians.
+
+    Parameters
+    ----------
+    P, Q : Gaussian
+        :math:`\mathcal N(\mu_P, \Sigma_P)` and :math:`\mathcal N(\mu_Q, \Sigma_Q)`.
+    alpha : float
+        Any real number.
+
+    Returns
+    -------
+    float
+        ``inf`` when the integral diverges: for :math:`\alpha \notin [0, 1]` exactly when
+        :math:`\Sigma_\alpha = \alpha\Sigma_Q + (1-\alpha)\Sigma_P` is not positive definite.
+
+    Notes
+    -----
+    With :math:`\lambda_i` the generalized eigenvalues of :math:`\Sigma_P` relative to
+    :math:`\Sigma_Q` (:math:`V^\top\Sigma_Q V = I`, :math:`V^\top\Sigma_P V = \mathrm{diag}
+    \lambda`), :math:`\delta = V^\top(\mu_P - \mu_Q)` and :math:`s_i = \alpha + (1-\alpha)
+    \lambda_i`:
+
+    .. math::
+        \log\int p^\alpha q^{1-\alpha} = \sum_i \Big[\tfrac{1-\alpha}{2}\log\lambda_i
+        - \tfrac12\log s_i - \tfrac{\alpha(1-\alpha)}{2}\,\frac{\delta_i^2}{s_i}\Big],
+
+    finite iff every :math:`s_i > 0` (the Gaussian integral of
+    :math:`\exp(-\frac12 x^\top(\alpha\Sigma_P^{-1} + (1-\alpha)\Sigma_Q^{-1})x + \dots)`
+    converges iff that matrix, congruent to :math:`\mathrm{diag}(s_i/\lambda_i)`, is positive
+    definite). :math:`\lambda_i - 1` are computed directly (generalized eigenvalues of
+    :math:`\Sigma_P - \Sigma_Q`) and the logs use ``log1p``, so nearly equal P, Q lose no
+    accuracy.
+
+    References
+    ----------
+    Gil, Alajaji, Linder (2013), Renyi divergence measures for commonly used univariate
+    continuous distributions, Information Sciences 249; Pardo (2006), Statistical Inference
+    Based on Divergence Measures, p. 33.
+
+    Examples
+    --------
+    >>> P, Q = Gaussian([0.0], 1.0), Gaussian([1.0], 1.0)
+    >>> round(gaussian_log_affinity(P, Q, 0.5), 12)   # -delta^2 / 8
+    -0.125
+    """
+    from scipy.linalg import eigh
+
+    m0, S0, m1, S1 = _gauss_parts(P, Q)
+    a = float(alpha)
+    if not np.isfinite(a):
+        raise BoundkitError(f"alpha must be a finite number, got {alpha!r}")
+    # lambda - 1 directly, as eigenvalues of (S_P - S_Q) relative to S_Q (same eigenvectors):
+    # no cancellation for nearly equal covariances
+    dl, V = eigh(S0 - S1, S1)
+    dl = np.maximum(dl, np.finfo(float).tiny - 1.0)
+    delta = V.T @ (m0 - m1)
+    s = 1.0 + (1.0 - a) * dl  # alpha + (1 - alpha) lambda
+    if np.any(s <= 0.0):
+        return float("inf")
+    total = _log_det_part(dl, 1.0 - a) - 0.5 * a * (1.0 - a) * delta**2 / s
+    return float(np.sum(total))
+
+
+def _log_det_part(dl: np.ndarray, b: float) -> np.ndarray:
+    r""":math:`h(x) = \frac b2\log(1 + x) - \frac12\log(1 + b x)` without cancellation.
+
+    :math:`h(0) = h'(0) = 0`, so for :math:`|x| < 10^{-3}` the series
+    :math:`h(x) = -\frac12\sum_{k \ge 2} \frac{(-x)^k}{k}(b - b^k)` (8 terms, relative error
+    below :math:`10^{-20}`) replaces the difference of two nearly equal logs.
+    """
+    with np.errstate(all="ignore"):
+        direct = 0.5 * b * np.log1p(dl) - 0.5 * np.log1p(b * dl)
+    series = np.zeros_like(dl)
+    for k in range(9, 1, -1):
+        series = series + (-dl) ** k / k * (b - b**k)
+    series = -0.5 * series
+    return np.where(np.abs(dl) < 1e-3, series, direct)
+
+
+def _alpha_of(g: Any) -> float | None:
+    """The alpha of a member of the catalogue's alpha family (None for anything else)."""
+    params = getattr(g, "params", None) or {}
+    a = params.get("alpha")
+    name = str(getattr(g, "name", ""))
+    if a is None or not name.startswith("alpha=") or getattr(g, "is_symbolic", True):
+        return None
+    return float(a)
+
+
+def gaussian_closed_form_available(g: Any) -> bool:
+    r"""Whether :func:`gaussian_divergence` has a closed form for the generator ``g``.
+
+    Parameters
+    ----------
+    g : Generator
+
+    Returns
+    -------
+    bool
+        True for KL, reverse KL, squared Hellinger, Pearson (recognised by their values, also
+        as user expressions) and every numeric member of the alpha family.
+
+    Notes
+    -----
+    The alpha family's divergence between Gaussians is closed-form for every real alpha:
+
+    .. math:: D_{f_\alpha}(P\|Q) = \frac{\int p^\alpha q^{1-\alpha} - 1}{\alpha(\alpha-1)}.
+    """
+    if _alpha_of(g) is not None:
+        return True
+    form = identify_generator(g)
+    return form is not None and form.key in ("kl", "reverse_kl", "hellinger", "pearson")
+
+
 def gaussian_divergence(generator: Any, P: Gaussian, Q: Gaussian) -> float:
-    r"""Closed-form :math:`D_f(P\|Q)` between Gaussians for KL, squared Hellinger and Pearson.
+    r"""Closed-form :math:`D_f(P\|Q)` between Gaussians: KL and the alpha family.
 
     Parameters
     ----------
     generator : Generator or str
-        Must equal (numerically) KL :math:`u\log u`, reverse KL :math:`-\log u`, squared
-        Hellinger :math:`(\sqrt u - 1)^2` or Pearson :math:`(u - 1)^2`.
+        KL :math:`u\log u`, reverse KL :math:`-\log u`, squared Hellinger
+        :math:`(\sqrt u - 1)^2`, Pearson :math:`(u - 1)^2` (recognised numerically, also up to
+        an affine term), or a member ``alpha=a`` of the alpha family.
     P, Q : Gaussian
 
     Returns
     -------
     float
-        The divergence (``inf`` for Pearson when :math:`2\Sigma_P^{-1} - \Sigma_Q^{-1}` is not
-        positive definite).
+        The divergence; ``inf`` for :math:`\alpha \notin (0, 1)` (Pearson is
+        :math:`\alpha = 2`) when :math:`\alpha\Sigma_Q + (1-\alpha)\Sigma_P` is not positive
+        definite.
 
     Notes
     -----
-    With :math:`\delta = \mu_Q - \mu_P`:
+    With :math:`A_\alpha = \int p^\alpha q^{1-\alpha}` (:func:`gaussian_log_affinity`) and
+    :math:`\delta = \mu_Q - \mu_P`:
 
     .. math::
+        D_{f_\alpha} &= \frac{A_\alpha - 1}{\alpha(\alpha-1)}, \qquad
+        f_\alpha(u) = \frac{u^\alpha - 1 - \alpha(u-1)}{\alpha(\alpha-1)},\\
+        H^2 &= 2 - 2A_{1/2}, \qquad \chi^2 = A_2 - 1,\\
         \mathrm{KL} &= \tfrac12\big(\operatorname{tr}(\Sigma_Q^{-1}\Sigma_P) + \delta^\top
-            \Sigma_Q^{-1}\delta - d + \log\tfrac{\det\Sigma_Q}{\det\Sigma_P}\big),\\
-        H^2 &= 2 - 2\,\frac{(\det\Sigma_P\det\Sigma_Q)^{1/4}}{\det\bar\Sigma^{1/2}}
-            e^{-\delta^\top\bar\Sigma^{-1}\delta/8}, \quad \bar\Sigma = (\Sigma_P+\Sigma_Q)/2,\\
-        \chi^2 &= \frac{\det\Sigma_Q^{1/2}}{\det\Sigma_P \det A^{1/2}}
-            e^{b^\top A^{-1} b/2 - c/2} - 1, \quad A = 2\Sigma_P^{-1} - \Sigma_Q^{-1},
+            \Sigma_Q^{-1}\delta - d + \log\tfrac{\det\Sigma_Q}{\det\Sigma_P}\big),
 
-    with :math:`b = 2\Sigma_P^{-1}\mu_P - \Sigma_Q^{-1}\mu_Q` and
-    :math:`c = 2\mu_P^\top\Sigma_P^{-1}\mu_P - \mu_Q^\top\Sigma_Q^{-1}\mu_Q`.
+    computed as ``expm1`` of the log-affinity (no cancellation for nearly equal P, Q).
 
     Examples
     --------
     >>> round(gaussian_divergence("kl", Gaussian([0.0], 1.0), Gaussian([1.0], 1.0)), 12)
     0.5
+    >>> gaussian_divergence("pearson", Gaussian([0.0], 1.0), Gaussian([0.0], 0.4))
+    inf
     """
     g = resolve_generator(generator)
+    a = _alpha_of(g)
+    if a is not None:
+        with np.errstate(over="ignore"):  # beyond float64: inf
+            return float(np.expm1(gaussian_log_affinity(P, Q, a)) / (a * (a - 1.0)))
     form = identify_generator(g)
     key = form.key if form is not None else None
     if key not in ("kl", "reverse_kl", "hellinger", "pearson"):
         raise BoundkitError(
-            "closed-form Gaussian divergences exist for kl, reverse kl, squared hellinger and "
-            "pearson chi^2 only"
+            "closed-form Gaussian divergences exist for kl, reverse kl, squared hellinger, "
+            "pearson chi^2 and the alpha family (get_generator('alpha', alpha=a)) only"
         )
     if key == "reverse_kl":
         return _gauss_kl(Q, P)
     if key == "kl":
         return _gauss_kl(P, Q)
-    m0, S0, m1, S1 = _gauss_parts(P, Q)
     if key == "hellinger":
-        Sb = 0.5 * (S0 + S1)
-        d = m1 - m0
-        _, ld0 = np.linalg.slogdet(S0)
-        _, ld1 = np.linalg.slogdet(S1)
-        _, ldb = np.linalg.slogdet(Sb)
-        log_bc = 0.25 * (ld0 + ld1) - 0.5 * ldb - 0.125 * float(d @ np.linalg.solve(Sb, d))
-        return float(-2.0 * np.expm1(log_bc))
-    # pearson
-    S0i = np.linalg.inv(S0)
-    S1i = np.linalg.inv(S1)
-    A = 2.0 * S0i - S1i
-    A = 0.5 * (A + A.T)
-    if np.linalg.eigvalsh(A).min() <= 0:
-        return float("inf")
-    b = 2.0 * S0i @ m0 - S1i @ m1
-    c = 2.0 * m0 @ S0i @ m0 - m1 @ S1i @ m1
-    _, ld0 = np.linalg.slogdet(S0)
-    _, ld1 = np.linalg.slogdet(S1)
-    _, ldA = np.linalg.slogdet(A)
-    log_int = 0.5 * ld1 - ld0 - 0.5 * ldA + 0.5 * float(b @ np.linalg.solve(A, b)) - 0.5 * c
-    return float(np.expm1(log_int))
+        return float(-2.0 * np.expm1(gaussian_log_affinity(P, Q, 0.5)))
+    with np.errstate(over="ignore"):  # beyond float64: inf
+        return float(np.expm1(gaussian_log_affinity(P, Q, 2.0)))
 
 
 def _gauss_kl(P: Gaussian, Q: Gaussian) -> float:
@@ -259,6 +372,7 @@ def divergence(
     """
     g = resolve_generator(generator)
     name = str(getattr(g, "name", "f"))
+    P, Q = (from_scipy(D) if is_scipy_frozen(D) else D for D in (P, Q))
     P, Q = discrete_view(P), discrete_view(Q)
     valid = ("auto", "exact", "quadrature", "closed_form", "monte_carlo")
     if method not in valid:
@@ -274,8 +388,7 @@ def divergence(
         method == "auto"
         and isinstance(P, Gaussian)
         and isinstance(Q, Gaussian)
-        and (f := identify_generator(g)) is not None
-        and f.key in ("kl", "reverse_kl", "hellinger", "pearson")
+        and gaussian_closed_form_available(g)
     ):
         if not (isinstance(P, Gaussian) and isinstance(Q, Gaussian)):
             raise BoundkitError("closed forms need two Gaussian distributions")
@@ -290,6 +403,61 @@ def divergence(
     return _monte_carlo(g, name, P, Q, n_samples, rng)
 
 
+def _check_ratios(ratio: np.ndarray) -> None:
+    r"""Refuse a sample from Q that cannot back an estimate of :math:`\mathbb E_Q f(dP/dQ)`.
+
+    The ratios :math:`r_i = p(X_i)/q(X_i)` must have :math:`\mathbb E_Q r = 1` (within 4
+    standard errors: a false refusal has probability about :math:`6\cdot 10^{-5}` under the
+    normal approximation) and a light tail (Pareto :math:`\hat k \le 0.7`); otherwise the sample
+    misses where P has its mass and the average, however small its standard error, is not
+    :math:`D_f`.
+    """
+    if not np.all(np.isfinite(ratio)):
+        raise BoundkitError(
+            "Monte Carlo estimate of D_f refused: dP/dQ overflows float64 on the sample"
+        )
+    n = ratio.size
+    mean = float(np.mean(ratio))
+    se = float(np.std(ratio, ddof=1) / np.sqrt(n))
+    khat = pareto_khat(ratio)
+    if khat > KHAT_THRESHOLD or abs(mean - 1.0) > 4.0 * se + 1e-12:
+        raise BoundkitError(
+            f"Monte Carlo estimate of D_f refused: the sample from Q does not cover P "
+            f"(mean of dP/dQ = {mean:.3g} +- {se:.2g}, expected 1; Pareto k-hat of dP/dQ = "
+            f"{khat:.2f}, threshold {KHAT_THRESHOLD}): use a closed form (Gaussians), a "
+            "finite support, or a Q closer to P"
+        )
+
+
+def _growth_exponent(g: Any) -> float:
+    r""":math:`\beta` with :math:`|f(u)| \approx u^\beta` as :math:`u \to \infty` (from
+    :math:`u = 10^8, 10^{16}`; ``inf`` when f overflows there)."""
+    with np.errstate(all="ignore"):
+        f1, f2 = (abs(float(v)) for v in np.atleast_1d(g.f_numeric(np.array([1e8, 1e16]))))
+    if not np.isfinite(f2):
+        return float("inf")
+    if f1 <= 0.0 or f2 <= 0.0:
+        return 0.0
+    return max(float(np.log(f2 / f1) / np.log(1e8)), 0.0)
+
+
+def _summand_khat(g: Any, ratio: np.ndarray, terms: np.ndarray) -> float:
+    r"""Tail index of the summands :math:`f(r_i)`, :math:`r_i = dP/dQ(X_i)`, :math:`X_i \sim Q`.
+
+    Large summands come from large ratios (:math:`f(r) \approx r^\beta`: tail index
+    :math:`\beta\,\hat k(r)`) or, when :math:`f(0) = \infty`, from ratios near 0 (the
+    summands' own right tail). A generator bounded near 0 is not tested on its summands'
+    tail directly: a bounded variable's top values can mimic a Pareto tail.
+    """
+    k_ratio = pareto_khat(ratio)
+    beta = _growth_exponent(g)
+    k = beta * k_ratio if k_ratio > 0 else k_ratio
+    f0 = float(np.atleast_1d(g.f_numeric(np.array([0.0])))[0])
+    if not np.isfinite(f0):
+        k = max(k, pareto_khat(terms))
+    return float(k)
+
+
 def _monte_carlo(g, name, P, Q, n_samples, rng) -> DivergenceResult:
     if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
         raise BoundkitError(f"n_samples must be an integer >= 2, got {n_samples!r}")
@@ -300,15 +468,27 @@ def _monte_carlo(g, name, P, Q, n_samples, rng) -> DivergenceResult:
     if is_kl(g):
         x = P.sample(n_samples, rng=gen)
         terms = P.logpdf(x) - Q.logpdf(x)
+        ratio: np.ndarray | None = None
     else:
         x = Q.sample(n_samples, rng=gen)
         lp = P.logpdf(x)
         lq = Q.logpdf(x)
         with np.errstate(over="ignore"):
-            terms = _f_terms(g, np.exp(lp - lq))
+            ratio = np.exp(lp - lq)
+        terms = _f_terms(g, ratio)
+        _check_ratios(ratio)
     if not np.all(np.isfinite(terms)):
         raise BoundkitError(
             "Monte Carlo met infinite terms (P may not be absolutely continuous w.r.t. Q)"
+        )
+    # heavy tails: a finite average with a small standard error can be far from the truth
+    # (even when the truth is +inf), so refuse rather than report it
+    khat = pareto_khat(terms) if ratio is None else _summand_khat(g, ratio, terms)
+    if khat > KHAT_THRESHOLD:
+        raise BoundkitError(
+            f"Monte Carlo estimate of D_f refused: the summands are heavy-tailed (Pareto "
+            f"k-hat = {khat:.2f} > {KHAT_THRESHOLD}; the divergence or its variance may be "
+            "infinite): use a closed form (Gaussians), a finite support, or a closer Q"
         )
     return DivergenceResult(
         float(np.mean(terms)),
@@ -317,6 +497,7 @@ def _monte_carlo(g, name, P, Q, n_samples, rng) -> DivergenceResult:
         name,
         int(n_samples),
         seed,
+        float(khat) if np.isfinite(khat) else None,
     )
 
 

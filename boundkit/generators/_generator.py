@@ -10,9 +10,10 @@ import numpy as np
 import sympy as sp
 
 from boundkit._errors import BoundkitError
-from boundkit.generators._derive import Derivation, smooth_pieces
+from boundkit.generators._derivation import Derivation
 from boundkit.generators._expr import UP, T, U
 from boundkit.generators._numeric import lambdify_near_one, lambdify_stable
+from boundkit.generators._pieces import smooth_pieces
 
 __all__ = ["Generator", "domain_string"]
 
@@ -247,7 +248,13 @@ class Generator:
             Same shape as ``t``.
         """
         t = self._as_array(t)
-        return self._out(self._compiled("conjugate")(t), t)
+        out = np.asarray(self._compiled("conjugate")(t), dtype=float)
+        bad = np.isnan(out) & ~np.isnan(t)
+        if np.any(bad):
+            # inf - inf where the maximiser overflows float64: the value is beyond it too
+            u = np.broadcast_to(np.asarray(self._compiled("link")(t), dtype=float), out.shape)
+            out = np.where(bad & (u == np.inf), np.inf, out)
+        return self._out(out, t)
 
     def link(self, t: Any) -> np.ndarray:
         r"""Evaluate the link :math:`(f^*)'(t) \ge 0`; ``+inf`` outside the domain.
@@ -326,7 +333,9 @@ class Generator:
         }
 
     def __repr__(self) -> str:
-        return f"Generator({self.name!r}, f={self.f}, domain={domain_string(self.domain)})"
+        f = str(self.f)
+        f = f if len(f) <= 80 else f[:77] + "..."
+        return f"Generator({self.name!r}, f={f}, domain={domain_string(self.domain)})"
 
 
 #: Bracket of the numeric maximiser, in log u: the whole positive float64 range.
