@@ -59,7 +59,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("duality/_refine.py", "boundkit.distributions._gaussian"): (
         "the Gauss-Hermite nodes of Gaussian quadrature (_hermite_nodes) have no public name"
     ),
-    ("duality/_restricted.py", "boundkit.classes._base"): (
+    ("duality/_support.py", "boundkit.classes._base"): (
         "_norm_exponent reads a class's p ('inf', 2, ...) as the class itself does; to move to "
         "boundkit._validation with the other class checks (owner: classes)"
     ),
