@@ -160,7 +160,6 @@ def _sweep_both(
     w = min(m, SWEEP_COLS)
     rb = min(E, max(1, SWEEP_CHUNK // w))
     bufs = [np.empty(rb * w) for _ in range(4)]  # one cache-sized block, reused
-    flags = [np.empty(rb * w, dtype=bool) for _ in range(2)]
     for c0 in range(0, m, w):
         c1 = min(m, c0 + w)
         Vc = np.ascontiguousarray(V[:, c0:c1])  # take() copies a strided source per call
@@ -172,7 +171,6 @@ def _sweep_both(
             r1 = min(E, r0 + rb)
             shape = (r1 - r0, c1 - c0)
             G, z0, va, t = (b[: shape[0] * shape[1]].reshape(shape) for b in bufs)
-            cand, low = (b[: shape[0] * shape[1]].reshape(shape) for b in flags)
             np.take(Vc, ev.pt[r0:r1], axis=0, out=G, mode="clip")
             np.multiply(G, ev.w0[r0:r1, None], out=z0)
             z0[0] += carry[0]
@@ -183,14 +181,26 @@ def _sweep_both(
             carry = np.stack([z0[-1], z1[-1]])
             np.multiply(z0, ev.ca[r0:r1, None], out=va)  # the value at the start of each arc
             va += np.multiply(z1, ev.sa[r0:r1, None], out=t)
-            np.maximum(hi, va.max(axis=0), out=hi)
-            np.minimum(lo, va.min(axis=0), out=lo)
+            b_hi, b_lo = va.max(axis=0), va.min(axis=0)
+            np.maximum(hi, b_hi, out=hi)
+            np.minimum(lo, b_lo, out=lo)
             # candidates (a superset: hi and lo only grow): breakpoints whose value over
-            # cos(l/2) (l: the longer adjacent arc) reaches the best value so far
-            np.multiply(va, ev.inv_c[r0:r1, None], out=va)
-            np.greater_equal(va, np.maximum(hi, 0.0) - slack, out=cand)
-            cand |= np.less_equal(va, np.minimum(lo, 0.0) + slack, out=low)
-            k, j = np.nonzero(cand)
+            # cos(l/2) (l: the longer adjacent arc) reaches the best value so far; only the
+            # columns whose block extremes can reach it are examined
+            top_p = np.maximum(hi, 0.0) - slack
+            top_m = np.minimum(lo, 0.0) + slack
+            ic = ev.inv_c[r0:r1]
+            ic_max = float(ic.max())
+            q = np.nonzero(
+                (np.maximum(b_hi * ic_max, b_hi) >= top_p)
+                | (np.minimum(b_lo * ic_max, b_lo) <= top_m)
+            )[0]
+            if q.size == 0:
+                continue
+            sub = va[:, q] * ic[:, None]
+            cand = (sub >= top_p[q]) | (sub <= top_m[q])
+            k, jq = np.nonzero(cand)
+            j = q[jq]
             if k.size:
                 found.append((k + r0, j, z0[k, j], z1[k, j]))
         p_out, m_out = hi, -lo

@@ -10,9 +10,10 @@ import numpy as np
 import sympy as sp
 
 from boundkit._errors import BoundkitError
-from boundkit.generators._derive import Derivation, smooth_pieces
+from boundkit.generators._derivation import Derivation
 from boundkit.generators._expr import UP, T, U
 from boundkit.generators._numeric import lambdify_near_one, lambdify_stable
+from boundkit.generators._pieces import smooth_pieces
 
 __all__ = ["Generator", "domain_string"]
 
