@@ -24,7 +24,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("claims/_builtin_generators.py", "boundkit.generators._catalogue"): (
         "the C1 check enumerates the alpha regimes (_ALPHA_REGIMES), which have no public name"
     ),
-    ("claims/_builtin_generators.py", "boundkit.generators._derive"): (
+    ("claims/_builtin_generators.py", "boundkit.generators._stationary"): (
         "the C1 check re-simplifies with the derivation's own helpers (_simplify, _tidy_logs)"
     ),
     ("claims/_builtin_tightness.py", "boundkit.simulation._finite_toy"): (
