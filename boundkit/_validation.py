@@ -12,6 +12,7 @@ then renormalised exactly (the tolerance only admits rounding, never a different
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "check_positive",
     "check_seed",
     "check_weights",
+    "evaluate_at",
 ]
 
 #: The one tolerance on :math:`|\sum_i w_i - 1|` for probability vectors (absolute).
@@ -123,16 +125,20 @@ def check_points(x: Any, dim: int | None = None, *, name: str = "x") -> np.ndarr
     return arr
 
 
-def check_weights(w: Any, k: int | None = None, *, name: str = "weights") -> np.ndarray:
+def check_weights(
+    w: Any, k: int | None = None, *, name: str = "weights", rows: bool = False
+) -> np.ndarray:
     r"""Probability weights: finite, non-negative, summing to 1 within :data:`WEIGHT_SUM_TOL`.
 
     Parameters
     ----------
-    w : array_like, shape (k,) or (m, k)
+    w : array_like, shape (k,) (or (m, k) with ``rows``)
         One probability vector, or one per row.
     k : int, optional
         Required length (number of atoms).
     name : str
+    rows : bool
+        Accept a 2-d array of probability vectors, one per row.
 
     Returns
     -------
@@ -154,9 +160,13 @@ def check_weights(w: Any, k: int | None = None, *, name: str = "weights") -> np.
     >>> check_weights([0.25, 0.75]).tolist()
     [0.25, 0.75]
     """
-    arr = np.asarray(w, dtype=float)
-    if arr.ndim not in (1, 2):
-        raise BoundkitError(f"{name} must be a 1-d array, got shape {arr.shape}")
+    try:
+        arr = np.asarray(w, dtype=float)
+    except (TypeError, ValueError):
+        raise BoundkitError(f"{name} must be an array of numbers, got {type(w).__name__}") from None
+    if arr.ndim not in ((1, 2) if rows else (1,)):
+        want = "a 1-d or 2-d array" if rows else "a 1-d array"
+        raise BoundkitError(f"{name} must be {want}, got shape {arr.shape}")
     if k is not None and arr.shape[-1] != k:
         raise BoundkitError(f"{name} has {arr.shape[-1]} entries but there are {k} atoms")
     if arr.shape[-1] == 0:
@@ -284,3 +294,40 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
         want = ">= 0" if allow_zero else "> 0"
         raise BoundkitError(f"{name} must be a finite number {want}, got {value!r}")
     return out
+
+
+def evaluate_at(func: Callable[[np.ndarray], Any], x: np.ndarray) -> np.ndarray:
+    r"""Values of a vectorised function at the points ``x`` of shape (m, d), shape (m,).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(x)`` for an (m, d) array, returning m values (any shape with m entries).
+    x : numpy.ndarray, shape (m, d)
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,)
+
+    Raises
+    ------
+    BoundkitError
+        When the function does not return one value per point.
+
+    Notes
+    -----
+    .. math:: (h(x_1), \dots, h(x_m)).
+
+    Examples
+    --------
+    >>> evaluate_at(lambda z: z[:, 0] ** 2, np.array([[1.0], [2.0]])).tolist()
+    [1.0, 4.0]
+    """
+    vals = np.asarray(func(x), dtype=float)
+    if vals.shape != (x.shape[0],):
+        vals = vals.reshape(-1)
+        if vals.shape != (x.shape[0],):
+            raise BoundkitError(
+                f"the function must map an (m, d) array to shape (m,), got {vals.shape}"
+            )
+    return vals

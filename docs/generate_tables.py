@@ -175,7 +175,7 @@ def claims_table(theory: str = "docs/theory.md") -> str:
 FIGURE_CAPTIONS = {
     "bound_vs_gap": "Measured excess KL of the refined model against the bounds of C6 (log-log)",
     "improvement": "Improvement of the refined model over Q against n, with the C5 + C6a bound",
-    "calibration": "Violation rate of the high-probability bounds C6b/C6c against delta",
+    "slack": "Slack of C6b/C6c: measured (1 - delta)-quantile of the excess vs each bound",
     "tightness_map": "Bound / measured excess against n for every bound family (1 is exact)",
     "guidance_densities": "P, Q and the refined models Q_h of each discriminator (C8)",
     "guidance_distance_vs_weight": "Wasserstein-1 between guided samples and P against w (C8)",

@@ -40,7 +40,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from boundkit.bounds import bound
-from boundkit.plotting import plot_bound_vs_gap, plot_calibration, plot_improvement
+from boundkit.plotting import plot_bound_vs_gap, plot_improvement, plot_slack
 from boundkit.simulation import get_toy, simulate, toy_bound, toy_names
 
 SMOKE = os.environ.get("BOUNDKIT_SMOKE", "0") == "1"
@@ -94,10 +94,9 @@ for row in gauss.summary():
     # C6a: the mean excess is below 2 R_n (4 standard errors of slack: false alarm < 1e-4)
     assert row["excess_mean"] <= two_rn + 4 * row["excess_se"]
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), layout="constrained")
 plot_bound_vs_gap(gauss, ax=axes[0])
 plot_improvement(gauss, ax=axes[1])
-fig.tight_layout()
 
 # %% [markdown]
 # The bound holds with room to spare, and the shapes differ: $2\mathfrak R_n$ decays like
@@ -112,7 +111,9 @@ fig.tight_layout()
 #
 # $P$ and $Q$ on nine atoms, $\mathcal H$ a ball of degree-4 polynomials, which is bounded on
 # the support, so C6b and C6c apply. A high-probability bound may fail on at most a fraction
-# $\delta$ of the replicates; the calibration plot shows the violation rate against $\delta$.
+# $\delta$ of the replicates; the slack plot shows, for each $\delta$, the measured
+# $(1-\delta)$-quantile of the excess (with its order-statistic confidence band) against the
+# bounds at that $\delta$, on a log scale: the vertical gap is how loose the bound is.
 # The pointwise inequality of C7 must hold on *every* replicate.
 
 # %%
@@ -130,10 +131,9 @@ for row in finite.summary():
     )
     assert row["c7_pointwise_violations"] == 0
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
 plot_bound_vs_gap(finite, ax=axes[0])
-plot_calibration(finite, ax=axes[1])
-fig.tight_layout()
+plot_slack(finite, ax=axes[1])
 
 # %% [markdown]
 # The high-probability bounds are far from tight here: their deviation terms scale with the
@@ -167,9 +167,7 @@ for row in mix.summary():
         f"<= 2 R_n = {two_rn:.4f};  improvement over Q {row['improvement_mean']:.4f}"
     )
     assert row["excess_mean"] <= two_rn + 4 * row["excess_se"]
-fig, ax = plt.subplots(figsize=(5, 3.6))
-plot_bound_vs_gap(mix, ax=ax)
-fig.tight_layout()
+ax = plot_bound_vs_gap(mix)  # a new figure with constrained layout
 
 # %% [markdown]
 # ## Reproducibility

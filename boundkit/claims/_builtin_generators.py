@@ -67,7 +67,7 @@ def check_conjugates_symbolic(*, quick: bool, rng: np.random.Generator) -> Check
     """
     from boundkit.generators import ALPHA, T, U, catalogue
     from boundkit.generators._catalogue import _ALPHA_REGIMES
-    from boundkit.generators._derive import _simplify, _tidy_logs
+    from boundkit.generators._stationary import _simplify, _tidy_logs
 
     t_sym = T
     worst = WorstCase()

@@ -135,7 +135,9 @@ class _Events:
         self.norms = np.hypot(Y[:, 0], Y[:, 1])
 
 
-def _sweep_both(ev: _Events, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sweep_both(
+    ev: _Events, V: np.ndarray, v_bound: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Exact :math:`\max_\theta \pm\sum_i v_i\,\mathrm{relu}(\langle u(\theta), y_i\rangle)`
     for the columns of ``V`` (n, m): one gather and two cumulative sums per chunk of columns
     serve both signs (the state of :math:`-v` is :math:`-z`).
@@ -146,15 +148,18 @@ def _sweep_both(ev: _Events, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     so only the arcs next to a breakpoint :math:`k` with
     :math:`g(\beta_k)/\cos(\ell_k/2) \ge \max_j g(\beta_j)` (:math:`\ell_k` the longer
     adjacent arc) are examined. Blocks of events x sign vectors stay in cache; the running
-    maximum makes the candidate set a superset.
+    maximum makes the candidate set a superset. ``v_bound``: a known bound on :math:`|v_{ij}|`
+    (1 for sign vectors), else computed.
     """
     E = ev.pt.size
     m = V.shape[1]
     plus, minus = np.empty(m), np.empty(m)
-    slack = 1e-12 * float(np.abs(V).max(initial=0.0)) * float(ev.norms.sum())
+    if v_bound is None:
+        v_bound = float(np.abs(V).max(initial=0.0))
+    slack = 1e-12 * v_bound * float(ev.norms.sum())
     w = min(m, SWEEP_COLS)
     rb = min(E, max(1, SWEEP_CHUNK // w))
-    bufs = [np.empty(rb * w) for _ in range(3)]  # one cache-sized block, reused
+    bufs = [np.empty(rb * w) for _ in range(4)]  # one cache-sized block, reused
     for c0 in range(0, m, w):
         c1 = min(m, c0 + w)
         Vc = np.ascontiguousarray(V[:, c0:c1])  # take() copies a strided source per call
@@ -164,7 +169,8 @@ def _sweep_both(ev: _Events, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         found: list[tuple[np.ndarray, ...]] = []
         for r0 in range(0, E, rb):
             r1 = min(E, r0 + rb)
-            G, z0, va = (b[: (r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0) for b in bufs)
+            shape = (r1 - r0, c1 - c0)
+            G, z0, va, t = (b[: shape[0] * shape[1]].reshape(shape) for b in bufs)
             np.take(Vc, ev.pt[r0:r1], axis=0, out=G, mode="clip")
             np.multiply(G, ev.w0[r0:r1, None], out=z0)
             z0[0] += carry[0]
@@ -174,15 +180,27 @@ def _sweep_both(ev: _Events, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             np.cumsum(z1, axis=0, out=z1)
             carry = np.stack([z0[-1], z1[-1]])
             np.multiply(z0, ev.ca[r0:r1, None], out=va)  # the value at the start of each arc
-            va += z1 * ev.sa[r0:r1, None]
-            np.maximum(hi, va.max(axis=0), out=hi)
-            np.minimum(lo, va.min(axis=0), out=lo)
+            va += np.multiply(z1, ev.sa[r0:r1, None], out=t)
+            b_hi, b_lo = va.max(axis=0), va.min(axis=0)
+            np.maximum(hi, b_hi, out=hi)
+            np.minimum(lo, b_lo, out=lo)
             # candidates (a superset: hi and lo only grow): breakpoints whose value over
-            # cos(l/2) (l: the longer adjacent arc) reaches the best value so far
-            np.multiply(va, ev.inv_c[r0:r1, None], out=va)
-            cand = va >= np.maximum(hi, 0.0) - slack
-            cand |= va <= np.minimum(lo, 0.0) + slack
-            k, j = np.nonzero(cand)
+            # cos(l/2) (l: the longer adjacent arc) reaches the best value so far; only the
+            # columns whose block extremes can reach it are examined
+            top_p = np.maximum(hi, 0.0) - slack
+            top_m = np.minimum(lo, 0.0) + slack
+            ic = ev.inv_c[r0:r1]
+            ic_max = float(ic.max())
+            q = np.nonzero(
+                (np.maximum(b_hi * ic_max, b_hi) >= top_p)
+                | (np.minimum(b_lo * ic_max, b_lo) <= top_m)
+            )[0]
+            if q.size == 0:
+                continue
+            sub = va[:, q] * ic[:, None]
+            cand = (sub >= top_p[q]) | (sub <= top_m[q])
+            k, jq = np.nonzero(cand)
+            j = q[jq]
             if k.size:
                 found.append((k + r0, j, z0[k, j], z1[k, j]))
         p_out, m_out = hi, -lo
@@ -238,11 +256,14 @@ def _interior(
     np.maximum.at(m_out, col[inside], nrm[inside])
 
 
-def sweep_values(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sweep_values(
+    y: np.ndarray, v: np.ndarray, *, v_bound: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""The exact circle maxima of :math:`\pm\sum_i v_i\,\mathrm{relu}(\langle u, y_i\rangle)`
     for every column of ``v`` (n, m), as ``(plus, minus)`` arrays (m,); ``y`` (n, 2) is sorted
-    once (see :func:`neuron_sup_sweep` for the method)."""
-    return _sweep_both(_Events(y), v)
+    once (see :func:`neuron_sup_sweep` for the method). ``v_bound``: a known bound on
+    :math:`|v_{ij}|` (1 for sign vectors), which saves a pass over ``v``."""
+    return _sweep_both(_Events(y), v, v_bound)
 
 
 def _sweep(Y: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from boundkit.cli._cmd_simulate import add_plugin_argument, load_plugins
 
-HELP = "regenerate the figures (bound vs measured gap, improvement, calibration, guidance)"
+HELP = "regenerate the figures (bound vs measured gap, improvement, slack of the bounds, guidance)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=workers, default=1, help="parallel workers (-1: all)")
     parser.add_argument("--seed", type=seed, default=None, help="root seed (default 0)")
+    parser.add_argument(
+        "--style",
+        choices=("default", "paper"),
+        default="default",
+        help="paper: serif, double-column simulation figures, a PDF next to each PNG",
+    )
     parser.add_argument("--json", action="store_true", help="print the written paths as JSON")
 
 
@@ -66,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             results_dir=args.results,
             n_jobs=args.workers,
             seed=0 if args.seed is None else args.seed,
+            style=args.style,
         )
     elapsed = time.perf_counter() - t0
     if args.json:

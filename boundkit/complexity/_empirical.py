@@ -50,6 +50,8 @@ class _Oracle:
     linear_phi: np.ndarray | None = None
     K: np.ndarray | None = None
     _k_scale: float | None = None
+    #: the coefficient vectors are sign vectors (False for rademacher_sups)
+    signs_only = True
     #: (B / n) sqrt(tr(K - L L')) of a Nystrom factor L, else 0
     approx_error = 0.0
 
@@ -147,7 +149,9 @@ class _Oracle:
     def _relu_sweep(self, S: np.ndarray) -> np.ndarray:
         from boundkit.classes._sweep import sweep_values
 
-        plus, minus = sweep_values(self.Xt, S)  # one sort, chunked over the sign vectors
+        # one sort, blocks of sign vectors; |sigma_i| <= 1 (rademacher_sups: any coefficients)
+        bound = 1.0 if self.signs_only else None
+        plus, minus = sweep_values(self.Xt, S, v_bound=bound)
         return self.B1 * self.B2 * np.maximum(np.maximum(plus, minus), 0.0)
 
     def _generic(self, S: np.ndarray) -> np.ndarray:
@@ -225,6 +229,7 @@ def rademacher_sups(cls: Any, x: Any, sigma: Any) -> np.ndarray:
     array([1.])
     """
     oracle = _Oracle(cls, x, max_dense_n=np.iinfo(np.int64).max)
+    oracle.signs_only = False
     S = np.asarray(sigma, dtype=float)
     if S.ndim == 1:
         S = S[:, None]

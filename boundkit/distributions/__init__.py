@@ -10,6 +10,7 @@ from boundkit.distributions._base import Distribution, as_points, check_weights
 from boundkit.distributions._finite import FiniteDistribution, common_support
 from boundkit.distributions._gaussian import Gaussian, GaussianMixture
 from boundkit.distributions._grid import GridDensity
+from boundkit.distributions._scipy import ScipyDistribution, from_scipy, is_scipy_frozen
 from boundkit.distributions._sklearn import SklearnDensity, from_sklearn
 
 __all__ = [
@@ -18,9 +19,12 @@ __all__ = [
     "Gaussian",
     "GaussianMixture",
     "GridDensity",
+    "ScipyDistribution",
     "SklearnDensity",
     "as_points",
     "check_weights",
     "common_support",
+    "from_scipy",
     "from_sklearn",
+    "is_scipy_frozen",
 ]

@@ -1,4 +1,5 @@
-r"""Base class and input validation shared by every boundkit distribution."""
+r"""Base class of every boundkit distribution; its input checks are those of
+:mod:`boundkit._validation` (one sum-to-one tolerance for all of boundkit)."""
 
 from __future__ import annotations
 
@@ -8,57 +9,13 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import check_points, check_weights, evaluate_at
 
 __all__ = ["Distribution", "as_points", "check_weights"]
 
 
-def as_points(x: Any, dim: int | None = None, *, name: str = "x") -> np.ndarray:
-    r"""Return ``x`` as a finite float array of shape ``(m, dim)``.
-
-    A 1-d array is read as ``m`` points of dimension 1 when ``dim`` is 1 or unknown, and as a
-    single point when ``dim`` equals its length (and is not 1).
-    """
-    arr = np.asarray(x, dtype=float)
-    if arr.ndim == 0:
-        arr = arr.reshape(1, 1)
-    elif arr.ndim == 1:
-        arr = (
-            arr.reshape(1, -1)
-            if (dim is not None and dim != 1 and arr.size == dim)
-            else (arr.reshape(-1, 1))
-        )
-    elif arr.ndim != 2:
-        raise BoundkitError(f"{name} must have shape (m, d), got an array with shape {arr.shape}")
-    if dim is not None and arr.shape[1] != dim:
-        raise BoundkitError(f"{name} must have {dim} column(s), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise BoundkitError(f"{name} contains NaN or infinite values")
-    return arr
-
-
-def check_weights(w: Any, k: int | None = None, *, name: str = "weights", atol: float = 1e-9):
-    r"""Validate probability weights: finite, non-negative, summing to 1 within ``atol``.
-
-    Returns the weights as float64, renormalised exactly to sum to 1 (the check guarantees the
-    renormalisation only removes rounding).
-    """
-    arr = np.asarray(w, dtype=float)
-    if arr.ndim != 1:
-        raise BoundkitError(f"{name} must be a 1-d array, got shape {arr.shape}")
-    if k is not None and arr.shape[0] != k:
-        raise BoundkitError(f"{name} has {arr.shape[0]} entries but there are {k} atoms")
-    if arr.size == 0:
-        raise BoundkitError(f"{name} is empty")
-    if not np.all(np.isfinite(arr)):
-        raise BoundkitError(f"{name} contains NaN or infinite values")
-    if np.any(arr < 0):
-        raise BoundkitError(f"{name} has negative entries (min {arr.min():.3g}); expected >= 0")
-    total = float(arr.sum())
-    if abs(total - 1.0) > atol:
-        raise BoundkitError(
-            f"{name} sum to {total:.12g}, expected 1 (normalise them first, e.g. w / w.sum())"
-        )
-    return arr / total
+#: Points as a finite (m, d) array: the one validation of :mod:`boundkit._validation`.
+as_points = check_points
 
 
 class Distribution:
@@ -105,13 +62,5 @@ class Distribution:
         return int(n)
 
 
-def _eval_func(func: Callable[[np.ndarray], Any], x: np.ndarray) -> np.ndarray:
-    """Evaluate a vectorised function at ``x`` of shape (m, d), returning shape (m,)."""
-    vals = np.asarray(func(x), dtype=float)
-    if vals.shape != (x.shape[0],):
-        vals = vals.reshape(-1)
-        if vals.shape != (x.shape[0],):
-            raise BoundkitError(
-                f"the function must map an (m, d) array to shape (m,), got {vals.shape}"
-            )
-    return vals
+#: A vectorised function's values at points: :func:`boundkit._validation.evaluate_at`.
+_eval_func = evaluate_at

@@ -13,6 +13,8 @@ from boundkit.distributions import (
     FiniteDistribution,
     Gaussian,
     GridDensity,
+    from_scipy,
+    is_scipy_frozen,
 )
 from boundkit.duality._common import (
     _check_pq,
@@ -229,6 +231,12 @@ def gaussian_closed_form_available(g: Any) -> bool:
     bool
         True for KL, reverse KL, squared Hellinger, Pearson (recognised by their values, also
         as user expressions) and every numeric member of the alpha family.
+
+    Notes
+    -----
+    The alpha family's divergence between Gaussians is closed-form for every real alpha:
+
+    .. math:: D_{f_\alpha}(P\|Q) = \frac{\int p^\alpha q^{1-\alpha} - 1}{\alpha(\alpha-1)}.
     """
     if _alpha_of(g) is not None:
         return True
@@ -364,6 +372,7 @@ def divergence(
     """
     g = resolve_generator(generator)
     name = str(getattr(g, "name", "f"))
+    P, Q = (from_scipy(D) if is_scipy_frozen(D) else D for D in (P, Q))
     P, Q = discrete_view(P), discrete_view(Q)
     valid = ("auto", "exact", "quadrature", "closed_form", "monte_carlo")
     if method not in valid:
@@ -459,7 +468,7 @@ def _monte_carlo(g, name, P, Q, n_samples, rng) -> DivergenceResult:
     if is_kl(g):
         x = P.sample(n_samples, rng=gen)
         terms = P.logpdf(x) - Q.logpdf(x)
-        ratio = None
+        ratio: np.ndarray | None = None
     else:
         x = Q.sample(n_samples, rng=gen)
         lp = P.logpdf(x)
@@ -474,7 +483,7 @@ def _monte_carlo(g, name, P, Q, n_samples, rng) -> DivergenceResult:
         )
     # heavy tails: a finite average with a small standard error can be far from the truth
     # (even when the truth is +inf), so refuse rather than report it
-    khat = pareto_khat(terms) if is_kl(g) else _summand_khat(g, ratio, terms)
+    khat = pareto_khat(terms) if ratio is None else _summand_khat(g, ratio, terms)
     if khat > KHAT_THRESHOLD:
         raise BoundkitError(
             f"Monte Carlo estimate of D_f refused: the summands are heavy-tailed (Pareto "

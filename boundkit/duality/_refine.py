@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import check_points as as_points
+from boundkit._validation import evaluate_at as _eval_func
 from boundkit.distributions import (
     Distribution,
     FiniteDistribution,
@@ -16,7 +18,6 @@ from boundkit.distributions import (
     GaussianMixture,
     GridDensity,
 )
-from boundkit.distributions._base import _eval_func, as_points
 from boundkit.duality._common import resolve_generator
 from boundkit.generators import fast_link, kl_affine_shift, shift_functional
 

@@ -17,9 +17,16 @@ from boundkit.duality._restricted import (
     primal,
     restricted_divergence,
 )
-from boundkit.generators import conjugate_domain_end, is_kl
+from boundkit.generators import is_kl, lambda_differentiable
 
 __all__ = ["DualityReport", "Identity", "duality_report"]
+
+#: The line the report's table ends with when Lambda_f^Q is not differentiable (e.g. TV).
+NOT_DIFFERENTIABLE = (
+    "note: Lambda_f^Q is not differentiable for this generator (f* has a kink at the closed end "
+    "of its domain, e.g. total variation): Q_h* is not unique and the C4 identities above "
+    "need not hold for the representative returned; C3 (dual = primal) still holds"
+)
 
 
 @dataclass(frozen=True)
@@ -150,12 +157,15 @@ class DualityReport:
         }
 
     def table(self) -> str:
-        """The identities as an aligned plain-text table."""
+        """The identities as an aligned plain-text table (with the reason when the C4
+        first-order identities are not expected to hold)."""
         rows = [f"{'claim':5s}  {'identity':52s}  {'lhs':>16s}  {'rhs':>16s}  {'rel err':>9s}"]
         for i in self.identities:
             rows.append(
                 f"{i.claim:5s}  {i.name:52s}  {i.lhs:16.10g}  {i.rhs:16.10g}  {i.rel_error:9.2e}"
             )
+        if not self.lambda_differentiable:
+            rows.append(NOT_DIFFERENTIABLE)
         return "\n".join(rows)
 
 
@@ -230,7 +240,7 @@ def duality_report(
         _identity("C4", "D_f(Q_h*||Q) + IPM_H(P, Q_h*) = D_f^H(P||Q)", div_ref + ipm_ref, d.value),
         _identity("C4", "primal value at Q_h* = primal value at eta*", div_ref + ipm_ref, pr.value),
     ]
-    _, closed = conjugate_domain_end(g)
+    differentiable = lambda_differentiable(g)
     if is_kl(g) and np.all(q[p > 0] > 0):
         kl_pq = _div_pq(g, p, q)
         kl_ref = _div_pq(g, p, qh)
@@ -254,7 +264,7 @@ def duality_report(
         primal_at_refined=div_ref + ipm_ref,
         identities=tuple(ids),
         status=status,
-        lambda_differentiable=not closed,
+        lambda_differentiable=differentiable,
         dual_result=d,
         primal_result=pr,
         refined=Qh,

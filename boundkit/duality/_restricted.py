@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError, SolverError
+from boundkit._validation import check_positive
 from boundkit.duality._common import (
     KnownForm,
     finite_problem,
@@ -23,7 +24,12 @@ from boundkit.duality._common import (
     resolve_generator,
 )
 from boundkit.duality._divergence import _div_pq
-from boundkit.generators import shift_functional
+from boundkit.generators import (
+    CVXPY_KEYS,
+    conjugate_domain_end,
+    lambda_differentiable,
+    shift_functional,
+)
 
 __all__ = [
     "CVXPY_GENERATORS",
@@ -37,7 +43,7 @@ __all__ = [
 ]
 
 #: Generators (recognised by their values, see :func:`identify_generator`) solved by cvxpy.
-CVXPY_GENERATORS: tuple[str, ...] = ("kl", "reverse_kl", "pearson", "hellinger", "js", "gan", "tv")
+CVXPY_GENERATORS: tuple[str, ...] = CVXPY_KEYS
 
 _SOLVERS = ("auto", "cvxpy", "scipy")
 
@@ -54,7 +60,8 @@ def solver_paths() -> dict[str, str]:
     -----
     cvxpy (Clarabel) handles the generators whose conjugate and perspective have a DCP form:
     KL (exponential cone), reverse KL, squared Hellinger, Jensen-Shannon and GAN (exponential
-    cone), Pearson :math:`\chi^2` (second-order cone), total variation (linear). scipy handles
+    cone), Pearson and Neyman :math:`\chi^2` and Le Cam (second-order cone), total variation
+    (linear). scipy handles
     any generator with a numeric link :math:`(f^*)'` (smooth or not, with a certified
     Frank-Wolfe gap on the dual side).
 
@@ -131,12 +138,7 @@ class ClassOnSupport:
 
 
 def _check_B(B: Any) -> float:
-    if isinstance(B, bool) or not isinstance(B, int | float | np.integer | np.floating):
-        raise BoundkitError(f"B must be a positive number, got {B!r}")
-    B = float(B)
-    if not (np.isfinite(B) and B > 0):
-        raise BoundkitError(f"B must be a finite number > 0, got {B!r}")
-    return B
+    return check_positive("B", B)
 
 
 def class_on_support(cls: Any, atoms: np.ndarray) -> ClassOnSupport:
@@ -719,10 +721,8 @@ def restricted_divergence(
         w, sname, status, gap = _scipy_dual(g, p, q, H, tol)
     # polish only where Lambda is smooth: no kink of f* at the end of a closed domain (TV) and
     # no floor on nu from atoms P charges and Q does not
-    bounded = form is not None and np.isfinite(form.dom_upper)
-    smooth = form is None or not (
-        (bounded and form.dom_closed) or (bounded and np.any((q == 0) & (p > 0)))
-    )
+    bounded = np.isfinite(conjugate_domain_end(g)[0])
+    smooth = lambda_differentiable(g) and not (bounded and np.any((q == 0) & (p > 0)))
     if path == "cvxpy" and polish and smooth and H.Phi.shape[1] <= _POLISH_MAX:
         # interior-point solutions are accurate in value (second order) but only to about
         # sqrt(tol) in h; a warm-started SLSQP polish makes the first-order identities of C4

@@ -20,7 +20,13 @@ from boundkit.generators._catalogue import (
     catalogue_entries,
     get_generator,
 )
-from boundkit.generators._conjugate_forms import fast_conjugate, fast_link
+from boundkit.generators._conjugate_forms import (
+    CVXPY_KEYS,
+    CvxpyForm,
+    cvxpy_form,
+    fast_conjugate,
+    fast_link,
+)
 from boundkit.generators._derive import Branch, derive_bounded
 from boundkit.generators._derive import Derivation as ConjugateDerivation
 from boundkit.generators._derive import derive as derive_conjugate
@@ -33,6 +39,7 @@ from boundkit.generators._shift import (
     conjugate_domain_end,
     is_kl,
     kl_affine_shift,
+    lambda_differentiable,
     refinement_ratio,
     shift_functional,
 )
@@ -40,9 +47,11 @@ from boundkit.generators._verify import brute_force_conjugate
 
 __all__ = [
     "ALPHA",
+    "CVXPY_KEYS",
     "Branch",
     "CatalogueEntry",
     "ConjugateDerivation",
+    "CvxpyForm",
     "Generator",
     "GeneratorCheck",
     "ShiftFunctional",
@@ -53,6 +62,7 @@ __all__ = [
     "catalogue_entries",
     "check_generator",
     "conjugate_domain_end",
+    "cvxpy_form",
     "derive_conjugate",
     "derive_bounded",
     "domain_string",
@@ -61,6 +71,7 @@ __all__ = [
     "get_generator",
     "is_kl",
     "kl_affine_shift",
+    "lambda_differentiable",
     "lambdify_stable",
     "log1mexp",
     "parse_generator",

@@ -29,13 +29,16 @@ from typing import Any
 
 import sympy as sp
 
-from boundkit.generators._derive import Branch, Derivation
+from boundkit.generators._derivation import Branch, Derivation
 
 __all__ = ["cached_derivation", "cache_dir", "parse_srepr", "clear_memory_cache"]
 
 _FORMAT = 2
 _SOURCES = (
     "_derive.py",
+    "_derivation.py",
+    "_pieces.py",
+    "_stationary.py",
     "_expr.py",
     "_catalogue.py",
     "_cache.py",

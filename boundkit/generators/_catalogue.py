@@ -413,7 +413,7 @@ def _substitute(
         )
         for br in d.branches
     )
-    from boundkit.generators._derive import _piecewise
+    from boundkit.generators._derivation import _piecewise
 
     conj = _piecewise([(br.value, br) for br in branches]) if d.closed_form else None
     link = _piecewise([(br.link, br) for br in branches]) if d.closed_form else None
@@ -503,7 +503,7 @@ def _tidy_branches_within(d: Derivation, seconds: float) -> Derivation:
     from dataclasses import replace
 
     from boundkit._cputime import cpu_time_limit
-    from boundkit.generators._derive import _piecewise
+    from boundkit.generators._derivation import _piecewise
 
     def tidy(e: sp.Expr) -> sp.Expr:
         if not isinstance(e, sp.Expr) or not e.free_symbols:

@@ -456,7 +456,7 @@ def _convexity_checked(fp, grid, values, label, du) -> str:
             f"generator {label} is not convex on [0, oo): its slope decreases near u = "
             f"{grid[i + 1]:.4g}"
         )
-    from boundkit.generators._derive import smooth_pieces
+    from boundkit.generators._pieces import smooth_pieces
 
     try:
         with cpu_time_limit(SYMBOLIC_CHECK_BUDGET, _CheckTimeout):

@@ -10,9 +10,10 @@ import numpy as np
 import sympy as sp
 
 from boundkit._errors import BoundkitError
-from boundkit.generators._derive import Derivation, smooth_pieces
+from boundkit.generators._derivation import Derivation
 from boundkit.generators._expr import UP, T, U
 from boundkit.generators._numeric import lambdify_near_one, lambdify_stable
+from boundkit.generators._pieces import smooth_pieces
 
 __all__ = ["Generator", "domain_string"]
 
@@ -332,7 +333,9 @@ class Generator:
         }
 
     def __repr__(self) -> str:
-        return f"Generator({self.name!r}, f={self.f}, domain={domain_string(self.domain)})"
+        f = str(self.f)
+        f = f if len(f) <= 80 else f[:77] + "..."
+        return f"Generator({self.name!r}, f={f}, domain={domain_string(self.domain)})"
 
 
 #: Bracket of the numeric maximiser, in log u: the whole positive float64 range.

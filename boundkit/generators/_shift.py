@@ -27,6 +27,7 @@ __all__ = [
     "conjugate_domain_end",
     "is_kl",
     "kl_affine_shift",
+    "lambda_differentiable",
     "refinement_ratio",
     "shift_functional",
 ]
@@ -201,6 +202,38 @@ def conjugate_domain_end(g: Any) -> tuple[float, bool]:
     return sup, closed
 
 
+def lambda_differentiable(g: Any) -> bool:
+    r"""Whether :math:`\Lambda_f^Q` is differentiable for this generator (claim C4 assumes it).
+
+    Parameters
+    ----------
+    g : Generator or str
+
+    Returns
+    -------
+    bool
+        False when :math:`\mathrm{dom} f^*` is closed and the link is finite at its end
+        (total variation, hinge-like generators): the optimal shift can then sit at the end of
+        the domain, where :math:`f^*` has a kink, :math:`Q_h` is not unique and the first-order
+        identities of C4 need not hold for the representative returned.
+
+    Notes
+    -----
+    .. math:: \Lambda_f^Q \text{ differentiable} \iff \neg\big(\sup\mathrm{dom} f^* \in
+              \mathrm{dom} f^* \text{ and } (f^*)'(\sup\mathrm{dom} f^*) < \infty\big).
+
+    Examples
+    --------
+    >>> lambda_differentiable("tv"), lambda_differentiable("neyman"), lambda_differentiable("kl")
+    (False, True, True)
+    """
+    g = _resolve(g)
+    sup, closed = conjugate_domain_end(g)
+    if not closed:
+        return True
+    return not bool(np.isfinite(float(np.asarray(fast_link(g)(np.array([sup])))[0])))
+
+
 def _unit_link_point(g: Any) -> float:
     """A point c with (f*)'(c) = 1 (c = f'(1), the right derivative at a kink)."""
     try:
@@ -225,7 +258,7 @@ def _inputs(h: Any, weights: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     if weights is None:
         W = np.full(H2.shape, 1.0 / k)
     else:
-        W = check_weights(weights, k)
+        W = check_weights(weights, k, rows=True)
         if W.ndim == 2 and (not batched or W.shape[0] != H2.shape[0]):
             raise BoundkitError(f"weights have shape {W.shape}, expected ({k},) or {H2.shape}")
         W = np.broadcast_to(W, H2.shape)

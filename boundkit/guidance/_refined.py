@@ -26,18 +26,13 @@ from scipy.special import logsumexp
 
 from boundkit._errors import BoundkitError
 from boundkit.distributions import FiniteDistribution
-from boundkit.duality import divergence_from_weights, identify_generator, refine
-from boundkit.generators import get_generator
+from boundkit.duality import divergence_from_weights, refine
+from boundkit.generators import get_generator, is_kl, refinement_ratio
 from boundkit.guidance._mixture import OUMixture, ou_alpha, ou_sigma2
 
 __all__ = ["RefinedModel", "refine_by_discriminator"]
 
 Potential = Callable[[np.ndarray], np.ndarray]
-
-
-def _is_kl(g: Any) -> bool:
-    form = identify_generator(g)
-    return form is not None and form.key == "kl"
 
 
 class RefinedModel:
@@ -152,7 +147,7 @@ class RefinedModel:
         self.refined = refine(self.base_grid, hv, self.generator)
         self.nu = float(self.refined.nu)
         self.lam = float(self.refined.lam)
-        self._kl = _is_kl(self.generator)
+        self._kl = is_kl(self.generator)
         with np.errstate(divide="ignore"):
             self._lognode = np.log(self.refined.pmf) - logw  # log q_h at the nodes
         self._logw = logw
@@ -169,11 +164,9 @@ class RefinedModel:
 
     def _log_ratio(self, hx: np.ndarray) -> np.ndarray:
         r""":math:`\log (f^*)'(h - \nu_h)` at values of h."""
-        t = np.asarray(hx, dtype=float) - self.nu
-        if self._kl:
-            return t - 1.0
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.log(np.asarray(self.generator.link(t), dtype=float))
+        ratio = refinement_ratio(self.generator, np.asarray(hx, dtype=float), nu=self.nu)
+        with np.errstate(divide="ignore"):
+            return np.log(ratio)
 
     def _dlog_ratio(self, hx: np.ndarray) -> np.ndarray:
         r""":math:`\frac{d}{dt}\log(f^*)'(t)` at :math:`t = h - \nu_h` (1 for KL)."""

@@ -56,44 +56,59 @@ def _run_sweeps(results_dir: Path, quick: bool, n_jobs: int, seed: int) -> dict[
     return out
 
 
-def simulation_figures(results: dict[str, Any], out_dir: str | Path) -> list[Path]:
-    """Draw the three simulation figures from loaded results; returns the written paths."""
+def simulation_figures(
+    results: dict[str, Any], out_dir: str | Path, *, style: str = "default"
+) -> list[Path]:
+    """Draw the three simulation figures from loaded results; returns the written paths.
+
+    ``bound_vs_gap``, ``improvement`` and ``slack`` (bounded classes only), one panel per
+    toy, constrained layout, legends below the panels. ``style="paper"`` uses the serif paper
+    style at double-column width and writes a vector PDF next to each PNG.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from boundkit.plotting._simulation import plot_bound_vs_gap, plot_calibration, plot_improvement
-    from boundkit.plotting._style import use_style, write_figure
+    from boundkit.plotting._simulation import plot_bound_vs_gap, plot_improvement, plot_slack
+    from boundkit.plotting._style import figure_size, use_style, write_figure
 
+    formats = ("png", "pdf") if style == "paper" else ("png",)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
+    paths: list[Path] = []
     names = list(results)
     bounded = [k for k in names if results[k].value_range is not None]
-    with use_style():
+    with use_style(style):
         for fname, fn, keys in (
             ("bound_vs_gap.png", plot_bound_vs_gap, names),
             ("improvement.png", plot_improvement, names),
-            ("calibration.png", plot_calibration, bounded),
+            ("slack.png", plot_slack, bounded),
         ):
             if not keys:
                 continue
             ncols = len(keys) if len(keys) <= 3 else 2
             nrows = -(-len(keys) // ncols)
+            size = figure_size(
+                "double" if style == "paper" else None, nrows=nrows, ncols=ncols, aspect=0.85
+            )
             fig, axes = plt.subplots(
-                nrows, ncols, figsize=(4.6 * ncols, 3.7 * nrows), squeeze=False
+                nrows, ncols, figsize=size, squeeze=False, layout="constrained"
             )
             flat = list(axes.ravel())
             for ax, k in zip(flat, keys, strict=False):
                 fn(results[k], ax=ax)
             for ax in flat[len(keys) :]:
                 ax.set_visible(False)
-            paths.append(write_figure(fig, out / fname))
+            first = Path(write_figure(fig, out / fname, formats=formats))
+            paths.extend(first.with_suffix(f".{fmt}") for fmt in formats)
         from boundkit.plotting._tightness import plot_tightness_map
 
         records = {k: results[k].tightness(holdout=True) for k in names}
-        paths.append(write_figure(plot_tightness_map(records), out / "tightness_map.png"))
+        first = Path(
+            write_figure(plot_tightness_map(records), out / "tightness_map.png", formats=formats)
+        )
+        paths.extend(first.with_suffix(f".{fmt}") for fmt in formats)
     return paths
 
 
@@ -104,6 +119,7 @@ def make_all_figures(
     results_dir: str | Path | None = None,
     n_jobs: int = 1,
     seed: int = 0,
+    style: str = "default",
 ) -> list[Path]:
     r"""Run the sweeps, write their results, and draw every figure into ``out_dir``.
 
@@ -120,6 +136,8 @@ def make_all_figures(
         Workers of the sweeps (never changes a number).
     seed : int
         Root seed.
+    style : {"default", "paper"}
+        ``"paper"``: serif, double-column simulation figures, a vector PDF next to each PNG.
 
     Returns
     -------
@@ -131,7 +149,7 @@ def make_all_figures(
     with tempfile.TemporaryDirectory() as tmp:
         rdir = Path(results_dir) if results_dir is not None else Path(tmp)
         results = _run_sweeps(rdir, quick, n_jobs, seed)
-        paths = simulation_figures(results, out)
+        paths = simulation_figures(results, out, style=style)
     if importlib.util.find_spec("boundkit.plotting._guidance") is not None:
         guidance = importlib.import_module("boundkit.plotting._guidance")
         extra = guidance.guidance_figures(out, quick=quick)

@@ -32,6 +32,12 @@ __all__ = [
 _SPECS = ("optimal", "poly:1", "fourier:4", "mlp:32x32")
 
 
+def _setting_title(name: str) -> str:
+    """A readable name of a guidance setting ("square-2d" -> "Square (2-D)")."""
+    words = name.replace("-2d", "").replace("-", " ")
+    return f"{words.capitalize()} ({'2-D' if name.endswith('-2d') else '1-D'})"
+
+
 def plot_guidance_densities(toy: Any, discriminators: dict, samples: dict, ax: Any = None) -> Any:
     r"""Plot P, Q, each :math:`Q_h` and a histogram of each discriminator's guided samples.
 
@@ -54,7 +60,7 @@ def plot_guidance_densities(toy: Any, discriminators: dict, samples: dict, ax: A
     from boundkit.guidance import refine_by_discriminator
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     lo, hi = toy.bounds(0.0, 4.0)
     xs = np.linspace(lo[0], hi[0], 800)[:, None]
     ax.plot(xs[:, 0], toy.p.pdf(xs), "k-", lw=2, label="P (target)")
@@ -78,7 +84,7 @@ def plot_guidance_densities(toy: Any, discriminators: dict, samples: dict, ax: A
             )
     ax.set_xlabel("x")
     ax.set_ylabel("density")
-    ax.set_title(f"{toy.name}: P, Q, refined Q_h and guided samples")
+    ax.set_title(f"{_setting_title(toy.name)}: P, Q, refined $Q_h$ and guided samples")
     ax.legend(fontsize=7)
     return ax
 
@@ -96,7 +102,7 @@ def plot_distance_vs_weight(result: Any, metric: str = "w1", ax: Any = None) -> 
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     names = list(dict.fromkeys(r["discriminator"] for r in result.rows))
     for name in names:
         rows = [r for r in result.rows if r["discriminator"] == name]
@@ -107,7 +113,7 @@ def plot_distance_vs_weight(result: Any, metric: str = "w1", ax: Any = None) -> 
         ax.errorbar(w[ok], v[ok], yerr=se[ok], marker="o", capsize=3, label=name)
     ax.set_xlabel("guidance weight w")
     ax.set_ylabel(f"{metric}(guided samples, P)")
-    ax.set_title(f"{result.setting}: distance to P vs guidance weight")
+    ax.set_title(f"{_setting_title(result.setting)}: distance to P vs guidance weight")
     ax.legend(fontsize=8)
     return ax
 
@@ -124,7 +130,7 @@ def plot_time_accuracy(profiles: dict, ax: Any = None) -> Any:
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     first = next(iter(profiles.values()))
     ax.plot(first.times, first.bayes_accuracy, "k-", lw=2, label="Bayes-optimal")
     for name, prof in profiles.items():
@@ -136,7 +142,7 @@ def plot_time_accuracy(profiles: dict, ax: Any = None) -> Any:
     ax.set_xlim(0.0, float(np.max(first.times)) * 1.05)
     ax.set_xlabel("diffusion time t")
     ax.set_ylabel("balanced accuracy")
-    ax.set_title("per-time accuracy vs Bayes-optimal (near 1/2 at large t)")
+    ax.set_title("Accuracy at each diffusion time vs the Bayes-optimal discriminator")
     ax.legend(fontsize=8)
     return ax
 
@@ -158,7 +164,7 @@ def plot_refined_vs_target(result: Any, weight: float = 1.0, ax: Any = None) -> 
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     rows = [r for r in result.rows if abs(r["weight"] - weight) < 1e-12]
     names = [r["discriminator"] for r in rows]
     pos = np.arange(len(rows))
@@ -169,7 +175,7 @@ def plot_refined_vs_target(result: Any, weight: float = 1.0, ax: Any = None) -> 
         ax.bar(pos[ok] + off, v[ok], width=0.4, yerr=se[ok], capsize=3, label=label)
     ax.set_xticks(pos, names)
     ax.set_ylabel(f"W1 of guided samples (w = {weight:g})")
-    ax.set_title(f"{result.setting}: guided samples vs P and the refined Q_h")
+    ax.set_title(f"{_setting_title(result.setting)}: guided samples vs P and the refined $Q_h$")
     ax.legend()
     return ax
 

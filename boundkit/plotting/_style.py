@@ -1,10 +1,27 @@
-"""A fixed, print-readable matplotlib style for boundkit figures (imported lazily)."""
+r"""Fixed, print-readable matplotlib styles for boundkit figures (imported lazily).
+
+``"default"``: the screen/README style. ``"paper"``: serif text sized for a journal page,
+figures :data:`PAPER_WIDTHS` wide (single or double column), written as vector PDF next to
+the PNG.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["RC", "COLORS", "savefig", "use_style"]
+from boundkit._errors import BoundkitError
+
+__all__ = [
+    "COLORS",
+    "CYCLE",
+    "PAPER_RC",
+    "PAPER_WIDTHS",
+    "RC",
+    "figure_size",
+    "savefig",
+    "use_style",
+    "write_figure",
+]
 
 #: rcParams applied to every boundkit figure (fixed so that files are reproducible).
 RC: dict[str, Any] = {
@@ -26,6 +43,27 @@ RC: dict[str, Any] = {
     "path.simplify": False,
 }
 
+#: Widths in inches of a single and a double journal column.
+PAPER_WIDTHS: dict[str, float] = {"single": 3.4, "double": 7.0}
+
+#: rcParams of the ``paper`` style, applied on top of :data:`RC`.
+PAPER_RC: dict[str, Any] = {
+    "font.family": "serif",
+    "font.serif": ["DejaVu Serif"],
+    "mathtext.fontset": "dejavuserif",
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "legend.fontsize": 7,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 3.5,
+    "savefig.dpi": 300,
+    "pdf.fonttype": 42,
+    "figure.figsize": (PAPER_WIDTHS["single"], 0.8 * PAPER_WIDTHS["single"]),
+}
+
 #: Colour-blind-safe palette (Okabe-Ito).
 COLORS: dict[str, str] = {
     "measured": "#000000",
@@ -36,12 +74,52 @@ COLORS: dict[str, str] = {
     "reference": "#999999",
 }
 
+#: Colours of user curves, in order (the rest of the Okabe-Ito palette).
+CYCLE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
-def use_style() -> Any:
-    """Return a context manager applying :data:`RC` (with the Agg-safe defaults)."""
+
+def _rc(style: str) -> dict[str, Any]:
+    if style == "default":
+        return dict(RC)
+    if style == "paper":
+        return {**RC, **PAPER_RC}
+    raise BoundkitError(f"unknown style {style!r}: expected 'default' or 'paper'")
+
+
+def use_style(style: str = "default") -> Any:
+    """A context manager applying the ``"default"`` or ``"paper"`` rcParams."""
     import matplotlib as mpl
 
-    return mpl.rc_context(RC)  # type: ignore[arg-type]
+    return mpl.rc_context(_rc(style))  # type: ignore[arg-type]
+
+
+def figure_size(
+    columns: str | None = None, *, nrows: int = 1, ncols: int = 1, aspect: float = 0.8
+) -> tuple[float, float]:
+    r"""Figure size in inches for a grid of panels.
+
+    Parameters
+    ----------
+    columns : {"single", "double"} or None
+        Fit one or two journal columns (:data:`PAPER_WIDTHS`); ``None``: 4.6 inches per panel.
+    nrows, ncols : int
+        Panels of the grid.
+    aspect : float
+        Panel height over panel width (the legends below the panels are added on top).
+
+    Examples
+    --------
+    >>> figure_size("single")
+    (3.4, 3.4)
+    """
+    if columns is None:
+        width = 4.6 * ncols
+    elif columns in PAPER_WIDTHS:
+        width = PAPER_WIDTHS[columns]
+    else:
+        raise BoundkitError(f"columns must be 'single' or 'double', got {columns!r}")
+    panel = width / ncols
+    return (round(width, 3), round(nrows * panel * (aspect + 0.2), 3))
 
 
 def savefig(fig: Any, path: Any) -> None:
@@ -61,11 +139,21 @@ def savefig(fig: Any, path: Any) -> None:
     fig.savefig(path, metadata=meta, bbox_inches="tight")
 
 
-def write_figure(fig: Any, path: Any) -> Any:
-    """Lay out ``fig``, save it reproducibly with :func:`savefig`, close it; return the path."""
+def write_figure(fig: Any, path: Any, *, formats: tuple[str, ...] = ("png",)) -> Any:
+    """Lay out ``fig``, save it reproducibly in every format, close it; return the first path.
+
+    With ``formats=("png", "pdf")`` the vector PDF is written next to the PNG (same stem).
+    A figure made with constrained layout keeps it; others get ``tight_layout``.
+    """
+    from pathlib import Path
+
     import matplotlib.pyplot as plt
 
-    fig.tight_layout()
-    savefig(fig, path)
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
+    path = Path(path)
+    paths = [path.with_suffix(f".{fmt}") for fmt in formats]
+    for p in paths:
+        savefig(fig, p)
     plt.close(fig)
-    return path
+    return paths[0]

@@ -34,9 +34,9 @@ FAMILIES: tuple[str, ...] = (
 )
 
 
-def fitted_slope(sizes: Sequence[float], values: Sequence[float]) -> float | None:
+def fitted_slope(sizes: Sequence[float], values: Sequence[float]) -> float:
     r"""Least-squares slope of :math:`\log v` against :math:`\log n` over the finite, positive
-    values (None with fewer than two).
+    values (NaN with fewer than two distinct sizes: no slope; records store it as None).
 
     Notes
     -----
@@ -52,10 +52,15 @@ def fitted_slope(sizes: Sequence[float], values: Sequence[float]) -> float | Non
     v = np.asarray(values, dtype=float)
     ok = np.isfinite(v) & (v > 0) & np.isfinite(n) & (n > 0)
     if ok.sum() < 2 or np.unique(n[ok]).size < 2:
-        return None
+        return float("nan")
     x, y = np.log(n[ok]), np.log(v[ok])
     x = x - x.mean()
     return float((x * (y - y.mean())).sum() / (x * x).sum())
+
+
+def _slope_or_none(sizes: Sequence[float], values: Sequence[float]) -> float | None:
+    s = fitted_slope(sizes, values)
+    return None if np.isnan(s) else s
 
 
 def _record(sizes: list[int], gaps: Sequence[float], measured: Sequence[float]) -> dict[str, Any]:
@@ -65,8 +70,8 @@ def _record(sizes: list[int], gaps: Sequence[float], measured: Sequence[float]) 
         "gap_per_n": {str(n): float(g) for n, g in zip(sizes, gaps, strict=True)},
         "ratio_per_n": {str(n): float(r) for n, r in zip(sizes, ratios, strict=True)},
         "ratio_median": float(np.median(finite)) if finite else float("inf"),
-        "slope_bound": fitted_slope(sizes, gaps),
-        "slope_measured": fitted_slope(sizes, measured),
+        "slope_bound": _slope_or_none(sizes, gaps),
+        "slope_measured": _slope_or_none(sizes, measured),
     }
 
 

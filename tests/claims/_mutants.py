@@ -69,16 +69,13 @@ def _worst_keeps_smallest(mp: Any) -> None:
 def _cvxpy_pearson_real_line(mp: Any) -> None:
     import cvxpy as cp
 
-    import boundkit.duality._common as C
+    import boundkit.generators._conjugate_forms as F
 
-    forms = [
-        dataclasses.replace(f, fstar_cvx=lambda t: t + cp.square(t) / 4.0)
-        if f.key == "pearson"
-        else f
-        for f in C._known_forms()
-    ]
-    mp.setattr(C, "_FORMS", forms)
-    mp.setattr(C, "_ID_CACHE", {})  # undo restores the cache of the unmutated forms
+    table = dict(F._cvx_table())
+    name, _, persp = table["pearson"]
+    table["pearson"] = (name, lambda t: t + cp.square(t) / 4.0, persp)
+    mp.setattr(F, "_TABLE", table)
+    mp.setattr(F, "_FORM_CACHE", {})  # undo restores the cache of the unmutated forms
 
 
 def _refine_unnormalised(mp: Any) -> None:

@@ -35,7 +35,7 @@ def test_figures_cli(capsys, tmp_path, monkeypatch):
     assert names == [
         "bound_vs_gap.png",
         "improvement.png",
-        "calibration.png",
+        "slack.png",
         "tightness_map.png",
         "guidance_stub.png",
     ]

@@ -49,6 +49,15 @@ def test_json_output_and_values(files, capsys):
     assert out["gap"] < 1e-6
 
 
+def test_total_variation_table_says_why_c4_identities_may_fail(files, capsys):
+    tmp, *_ = files
+    assert main(_args(tmp, "--features", "x", "--B", "0.5", "--f", "tv")) == 0
+    text = capsys.readouterr().out
+    assert "not differentiable" in text and "total variation" in text
+    assert main(_args(tmp, "--features", "x", "--B", "0.5", "--f", "pearson")) == 0
+    assert "not differentiable" not in capsys.readouterr().out
+
+
 def test_kernel_and_text_output(files, capsys):
     tmp, *_ = files
     assert (

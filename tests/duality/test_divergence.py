@@ -293,4 +293,5 @@ def test_identify_generator_by_value_including_affine_variant():
     assert identify_generator(get_generator("kl")).key == "kl"
     std = identify_generator(get_generator("kl_standard"))
     assert std.key == "kl" and std.shift == pytest.approx(-1.0)
-    assert identify_generator(get_generator("neyman")) is None
+    assert identify_generator(get_generator("jeffreys")) is None
+    assert identify_generator(get_generator("neyman")).key == "neyman"

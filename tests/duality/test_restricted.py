@@ -14,6 +14,7 @@ from boundkit.classes import LinearClass, RKHSBall
 from boundkit.distributions import FiniteDistribution
 from boundkit.duality import (
     CVXPY_GENERATORS,
+    divergence,
     duality_report,
     primal,
     restricted_divergence,
@@ -141,7 +142,33 @@ def test_cvxpy_and_scipy_paths_agree_and_paths_are_listed():
             pb = primal(name, P, Q, cls, solver="scipy")
             assert pa.value == pytest.approx(pb.value, rel=1e-7, abs=1e-10)
     assert set(solver_paths()) == {"cvxpy", "scipy"}
-    assert "kl" in CVXPY_GENERATORS and "neyman" not in CVXPY_GENERATORS
+    assert {"kl", "neyman", "le_cam"} <= set(
+        CVXPY_GENERATORS
+    ) and "jeffreys" not in CVXPY_GENERATORS
+
+
+@pytest.mark.parametrize("name", ["neyman", "le_cam"])
+def test_neyman_and_le_cam_on_a_rich_class_are_two_sided(name):
+    r"""Issue 18 item 7: with a class rich enough that D_f^H = D_f the duality report is solved on
+    both sides (cvxpy) and both equal the exact divergence."""
+    rng = np.random.default_rng(8)
+    k = 6
+    x = np.arange(k, dtype=float)[:, None]
+    P = FiniteDistribution(x, rng.dirichlet(np.ones(k)))
+    Q = FiniteDistribution(x, rng.dirichlet(np.ones(k)))
+    D = divergence(name, P, Q).value
+    # indicator features with a large l_inf ball contain h* = f'(p/q)
+    hstar = get_generator(name).fprime(P.pmf / Q.pmf)
+    cls = LinearClass(
+        features=lambda z: np.eye(k)[z[:, 0].astype(int)], p="inf", B=2.0 * np.abs(hstar).max()
+    )
+    rep = duality_report(name, P, Q, cls)
+    assert rep.dual_result.solver.startswith("cvxpy") and rep.primal_result.solver.startswith(
+        "cvxpy"
+    )
+    assert rep.status == "optimal" and rep.lambda_differentiable
+    assert rep.dual == pytest.approx(D, rel=1e-7) and rep.primal == pytest.approx(D, rel=1e-7)
+    assert rep.identities[0].rel_error < 1e-7  # C3: dual = primal
 
 
 def test_mass_outside_the_support_of_q():
@@ -208,7 +235,7 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(BoundkitError, match="solver"):
         restricted_divergence("kl", P, Q, LinearClass(), solver="magic")
     with pytest.raises(BoundkitError, match="cvxpy path"):
-        restricted_divergence("neyman", P, Q, LinearClass(), solver="cvxpy")
+        restricted_divergence("jeffreys", P, Q, LinearClass(), solver="cvxpy")
     with pytest.raises(BoundkitError, match="shape"):
         restricted_divergence("kl", P, Q, np.ones((2, 3)))
     with pytest.raises(BoundkitError, match="semi-definite"):
@@ -248,10 +275,13 @@ def test_user_expression_generators():
     r = restricted_divergence("u*log(u)", P, Q, LinearClass(B=0.8))
     ref = restricted_divergence("kl", P, Q, LinearClass(B=0.8))
     assert r.solver.startswith("cvxpy") and r.value == pytest.approx(ref.value, rel=1e-9)
-    # an unknown expression goes through scipy; Neyman chi^2 = sum (p - q)^2 / p
+    # Neyman chi^2 = sum (p - q)^2 / p typed by hand is recognised too (cvxpy since issue 18)
     rep = duality_report("(u - 1)**2/u", P, Q, LinearClass(B=0.8))
-    assert rep.dual_result.solver.startswith("scipy") and rep.worst_error < 1e-6
+    assert rep.dual_result.solver.startswith("cvxpy") and rep.worst_error < 1e-6
     assert rep.dual <= float(np.sum((P.pmf - Q.pmf) ** 2 / P.pmf)) + 1e-12
+    # an unknown expression (Jeffreys) goes through scipy
+    rep = duality_report("(u - 1)*log(u)", P, Q, LinearClass(B=0.8))
+    assert rep.dual_result.solver.startswith("scipy") and rep.worst_error < 1e-6
 
 
 @pytest.mark.parametrize(

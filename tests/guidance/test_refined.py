@@ -109,7 +109,7 @@ def test_bad_inputs():
 
 
 # ---------------------------------------------------------------- client of boundkit.duality
-GENERATORS = ["kl", "pearson", "squared_hellinger", "reverse_kl", "jensen_shannon"]
+GENERATORS = ["kl", "kl_standard", "pearson", "squared_hellinger", "reverse_kl", "jensen_shannon"]
 
 
 def _bounded_h(x):

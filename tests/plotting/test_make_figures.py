@@ -13,6 +13,6 @@ def test_make_all_figures_quick(tmp_path, request):
         pytest.skip("slow: run with -m slow")
     paths = make_all_figures(tmp_path / "fig", quick=True, results_dir=tmp_path / "res")
     names = [p.name for p in paths]
-    assert names[:3] == ["bound_vs_gap.png", "improvement.png", "calibration.png"]
+    assert names[:3] == ["bound_vs_gap.png", "improvement.png", "slack.png"]
     assert all(p.exists() and p.stat().st_size > 10_000 for p in paths)
     assert (tmp_path / "res" / "mixture1d" / "results.csv").exists()

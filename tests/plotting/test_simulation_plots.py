@@ -10,8 +10,8 @@ import pytest
 
 from boundkit.plotting import (
     plot_bound_vs_gap,
-    plot_calibration,
     plot_improvement,
+    plot_slack,
     simulation_figures,
 )
 from boundkit.simulation._harness import simulate
@@ -30,11 +30,13 @@ def results():
 
 
 def test_legend_slope_is_the_simulation_slope():
-    from boundkit.plotting._simulation import _slope as fitted_slope
+    from boundkit.plotting._simulation import _slope
+    from boundkit.simulation import fitted_slope
 
     n = np.array([10.0, 100.0, 1000.0])
     assert fitted_slope(n, 3 * n**-0.5) == pytest.approx(-0.5, abs=1e-12)
-    assert np.isnan(fitted_slope([1, 2], [0.0, -1.0]))
+    assert _slope(n, 3 * n**-0.5) == "-0.50"
+    assert np.isnan(fitted_slope([1, 2], [0.0, -1.0])) and _slope([1, 2], [0.0, -1.0]) == "n/a"
 
 
 def test_bound_vs_gap_plots_the_summary(results):
@@ -54,7 +56,7 @@ def test_bound_vs_gap_plots_the_summary(results):
     plt.close("all")
 
 
-def test_improvement_and_calibration(results):
+def test_improvement_and_slack(results):
     import matplotlib.pyplot as plt
 
     res = results["gauss1d-quadratic"]
@@ -66,10 +68,12 @@ def test_improvement_and_calibration(results):
         for ln in ax.get_lines()
         if len(ln.get_ydata()) == 3
     )
-    ax2 = plot_calibration(results["finite"], deltas=[0.1, 0.5, 0.9])
-    c6b = [ln for ln in ax2.get_lines() if ln.get_label().startswith("C6b")]
-    assert len(c6b) == 3
-    expect = [results["finite"].violation_rate("C6b", d)[5] for d in (0.1, 0.5, 0.9)]
+    ax2 = plot_slack(results["finite"], deltas=[0.1, 0.5])
+    c6b = [ln for ln in ax2.get_lines() if ln.get_label() == "C6b"]
+    assert len(c6b) == 1
+    fin = results["finite"]
+    best = fin.population["divergence_best"]
+    expect = [fin.hp_bound("C6b", d)[fin.table["n"] == 80][0] - best for d in (0.1, 0.5)]
     assert np.allclose(c6b[0].get_ydata(), expect)
     plt.close("all")
 
@@ -81,7 +85,7 @@ def test_simulation_figures_files_are_reproducible(results, tmp_path):
     assert [p.name for p in a] == [
         "bound_vs_gap.png",
         "improvement.png",
-        "calibration.png",
+        "slack.png",
         "tightness_map.png",
     ]
     for pa, pb in zip(a, b, strict=True):
@@ -99,7 +103,7 @@ def test_import_boundkit_plotting_does_not_import_matplotlib():
 
 
 def test_plots_of_an_unbounded_relu_toy():
-    """The ReLU toy has no range: the panels draw C6a only (no C6b/C6c) and no calibration."""
+    """The ReLU toy has no range: the panels draw C6a only (no C6b/C6c) and no slack plot."""
     import matplotlib.pyplot as plt
 
     from boundkit.simulation._relu_toy import ReLUMixtureToy

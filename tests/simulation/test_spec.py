@@ -141,8 +141,8 @@ def test_plugin_toys_from_the_cli(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert sorted(Path(p).name for p in doc["figures"]) == [
         "bound_vs_gap.png",
-        "calibration.png",
         "improvement.png",
+        "slack.png",
         "tightness_map.png",
     ]
     assert main(["simulate", "plugin-toy", "--plugin", str(tmp_path / "missing.py")]) == 2

@@ -19,7 +19,7 @@ def test_fitted_slope() -> None:
     n = np.array([10.0, 30.0, 100.0, 300.0])
     assert fitted_slope(n, 3.0 * n**-0.5) == pytest.approx(-0.5, abs=1e-12)
     assert fitted_slope(n, [np.inf, np.inf, 1.0, 0.5]) == pytest.approx(np.log(0.5) / np.log(3))
-    assert fitted_slope(n, [np.inf, np.inf, np.inf, 1.0]) is None
+    assert np.isnan(fitted_slope(n, [np.inf, np.inf, np.inf, 1.0]))
 
 
 def test_tightness_record_matches_summary() -> None:
