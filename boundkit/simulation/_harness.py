@@ -25,6 +25,7 @@ import numpy as np
 
 from boundkit._errors import BoundkitError
 from boundkit._parallel import check_backend, check_n_jobs, run_tasks
+from boundkit._validation import check_seed
 from boundkit.bounds import (
     bound_terms,
     c7_pointwise_rhs,
@@ -269,9 +270,10 @@ def simulate(
         raise BoundkitError("--scheduler only makes sense with the dask backend")
     if scheduler is not None:
         backend = "dask"
-    n_replicates, block_size, seed = int(n_replicates), int(block_size), int(seed)
-    if seed < 0:
-        raise BoundkitError(f"seed must be an integer >= 0; got {seed}")
+    checked_seed = check_seed(seed)
+    if checked_seed is None:
+        raise BoundkitError("seed must be a non-negative integer (the root of the seed tree)")
+    n_replicates, block_size, seed = int(n_replicates), int(block_size), checked_seed
     value_range = toy.value_range()
     pop = toy.population()
     if not (np.isfinite(pop.divergence_best) and np.isfinite(pop.divergence_base)):

@@ -164,3 +164,9 @@ def test_csv_writer_writes_what_the_csv_module_writes(tmp_path):
             row.append(str(int(v)) if k in ("n", "replicate") else repr(float(v)))
         w.writerow(row)
     assert (tmp_path / "a.csv").read_bytes() == buf.getvalue().encode()
+
+
+@pytest.mark.parametrize("seed", [2.5, None, True])
+def test_seed_goes_through_the_validation_layer(seed):
+    with pytest.raises(BoundkitError, match="seed must be a non-negative integer"):
+        simulate("finite", [5], **dict(KW, seed=seed))
