@@ -81,6 +81,8 @@ def dask_client(scheduler: str | None, *, timeout: float = 10.0) -> tuple[Any, b
         raise BoundkitError(f"scheduler must be an address like tcp://HOST:PORT, got {scheduler!r}")
     try:
         return Client(scheduler, timeout=f"{timeout}s"), True
+    except ValueError as exc:  # a malformed address (no port, unknown protocol, ...)
+        raise BoundkitError(f"bad dask scheduler address {scheduler!r}: {exc}") from None
     except (OSError, TimeoutError) as exc:
         raise BoundkitError(
             f"cannot reach the dask scheduler at {scheduler} within {timeout:g} s "

@@ -220,6 +220,7 @@ def add_class_arguments(
 #: sizes above which a class is refused before anything is allocated
 MAX_FEATURES = 100_000
 MAX_WIDTH = 100_000
+MAX_RESTARTS = 10_000
 
 
 def _n_poly_features(d: int, degree: int) -> int:
@@ -251,6 +252,8 @@ def build_class(args: argparse.Namespace, d: int | None, *, values: Any = None) 
     if name == "relu2":
         if args.width > MAX_WIDTH:
             raise BoundkitError(f"--width {args.width} is above the limit {MAX_WIDTH}")
+        if args.restarts > MAX_RESTARTS:
+            raise BoundkitError(f"--restarts {args.restarts} is above the limit {MAX_RESTARTS}")
         B2 = args.B if args.B2 is None else args.B2
         return ReLUNetwork2(
             width=args.width, B1=args.B1, B2=B2, n_restarts=args.restarts, rng=args.seed

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit._validation import check_points
+from boundkit._validation import MAX_WORK, check_points, check_size
 
 __all__ = ["MMDTest", "mmd_test"]
 
@@ -107,6 +107,9 @@ def mmd_test(
     B = int(n_permutations)
     if B < 1:
         raise BoundkitError(f"n_permutations must be >= 1, got {n_permutations}")
+    N = n_x + n_y
+    check_size("the kernel matrix of mmd_test", N * N, unit="entries")
+    check_size("n_permutations x (n_x + n_y)^2", B * N * N, limit=MAX_WORK, unit="operations")
     Z = np.vstack([xa, ya])
     sq = np.sum(Z * Z, axis=1)
     d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * Z @ Z.T, 0.0)

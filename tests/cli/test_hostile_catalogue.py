@@ -356,6 +356,66 @@ CASES = [
         "constants",
     ),
     ("refine relu width huge", lambda t: _ref("--class", "relu2", "--width", BIG), "limit"),
+    ("refine permutations huge", lambda t: _ref("--permutations", BIG), "limit"),
+    ("refine n-sigmas huge", lambda t: _ref("--n-sigmas", BIG), "limit"),
+    (
+        "rademacher relu restarts huge",
+        lambda t: [
+            "rademacher",
+            "--class",
+            "relu2",
+            "--toy",
+            "gaussian",
+            "--n",
+            "5",
+            "--restarts",
+            BIG,
+        ],
+        "limit",
+    ),
+    ("simulate scheduler without port", lambda t: _sim("--scheduler", "tcp://x"), "scheduler"),
+    ("guidance window reversed", lambda t: _gui("--window", "3,1"), "window"),
+    ("guidance mlp width zero", lambda t: _gui("--disc", "mlp:0"), "discriminator"),
+    (
+        "bound C7 negative refinement divergence",
+        lambda t: [
+            "bound",
+            "C7",
+            "--n",
+            "100",
+            "--population",
+            "0.1",
+            "--rademacher",
+            "0.1",
+            "--refinement-divergence",
+            "-1",
+        ],
+        "refinement_divergence",
+    ),
+    (
+        "bound C6b overflow",
+        lambda t: [
+            "bound",
+            "C6b",
+            "--n",
+            "100",
+            "--population",
+            "0.1",
+            "--rademacher",
+            "1e308",
+            "--range=0,1",
+        ],
+        "largest float",
+    ),
+    ("conjugate alpha huge", lambda t: ["conjugate", "alpha", "--alpha", "1e308"], "alpha"),
+    ("conjugate alpha tiny", lambda t: ["conjugate", "alpha", "--alpha", "1e-300"], "alpha"),
+    ("conjugate nested power", lambda t: ["conjugate", "(u**999)**999"], "too large"),
+    ("duality alpha without value", lambda t: _duality(t, "--f", "alpha"), "alpha"),
+    (
+        "plugin is a pickle",
+        lambda t: ["verify", "--claim", "C1", "--plugin", str(t / "raw.pkl")],
+        "plugin",
+    ),
     ("refine out is a file", lambda t: _ref("--out", str(t / "afile")), "afile"),
 ]
 
@@ -477,3 +537,55 @@ def test_guidance_discriminator_sizes_are_budgeted():
     for spec in ("mlp:100000x100000", "poly:101", "fourier:5000"):
         with pytest.raises(BoundkitError, match="above the limit"):
             parse_discriminator(spec)
+
+
+def _entry_points():
+    import numpy as np
+
+    from boundkit.classes import LinearClass
+    from boundkit.complexity import empirical_rademacher, expected_rademacher
+    from boundkit.models import mmd_test
+    from boundkit.simulation import simulate
+
+    x = np.random.default_rng(0).normal(size=(40, 2))
+    cls = LinearClass(B=1.0)
+
+    def draw(n, rng):
+        return rng.normal(size=(n, 2))
+
+    return [
+        (
+            "empirical_rademacher huge n_sigmas",
+            lambda: empirical_rademacher(cls, x, n_sigmas=10**12, method="monte-carlo"),
+            "limit",
+        ),
+        ("expected_rademacher huge n", lambda: expected_rademacher(cls, draw, 10**12), "limit"),
+        (
+            "expected_rademacher huge n_samples",
+            lambda: expected_rademacher(cls, draw, 40, n_samples=10**12),
+            "limit",
+        ),
+        ("mmd_test huge permutations", lambda: mmd_test(x, x + 1, n_permutations=10**12), "limit"),
+        (
+            "simulate negative seed",
+            lambda: simulate("finite", [10], n_replicates=2, seed=-1),
+            "seed",
+        ),
+        (
+            "simulate huge replicates",
+            lambda: simulate("finite", [10], n_replicates=10**12),
+            "limit",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_python_entry_points_refuse_hostile_arguments(index):
+    from boundkit._errors import BoundkitError
+
+    name, call, needle = _entry_points()[index]
+    start = time.perf_counter()
+    with pytest.raises(BoundkitError) as info:
+        call()
+    assert needle in str(info.value) and "\n" not in str(info.value), (name, info.value)
+    assert time.perf_counter() - start < SECONDS
