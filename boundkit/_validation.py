@@ -20,15 +20,25 @@ import numpy as np
 from boundkit._errors import BoundkitError
 
 __all__ = [
+    "MAX_ELEMENTS",
+    "MAX_WORK",
     "WEIGHT_SUM_TOL",
     "check_delta",
     "check_finite_array",
     "check_points",
     "check_positive",
     "check_seed",
+    "check_size",
     "check_weights",
     "evaluate_at",
 ]
+
+#: Largest number of float64 values one request may allocate (2**28, i.e. 2 GiB).
+MAX_ELEMENTS = 2**28
+
+#: Largest number of elementary operations (e.g. sign vectors times sample size) one request
+#: may ask for: about a minute of vectorised numpy on one core.
+MAX_WORK = 10**11
 
 #: The one tolerance on :math:`|\sum_i w_i - 1|` for probability vectors (absolute).
 WEIGHT_SUM_TOL = 1e-9
@@ -331,3 +341,42 @@ def evaluate_at(func: Callable[[np.ndarray], Any], x: np.ndarray) -> np.ndarray:
                 f"the function must map an (m, d) array to shape (m,), got {vals.shape}"
             )
     return vals
+
+
+def check_size(what: str, count: Any, *, limit: int = MAX_ELEMENTS, unit: str = "values") -> int:
+    r"""Refuse a request whose size (memory or work) is above ``limit``, before allocating.
+
+    Parameters
+    ----------
+    what : str
+        What is being counted, e.g. ``"--particles x --steps"``.
+    count : int
+        The estimated number of values (or operations) the request needs.
+    limit : int
+        The largest accepted count (:data:`MAX_ELEMENTS` by default, :data:`MAX_WORK` for work).
+    unit : str
+        What ``count`` counts, for the message.
+
+    Returns
+    -------
+    int
+        ``count``.
+
+    Raises
+    ------
+    BoundkitError
+        When :math:`\text{count} > \text{limit}`, naming both numbers.
+
+    Notes
+    -----
+    .. math:: \text{count} \le \text{limit}.
+
+    Examples
+    --------
+    >>> check_size("particles", 1000)
+    1000
+    """
+    n = int(count)
+    if n > limit:
+        raise BoundkitError(f"{what} needs {n:.3g} {unit}, above the limit {limit:.3g}")
+    return n

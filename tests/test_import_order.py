@@ -24,7 +24,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("claims/_builtin_generators.py", "boundkit.generators._catalogue"): (
         "the C1 check enumerates the alpha regimes (_ALPHA_REGIMES), which have no public name"
     ),
-    ("claims/_builtin_generators.py", "boundkit.generators._derive"): (
+    ("claims/_builtin_generators.py", "boundkit.generators._stationary"): (
         "the C1 check re-simplifies with the derivation's own helpers (_simplify, _tidy_logs)"
     ),
     ("claims/_builtin_tightness.py", "boundkit.simulation._finite_toy"): (
@@ -59,7 +59,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("duality/_refine.py", "boundkit.distributions._gaussian"): (
         "the Gauss-Hermite nodes of Gaussian quadrature (_hermite_nodes) have no public name"
     ),
-    ("duality/_restricted.py", "boundkit.classes._base"): (
+    ("duality/_support.py", "boundkit.classes._base"): (
         "_norm_exponent reads a class's p ('inf', 2, ...) as the class itself does; to move to "
         "boundkit._validation with the other class checks (owner: classes)"
     ),

@@ -7,6 +7,14 @@ import json
 import sys
 
 from boundkit._errors import BoundkitError
+from boundkit.cli._common import (
+    add_generator_argument,
+    add_json_argument,
+    add_seed_argument,
+    finite_float,
+    positive_int,
+    probability,
+)
 
 HELP = "evaluate the bound C6a/C6b/C6c/C7 of a refined model, itemised (toy or given terms)"
 
@@ -25,34 +33,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a toy (see `boundkit simulate --list`) giving the exact population term, "
         "the range of the class and R_n",
     )
-    parser.add_argument("--n", type=int, help="sample size (>= 2; required except for holdout)")
-    parser.add_argument("--delta", type=float, default=0.05, help="confidence (default 0.05)")
+    parser.add_argument(
+        "--n", type=positive_int, help="sample size (>= 2; required except for holdout)"
+    )
+    parser.add_argument("--delta", type=probability, default=0.05, help="confidence (default 0.05)")
     parser.add_argument(
         "--population",
-        type=float,
+        type=finite_float,
         help="population term (KL(P||Q_h*) for C6, IPM_H(P,Q) for C7) when no --toy",
     )
-    parser.add_argument("--rademacher", type=float, help="R_n (R_S for C6c) when no --toy")
+    parser.add_argument("--rademacher", type=finite_float, help="R_n (R_S for C6c) when no --toy")
     parser.add_argument(
         "--range", metavar="A,B", help="range [a, b] of the class (C6b/C6c); write --range=-1,1"
     )
-    parser.add_argument("--generator", default="kl", help="generator name (default kl)")
+    add_generator_argument(parser)
     parser.add_argument("--class", dest="cls", default="unspecified", help="class label")
     parser.add_argument(
         "--refinement-divergence",
-        type=float,
+        type=finite_float,
         default=0.0,
         help="D_f(Q_{h_n}||Q) for C7 (default 0: term dropped)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of Monte Carlo estimates")
-    parser.add_argument("--n-mc", type=int, default=2000, help="Monte Carlo draws for R_n")
+    add_seed_argument(parser, help="seed of Monte Carlo estimates (default 0)")
+    parser.add_argument(
+        "--n-mc", type=positive_int, default=2000, help="Monte Carlo draws for R_n (2000)"
+    )
     parser.add_argument(
         "--values",
         metavar="FILE",
         help="holdout: file of h(x_j) at held-out points of P (numbers separated by spaces, "
         "commas or newlines; '-' reads stdin)",
     )
-    parser.add_argument("--lam", type=float, help="holdout: Lambda_f^Q[h] (KL: log E_Q e^h)")
+    parser.add_argument("--lam", type=finite_float, help="holdout: Lambda_f^Q[h] (KL: log E_Q e^h)")
     parser.add_argument(
         "--method",
         default="empirical-bernstein",
@@ -61,7 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--levels", metavar="V1,V2,...", help="holdout, binomial: every value h can take"
     )
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_json_argument(parser, help="print the result as JSON")
 
 
 def _parse_range(text: str | None) -> tuple[float, float] | None:
@@ -83,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
     if args.n is None:
         raise BoundkitError(f"bound {args.claim} needs --n (the sample size)")
     if args.toy is not None:
+        from boundkit._validation import MAX_ELEMENTS, MAX_WORK, check_size
         from boundkit.simulation import toy_bound
+
+        check_size("--n", args.n, limit=MAX_ELEMENTS, unit="sample points")
+        check_size("--n-mc x --n", args.n_mc * args.n, limit=MAX_WORK, unit="sign values")
 
         if args.population is not None or args.rademacher is not None:
             raise BoundkitError(
@@ -103,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
             raise BoundkitError("give --toy NAME, or both --population and --rademacher")
         result = bound(
             args.claim,
-            args.generator,
+            args.f,
             args.cls,
             args.n,
             args.delta,
@@ -131,10 +147,16 @@ def _read_numbers(path: str, what: str) -> list[float]:
     import re
     from pathlib import Path
 
+    if path != "-" and Path(path).suffix.lower() == ".npy":
+        from boundkit.cli._common import load_array
+
+        return [float(v) for v in load_array(path, what).ravel()]
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text()
     except OSError as exc:
         raise BoundkitError(f"cannot read {what} from {path!r}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BoundkitError(f"cannot read {what} from {path!r}: not a text file") from None
     parts = [p for p in re.split(r"[\s,;]+", text) if p]
     try:
         return [float(p) for p in parts]
@@ -162,7 +184,7 @@ def _run_holdout(args: argparse.Namespace) -> int:
         method=args.method,
         value_range=_parse_range(args.range),
         levels=levels,
-        generator=args.generator,
+        generator=args.f,
     )
     if args.json:
         sys.stdout.write(json.dumps(cert.to_dict()) + "\n")

@@ -7,6 +7,7 @@ Exit status: 0 when the final identity is verified or sympy honestly could not c
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any
 
@@ -61,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-k",
         "--atoms",
         type=int,
+        choices=(2, 3, 4),
         default=3,
         metavar="K",
         help="number of symbolic atoms of the finite supports (2-4, default 3)",
@@ -79,6 +81,8 @@ def _generator(args: argparse.Namespace) -> Any:
             params["alpha"] = float(args.alpha)
         except ValueError:
             raise BoundkitError(f"--alpha must be a number; got {args.alpha!r}") from None
+        if not math.isfinite(params["alpha"]):
+            raise BoundkitError(f"--alpha must be a finite number; got {args.alpha!r}")
         if params["alpha"] == int(params["alpha"]):
             params["alpha"] = int(params["alpha"])
     return get_generator(name, **params)

@@ -9,6 +9,13 @@ import sys
 from typing import Any
 
 from boundkit._errors import BoundkitError
+from boundkit.cli._common import (
+    add_seed_argument,
+    add_workers_argument,
+    finite_float,
+    positive_float,
+    positive_int,
+)
 
 HELP = (
     "discriminator guidance in a diffusion setting (C8): distances of guided samples to P and Q_h"
@@ -32,31 +39,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--weights", default="0,1", metavar="W,...", help="guidance weights (default 0,1)"
     )
     parser.add_argument("--sampler", default="sde", choices=("sde", "ode"), help="default sde")
-    parser.add_argument("--particles", type=int, default=10_000, help="particles (default 1e4)")
-    parser.add_argument("--steps", type=int, default=200, help="time steps (default 200)")
-    parser.add_argument("--seeds", type=int, default=3, help="independent seeds (default 3)")
-    parser.add_argument("--n-train", type=int, default=500, help="training samples from P")
-    parser.add_argument("--mlp-epochs", type=int, default=200, help="epochs of mlp (default 200)")
     parser.add_argument(
-        "--mlp-alpha", type=float, default=1e-4, help="L2 penalty of mlp (default 1e-4)"
+        "--particles", type=positive_int, default=10_000, help="particles (default 1e4)"
+    )
+    parser.add_argument("--steps", type=positive_int, default=200, help="time steps (default 200)")
+    parser.add_argument(
+        "--seeds", type=positive_int, default=3, help="independent seeds (default 3)"
+    )
+    parser.add_argument("--n-train", type=positive_int, default=500, help="training samples from P")
+    parser.add_argument(
+        "--mlp-epochs", type=positive_int, default=200, help="epochs of mlp (default 200)"
     )
     parser.add_argument(
-        "--mlp-lr", type=float, default=1e-3, help="Adam step size of mlp (default 1e-3)"
+        "--mlp-alpha", type=finite_float, default=1e-4, help="L2 penalty of mlp (default 1e-4)"
     )
     parser.add_argument(
-        "--n-noise", type=int, default=8, help="(t, noise) draws per training point (default 8)"
+        "--mlp-lr", type=positive_float, default=1e-3, help="Adam step size of mlp (default 1e-3)"
+    )
+    parser.add_argument(
+        "--n-noise",
+        type=positive_int,
+        default=8,
+        help="(t, noise) draws per training point (default 8)",
     )
     parser.add_argument(
         "--window", metavar="A,B", help="guidance time window [A, B] (default: all times)"
     )
-    parser.add_argument("--t-max", type=float, default=5.0, help="horizon T (default 5)")
+    parser.add_argument("--t-max", type=positive_float, default=5.0, help="horizon T (default 5)")
     parser.add_argument(
         "--profile", action="store_true", help="also print per-time accuracy vs Bayes-optimal"
     )
-    parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    parser.add_argument(
-        "--workers", type=int, default=1, help="parallel workers (-1: all; same numbers)"
-    )
+    add_seed_argument(parser)
+    add_workers_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
 
@@ -133,8 +147,8 @@ def run(args: argparse.Namespace) -> int:
     ):
         if val < low:
             raise BoundkitError(f"{name} must be >= {low}, got {val}")
-    if not (args.mlp_alpha >= 0 and args.mlp_lr > 0):
-        raise BoundkitError("--mlp-alpha must be >= 0 and --mlp-lr > 0")
+    if not args.mlp_alpha >= 0:
+        raise BoundkitError(f"--mlp-alpha must be a finite number >= 0, got {args.mlp_alpha}")
     discs = build_discriminators(
         toy,
         specs,

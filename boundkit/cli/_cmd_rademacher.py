@@ -109,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
             raise BoundkitError("--toy needs --n N with N >= 1")
         info["toy"] = args.toy
         sampler = _sampler(args)
+        from boundkit._validation import check_size
+
+        check_size("--n x dimension", args.n * _sampler_dim(args, sampler), unit="coordinates")
         cls = build_class(args, _sampler_dim(args, sampler))
         if args.samples is not None:
             if args.samples < 2:

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from boundkit._errors import BoundkitError
+from boundkit.cli._common import add_seed_argument, workers
 
 HELP = "the main job: verify every claim, regenerate the figures, write report.md under --out"
 
@@ -23,10 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="small CI settings (target: under 1 minute)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="root seed of the checks (default 0)")
+    add_seed_argument(parser, help="root seed of the checks (default 0)")
     parser.add_argument(
-        "--jobs",
-        type=int,
+        "--workers",
+        type=workers,
         default=None,
         metavar="N",
         help="worker processes for the checks and the figure sweeps (default: 2, or 1 on a "
@@ -58,10 +58,8 @@ def run(args: argparse.Namespace) -> int:
     from boundkit.cli._cmd_verify import _split, progress_reporter
     from boundkit.reproduce import reproduce
 
-    if args.jobs is None:
-        args.jobs = min(2, os.cpu_count() or 1)
-    if args.jobs == 0 or args.jobs < -1:
-        raise BoundkitError(f"--jobs must be a positive integer or -1, got {args.jobs}")
+    if args.workers is None:
+        args.workers = min(2, os.cpu_count() or 1)
     for spec in args.plugin or ():
         load_plugin(spec)
     claims = _split(args.claim)
@@ -81,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             claims=claims,
             figures=not args.no_figures,
-            n_jobs=args.jobs,
+            n_jobs=args.workers,
             progress=progress,
             on_record=after,
         )

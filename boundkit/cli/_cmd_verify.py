@@ -15,6 +15,12 @@ import time
 from collections.abc import Callable, Sequence
 
 from boundkit._errors import BoundkitError
+from boundkit.cli._common import (
+    add_seed_argument,
+    add_workers_argument,
+    positive_float,
+    positive_int,
+)
 
 HELP = "check the claims C1-C9 (and your own) symbolically, numerically and by simulation"
 #: Falsifier evaluations per instance family with ``--search`` and no ``--budget``.
@@ -55,14 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="count expected failures (claims shipped false on purpose, X1-...) as failures: "
         "exit 1 if any check fails at all",
     )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=1,
-        metavar="N",
-        help="worker processes (-1: all cores; the records do not depend on it)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    add_workers_argument(parser)
+    add_seed_argument(parser)
     parser.add_argument(
         "--search",
         action="store_true",
@@ -70,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--budget",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help=f"falsifier evaluations per instance family (default {DEFAULT_BUDGET}; "
@@ -78,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float,
         default=None,
         metavar="S",
         help="seconds per check; a check that runs longer fails",
@@ -185,10 +185,6 @@ def run(args: argparse.Namespace) -> int:
             print(render_claims(chosen))
         return 0
 
-    if args.jobs == 0 or args.jobs < -1:
-        raise BoundkitError(f"--jobs must be a positive integer or -1, got {args.jobs}")
-    if args.seed < 0:
-        raise BoundkitError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.budget is not None and args.budget < 1:
         raise BoundkitError(f"--budget must be a positive integer, got {args.budget}")
     if args.timeout is not None and not (args.timeout > 0 and args.timeout < float("inf")):
@@ -212,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=before,
             on_record=after,
-            n_jobs=args.jobs,
+            n_jobs=args.workers,
             search=budget,
             timeout=args.timeout,
         )

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import MAX_WORK, check_size
 from boundkit.classes._base import _as_points, _lp_norm
 from boundkit.complexity._bounds import class_bounds
 from boundkit.complexity._enumerate import (
@@ -395,6 +396,8 @@ def empirical_rademacher(
             f"exact enumeration of 2^{n} sign vectors is too large: use n <= {MAX_EXACT_N} "
             "or method='monte-carlo'"
         )
+    if not exact:
+        check_size("n_sigmas x n", n_sigmas * n, limit=MAX_WORK, unit="sign values")
     lower_total = 0.0
     sups: np.ndarray | None = None
     # spawned for networks even in 1-D, where the exact sweep needs no search: the sign

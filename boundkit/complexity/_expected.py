@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import MAX_ELEMENTS, MAX_WORK, check_size
 from boundkit.complexity._empirical import empirical_rademacher
 from boundkit.complexity._results import ExpectedRademacherResult
 from boundkit.complexity._threads import blas_threads
@@ -106,6 +107,14 @@ def expected_rademacher(
         raise BoundkitError(f"n must be an integer >= 1, got {n!r}")
     if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
         raise BoundkitError(f"n_samples must be an integer >= 2, got {n_samples!r}")
+    check_size("n", int(n), limit=MAX_ELEMENTS, unit="sample points")
+    sigmas = n_sigmas if isinstance(n_sigmas, int | np.integer) else 1
+    check_size(
+        "n_samples x n_sigmas x n",
+        int(n_samples) * max(int(sigmas), 1) * int(n),
+        limit=MAX_WORK,
+        unit="sign values",
+    )
     if not (hasattr(sampler, "sample") or callable(sampler)):
         raise BoundkitError(
             "sampler must have a .sample(n, rng=...) method or be a callable (n, rng) -> x"

@@ -30,6 +30,7 @@ from boundkit._errors import BoundkitError
 from boundkit._validation import WEIGHT_SUM_TOL
 from boundkit.generators._conjugate_forms import raw_lambdify as _raw
 from boundkit.generators._expr import U
+from boundkit.generators._generator import _float
 from boundkit.generators._numeric import lambdify_stable
 
 __all__ = ["perspective_divergence"]
@@ -58,14 +59,6 @@ class _Perspective:
     fp1: float  # f'(1) (right derivative at a kink)
     fpinf: float  # f'(inf)
     series: tuple[float, ...]  # f^(n)(1)/n!, n = 2..degree (empty when f has a kink at 1)
-
-
-def _float(x: Any) -> float:
-    if x == sp.oo:
-        return float("inf")
-    if x == -sp.oo:
-        return float("-inf")
-    return float(x)
 
 
 def _reversed_expr(f: sp.Expr) -> sp.Expr:

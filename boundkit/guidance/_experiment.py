@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import MAX_WORK, check_seed, check_size
 from boundkit.guidance._diagnostics import TimeProfile, time_profile
 from boundkit.guidance._discriminators import (
     Discriminator,
@@ -36,6 +37,16 @@ __all__ = [
 ]
 
 
+#: largest degree of the poly/fourier discriminators (their features grow like degree^(d+1))
+MAX_DEGREE = 100
+
+
+def _mlp_weights(widths: tuple[int, ...]) -> int:
+    # weights of an MLP on (x, t) with these hidden widths (input dimension at most 3)
+    sizes = (3, *widths, 1)
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
 def parse_discriminator(spec: str) -> tuple[str, dict[str, Any]]:
     """Parse a discriminator specification into a kind and keyword parameters.
 
@@ -51,20 +62,29 @@ def parse_discriminator(spec: str) -> tuple[str, dict[str, Any]]:
     """
     s = spec.strip().lower()
     head, _, arg = s.partition(":")
+    kind, params, widths, degree = "", {}, (1,), 0
     try:
         if head == "optimal" and not arg:
             return "optimal", {}
-        if head in ("logistic", "poly") and arg:
-            return "logistic", {"features": "poly", "degree": int(arg)}
-        if head == "fourier" and arg:
-            return "logistic", {"features": "fourier", "degree": int(arg)}
+        if head in ("logistic", "poly", "fourier") and arg:
+            degree = int(arg)
+            if degree < 0:
+                raise ValueError
+            feats = "fourier" if head == "fourier" else "poly"
+            kind, params = "logistic", {"features": feats, "degree": degree}
         if head == "mlp" and arg:
             widths = tuple(int(w) for w in arg.split("x"))
             if min(widths) < 1:
                 raise ValueError
-            return "mlp", {"hidden_layer_sizes": widths}
+            kind, params = "mlp", {"hidden_layer_sizes": widths}
     except ValueError:
-        pass
+        kind = ""
+    if kind == "mlp":
+        check_size(f"discriminator {spec!r}", _mlp_weights(widths), unit="weights")
+        return kind, params
+    if kind == "logistic":
+        check_size(f"discriminator {spec!r}", degree, limit=MAX_DEGREE, unit="as degree")
+        return kind, params
     raise BoundkitError(
         f"bad discriminator {spec!r}: expected optimal, poly:DEG, fourier:DEG or mlp:WxW"
     )
@@ -111,6 +131,8 @@ def build_discriminators(
     rng = np.random.default_rng(rng)
     if int(n_train) < 2:
         raise BoundkitError(f"n_train must be >= 2, got {n_train}")
+    n_noise = int(dict(mlp_params or {}).get("n_noise", 1))
+    check_size("n_train x n_noise training pairs", int(n_train) * max(n_noise, 1) * toy.dim)
     n_model = int(n_train) if n_model is None else int(n_model)
     data = toy.p.sample(int(n_train), rng=rng)
     model = toy.q.sample(n_model, rng=rng)
@@ -277,6 +299,18 @@ def run_guidance(
         raise BoundkitError(f"n_seeds must be >= 1, got {n_seeds}")
     if int(n_jobs) == 0:
         raise BoundkitError("n_jobs must be >= 1 or negative (-1: all cores), got 0")
+    check_seed(seed)
+    if int(n_particles) < 1 or int(n_steps) < 1:
+        raise BoundkitError(
+            f"n_particles and n_steps must be >= 1, got {n_particles} and {n_steps}"
+        )
+    check_size("n_particles", int(n_particles) * toy.dim)
+    check_size(
+        "n_particles x n_steps x n_seeds x weights x discriminators",
+        int(n_particles) * int(n_steps) * int(n_seeds) * len(ws) * len(discriminators),
+        limit=MAX_WORK // 100,
+        unit="particle updates",
+    )
     box = toy.bounds(0.0, 5.0)
     qbox = toy.bounds(0.0, 8.0)
     refined: dict[str, RefinedModel] = {

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit._validation import check_points
+from boundkit._validation import check_points, check_size
 from boundkit.models._base import as_model, fit_base_model, has_logpdf
 from boundkit.models._discriminators import (
     SampleDiscriminator,
@@ -292,6 +292,8 @@ def run_refinement(
     tick("base model fitted")
     n_tr = x_tr.shape[0]
     m_fit = max(2 * n_tr, 1000) if n_fit is None else int(n_fit)
+    check_size("n_fit x dimension", m_fit * x_tr.shape[1], unit="model coordinates")
+    check_size("n_eval x dimension", int(n_eval) * x_tr.shape[1], unit="model coordinates")
     xs_fit = base.sample(m_fit, rng=seeds[1])
     xs_eval = base.sample(int(n_eval), rng=seeds[2])
     tick("model sampled")

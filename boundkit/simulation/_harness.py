@@ -25,7 +25,7 @@ import numpy as np
 
 from boundkit._errors import BoundkitError
 from boundkit._parallel import check_backend, check_n_jobs, run_tasks
-from boundkit._validation import check_seed
+from boundkit._validation import MAX_ELEMENTS, MAX_WORK, check_seed, check_size
 from boundkit.bounds import (
     bound_terms,
     c7_pointwise_rhs,
@@ -264,6 +264,14 @@ def simulate(
         raise BoundkitError(
             f"n_mc (--n-mc) must be an integer >= 2 (Monte Carlo draws of R_n); got {n_mc!r}"
         )
+    check_size("the largest sample size n", max(sizes), limit=MAX_ELEMENTS, unit="points")
+    check_size(
+        "n_replicates x (sum of sizes) x dimension",
+        int(n_replicates) * sum(sizes) * max(int(getattr(toy, "dim", 1) or 1), 1),
+        limit=MAX_WORK // 100,
+        unit="replicate points",
+    )
+    check_size("n_mc x (largest size)", int(n_mc) * max(sizes), limit=MAX_WORK, unit="signs")
     n_jobs = check_n_jobs(n_jobs)
     backend = check_backend(backend)
     if scheduler is not None and backend not in (None, "dask"):

@@ -69,7 +69,7 @@ def test_reproduce_failing_plugin_exits_1(tmp_path, capsys, no_figures_module):
                 "--quick",
                 "--quiet",
                 "--no-figures",
-                "--jobs",
+                "--workers",
                 "1",
                 "--out",
                 str(tmp_path / "o"),
@@ -92,7 +92,7 @@ def test_reproduce_usage_errors(tmp_path, capsys):
     f.write_text("x")
     assert main(["reproduce", "--out", str(f), "--claim", X1, "--quiet"]) == 2
     assert "not a directory" in capsys.readouterr().err
-    assert main(["reproduce", "--jobs", "0", "--out", str(tmp_path)]) == 2
+    assert main(["reproduce", "--workers", "0", "--out", str(tmp_path)]) == 2
     assert main(["reproduce", "--claim", "nope", "--out", str(tmp_path)]) == 2
     assert "unknown claim" in capsys.readouterr().err
 

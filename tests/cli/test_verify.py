@@ -144,7 +144,7 @@ def test_counterexample_shown_and_strict(capsys):
     assert '"kl_refined_empirical": ' in line and "seed" in line
     # --strict: an expected failure is still a failure
     assert main(["verify", "--claim", X1, "--quick", "--quiet", "--strict"]) == 1
-    assert main(["verify", "--jobs", "0", "--claim", X1]) == 2
+    assert main(["verify", "--workers", "0", "--claim", X1]) == 2
 
 
 def test_jobs_do_not_change_records(plugin, capsys):
@@ -153,7 +153,7 @@ def test_jobs_do_not_change_records(plugin, capsys):
     args = ["verify", "--plugin", p, "--claim", f"plug-good,plug-bad,{X1}", "--quick", "--json"]
     assert main(args) == 1
     one = json.loads(capsys.readouterr().out)
-    assert main([*args, "--jobs", "2"]) == 1
+    assert main([*args, "--workers", "2"]) == 1
     two = json.loads(capsys.readouterr().out)
     for d in one + two:
         d.pop("elapsed")
