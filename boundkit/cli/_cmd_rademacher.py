@@ -185,12 +185,18 @@ def _emit(out: dict[str, Any], args: argparse.Namespace) -> None:
         return
     lines = [
         f"{out['quantity']} of {out['class']} (B = {out['B']}), n = {out['n']}",
-        f"  estimate  {out['estimate']:.6g} +- {out['stderr']:.2g}  ({out['method']})",
-        f"  bracket   [{out['lower']:.6g}, {out['upper']:.6g}]",
+        f"  estimate  {_num(out['estimate'], '.6g')} +- {_num(out['stderr'], '.2g')}  "
+        f"({out['method']})",
+        f"  bracket   [{_num(out['lower'], '.6g')}, {_num(out['upper'], '.6g')}]",
     ]
     for b in out.get("bounds", []):
-        lines.append(f"  {b['kind']:5s} {b['name']:24s} {b['value']:.6g}   {b['formula']}")
+        lines.append(f"  {b['kind']:5s} {b['name']:24s} {_num(b['value'], '.6g')}   {b['formula']}")
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _num(x: Any, spec: str) -> str:
+    """A number of a result dict (non-finite values arrive as "inf"/"nan" strings)."""
+    return x if isinstance(x, str) else format(x, spec)
 
 
 def _tick(bar: Any) -> Callable[[int], None]:

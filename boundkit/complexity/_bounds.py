@@ -17,6 +17,8 @@ from boundkit._errors import BoundkitError
 from boundkit.classes._base import _as_points, _check_radius
 from boundkit.complexity._results import ComplexityBound
 
+_LOG_FLOAT_MAX = math.log(np.finfo(float).max)
+
 __all__ = [
     "khintchine_bracket",
     "linear_l1_bound",
@@ -85,7 +87,7 @@ def khintchine_bracket(phi: Any, B: float = 1.0) -> tuple[ComplexityBound, Compl
     B = _check_radius(B)
     n = P.shape[0]
     ss = float(np.sum(P * P))
-    up = B * math.sqrt(ss) / n
+    up = B * (math.sqrt(ss) / n)
     terms = {"n": n, "B": B, "sum_sq_norms": ss}
     return _khintchine_pair(
         up,
@@ -168,7 +170,7 @@ def linear_linf_bracket(phi: Any, B: float = 1.0) -> tuple[ComplexityBound, Comp
     B = _check_radius(B)
     n = P.shape[0]
     cn = float(np.sqrt((P * P).sum(axis=0)).sum())
-    up = B * cn / n
+    up = B * (cn / n)
     terms = {"n": n, "B": B, "sum_column_norms": cn}
     return _khintchine_pair(
         up,
@@ -220,7 +222,7 @@ def _rkhs_pair(tr: float, n: int, B: float) -> tuple[ComplexityBound, Complexity
     B = _check_radius(B)
     if tr < 0:
         raise BoundkitError(f"K is not positive semi-definite (negative trace {tr:.3g})")
-    up = B * math.sqrt(tr) / n
+    up = B * (math.sqrt(tr) / n)
     terms = {"n": n, "B": B, "trace": tr}
     return _khintchine_pair(
         up,
@@ -348,7 +350,7 @@ def relu2_bound(x: Any, B1: float = 1.0, B2: float = 1.0) -> ComplexityBound:
     B1, B2 = _check_radius(B1, "B1"), _check_radius(B2, "B2")
     n = X.shape[0]
     ss = float(np.sum(X * X)) + n
-    val = 2.0 * B1 * B2 * math.sqrt(ss) / n
+    val = 2.0 * B1 * (B2 * (math.sqrt(ss) / n))
     return ComplexityBound(
         val,
         "relu2-norm",
@@ -399,7 +401,16 @@ def golowich_bound(
     L = len(M)
     n = X.shape[0]
     ss = float(np.sum(X * X)) + (n if bias else 0)
-    val = float(np.prod(M)) * (math.sqrt(2 * L * math.log(2)) + 1.0) * math.sqrt(ss) / n
+    # in logs: a product of large layer norms may exceed the float range (then +inf, the
+    # vacuous upper bound it is), but never through an overflowing intermediate product
+    log_val = (
+        sum(math.log(m) for m in M)
+        + math.log(math.sqrt(2 * L * math.log(2)) + 1.0)
+        + math.log(math.sqrt(ss) / n)
+        if ss > 0 and all(m > 0 for m in M)
+        else -math.inf
+    )
+    val = math.exp(log_val) if log_val < _LOG_FLOAT_MAX else math.inf
     return ComplexityBound(
         val,
         "golowich-rakhlin-shamir",

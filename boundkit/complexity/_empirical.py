@@ -43,8 +43,11 @@ def _check_n_sigmas(n_sigmas: Any) -> int:
 class _Oracle:
     """Per-sign-vector suprema ``sup_h sum_i sigma_i h(x_i)`` with precomputed data.
 
-    ``lower(S)`` and ``exact(S)`` take signs (n, m) and return (m,) arrays (not divided by n);
-    ``exact`` is None when the supremum is not computable exactly.
+    ``lower(S)`` and ``exact(S)`` take signs (n, m) and return (m,) arrays for the *unit*
+    class divided by n; the radius (B, or B1 B2 for networks; 1 for finite and user classes)
+    multiplies only the final mean and standard error, so a huge radius with a finite R_S
+    never overflows in an intermediate sum or product. ``exact`` is None when the supremum is
+    not computable exactly.
     """
 
     sup_method = "support-function"
@@ -71,6 +74,7 @@ class _Oracle:
             self.q = cls.q
             self.linear_phi = cls.design_matrix(x)
             self.n = self.linear_phi.shape[0]
+            self.radius, self.scale = self.B, 1.0 / self.n
             self.sup_method = "closed-form (dual norm)"
             self._exact: Callable[[np.ndarray], np.ndarray] | None = self._linear
         elif isinstance(cls, RKHSBall) and _as_points(x).shape[0] > max_dense_n:
@@ -80,7 +84,8 @@ class _Oracle:
             self.q = 2.0
             self.linear_phi, resid = cls.nystrom_factor(x, n_landmarks)
             self.n = self.linear_phi.shape[0]
-            self.approx_error = self.B * math.sqrt(float(resid.sum())) / self.n
+            self.radius, self.scale = self.B, 1.0 / self.n
+            self.approx_error = self.B * (math.sqrt(float(resid.sum())) / self.n)
             self.sup_method = (
                 f"nystrom ({self.linear_phi.shape[1]} pivoted-Cholesky landmarks; "
                 "lower = estimate, upper = estimate + (B/n) sqrt(tr(K - K~)))"
@@ -91,6 +96,7 @@ class _Oracle:
             self.B = cls._radius()
             self.K = cls.gram(x)
             self.n = self.K.shape[0]
+            self.radius, self.scale = self.B, 1.0 / self.n
             if callable(cls.kernel) and self.n <= 3000:
                 from boundkit.classes import psd_sqrt
 
@@ -101,6 +107,7 @@ class _Oracle:
             self.kind = "finite"
             self.H = cls.values_on(x)
             self.n = self.H.shape[1]
+            self.radius, self.scale = 1.0, 1.0 / self.n
             self.sup_method = "exact-max"
             self._exact = self._finite
         elif isinstance(cls, ReLUNetwork2):
@@ -111,6 +118,7 @@ class _Oracle:
             self.n = X.shape[0]
             self.Xt = np.column_stack([X, np.ones(self.n)])
             self.B1, self.B2 = cls._radii()
+            self.radius, self.scale = self.B1 * self.B2, 1.0 / self.n
             if X.shape[1] == 1:
                 self.sup_method = "angle-sweep (exact) / great-circle-search (lower)"
                 self._exact = self._relu_sweep
@@ -124,12 +132,13 @@ class _Oracle:
                 )
             self.x = _as_points(x)
             self.n = self.x.shape[0]
+            self.radius, self.scale = 1.0, 1.0 / self.n
             self._exact = self._generic
 
     # exact suprema ---------------------------------------------------------------------------
     def _linear(self, S: np.ndarray) -> np.ndarray:
         assert self.linear_phi is not None
-        return self.B * _lp_norm(self.linear_phi.T @ S, self.q, axis=0)
+        return self.scale * _lp_norm(self.linear_phi.T @ S, self.q, axis=0)
 
     def _rkhs(self, S: np.ndarray) -> np.ndarray:
         assert self.K is not None
@@ -142,10 +151,10 @@ class _Oracle:
                 f"the kernel matrix is not positive semi-definite (sigma' K sigma = "
                 f"{float(quad.min()):.3g} < 0)"
             )
-        return self.B * np.sqrt(np.maximum(quad, 0.0))
+        return self.scale * np.sqrt(np.maximum(quad, 0.0))
 
     def _finite(self, S: np.ndarray) -> np.ndarray:
-        return (self.H @ S).max(axis=0)
+        return self.scale * (self.H @ S).max(axis=0)
 
     def _relu_sweep(self, S: np.ndarray) -> np.ndarray:
         from boundkit.classes._sweep import sweep_values
@@ -153,10 +162,10 @@ class _Oracle:
         # one sort, blocks of sign vectors; |sigma_i| <= 1 (rademacher_sups: any coefficients)
         bound = 1.0 if self.signs_only else None
         plus, minus = sweep_values(self.Xt, S, v_bound=bound)
-        return self.B1 * self.B2 * np.maximum(np.maximum(plus, minus), 0.0)
+        return self.scale * np.maximum(np.maximum(plus, minus), 0.0)
 
     def _generic(self, S: np.ndarray) -> np.ndarray:
-        return np.asarray(self.cls.support_function(self.x, S), dtype=float)
+        return self.scale * np.asarray(self.cls.support_function(self.x, S), dtype=float)
 
     def exact(self, S: np.ndarray) -> np.ndarray | None:
         return None if self._exact is None else self._exact(S)
@@ -164,17 +173,17 @@ class _Oracle:
     def exact_means(
         self, seed: Any, progress: Callable[[float], None] | None
     ) -> tuple[float, float]:
-        """(mean sup, mean lower value) over all 2^n sign vectors (not divided by n)."""
+        """(mean sup, mean lower value) over all 2^n sign vectors (divided by n)."""
         if self.kind == "linear":
             assert self.linear_phi is not None
-            val = self.B * linear_mitm_mean(self.linear_phi, self.q, progress)
+            val = self.scale * linear_mitm_mean(self.linear_phi, self.q, progress)
             return val, val
         if self.kind == "rkhs":
             assert self.K is not None
-            val = self.B * rkhs_mitm_mean(self.K, progress)
+            val = self.scale * rkhs_mitm_mean(self.K, progress)
             return val, val
         if self.kind == "finite":
-            val = finite_mitm_mean(self.H, progress)
+            val = self.scale * finite_mitm_mean(self.H, progress)
             return val, val
         if self.relu and self._exact is None:  # d >= 2: the optimiser's attained values
             (low,) = block_enumeration(self.n, True, lambda S: (self.lower(S, seed),), progress)
@@ -197,7 +206,7 @@ class _Oracle:
             max_iter=min(_check_int(self.cls.max_iter, "max_iter"), 100),
             rng=seed,
         )
-        return self.B1 * self.B2 * np.maximum(np.maximum(val[:m], val[m:]), 0.0)
+        return self.scale * np.maximum(np.maximum(val[:m], val[m:]), 0.0)
 
 
 def rademacher_sups(cls: Any, x: Any, sigma: Any) -> np.ndarray:
@@ -243,7 +252,7 @@ def rademacher_sups(cls: Any, x: Any, sigma: Any) -> np.ndarray:
     out = oracle.exact(S)
     if out is None:
         out = oracle.lower(S, 0)
-    return out / oracle.n
+    return oracle.radius * out
 
 
 def _linear_mc(
@@ -278,7 +287,7 @@ def _linear_mc_blocks(
             Z += block.sum(axis=0)[:, None] - 2.0 * (block.T @ fbits)
             if progress is not None:
                 progress((c + r1 / stream.n) / n_cblocks)
-        out[c0:c1] = oracle.B * _lp_norm(Z, oracle.q, axis=0)
+        out[c0:c1] = oracle.scale * _lp_norm(Z, oracle.q, axis=0)
 
 
 def empirical_rademacher(
@@ -396,9 +405,9 @@ def empirical_rademacher(
     search_seed = gen.spawn(1)[0] if oracle.relu else None
     if exact:
         mean_sup, mean_low = oracle.exact_means(search_seed, progress)
-        estimate = mean_sup / n
+        estimate = oracle.radius * mean_sup
         stderr = 0.0
-        lower_total = mean_low / n
+        lower_total = oracle.radius * mean_low
         used = 1 << n
         mname = "exact-enumeration"
     else:
@@ -422,10 +431,10 @@ def empirical_rademacher(
                     progress((c + 1) / n_cblocks)
             vals = np.concatenate(parts)
             low = np.concatenate(lparts) if oracle.relu else vals
-        sups = vals / n
-        estimate = float(sups.mean())
-        stderr = float(sups.std(ddof=1) / math.sqrt(n_sigmas))
-        lower_total = float(low.mean()) / n
+        estimate = oracle.radius * float(vals.mean())
+        stderr = oracle.radius * float(vals.std(ddof=1) / math.sqrt(n_sigmas))
+        lower_total = oracle.radius * float(low.mean())
+        sups = oracle.radius * vals
         used = n_sigmas
         mname = "monte-carlo"
     bounds = class_bounds(cls, x, gram=oracle.K) if (with_bounds or oracle.relu) else ()
