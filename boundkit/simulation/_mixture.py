@@ -28,24 +28,11 @@ import numpy as np
 from scipy.special import logsumexp
 
 from boundkit._errors import BoundkitError
-from boundkit.classes import LinearClass
+from boundkit.classes import LinearClass, RKHSBall
 from boundkit.simulation._linear_kl import fit_linear_kl, tilt
 from boundkit.simulation._toys import PopulationTerms, Toy
 
 __all__ = ["MixtureToy"]
-
-
-class _RFF:
-    r"""Random Fourier features :math:`\sqrt{2/D}\cos(\omega_j^\top x + b_j)`."""
-
-    def __init__(self, dim: int, n_features: int, gamma: float, seed: int) -> None:
-        gen = np.random.default_rng(seed)
-        self.omega = gen.normal(0.0, gamma, size=(n_features, dim))
-        self.b = gen.uniform(0.0, 2 * np.pi, size=n_features)
-        self.scale = np.sqrt(2.0 / n_features)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.scale * np.cos(x @ self.omega.T + self.b)
 
 
 class _Nystrom:
@@ -59,15 +46,14 @@ class _Nystrom:
 
     def __init__(self, landmarks: np.ndarray, gamma: float) -> None:
         self.z = landmarks
-        self.gamma = gamma
+        self.kernel = RKHSBall("rbf", gamma=gamma)  # exp(-gamma |x - y|^2), as everywhere
         kzz = self._k(landmarks)
         vals, vecs = np.linalg.eigh(kzz)
         keep = vals > 1e-10 * vals.max()
         self.proj = vecs[:, keep] / np.sqrt(vals[keep])  # K^{+1/2} in the eigenbasis
 
     def _k(self, x: np.ndarray) -> np.ndarray:
-        d2 = ((x[:, None, :] - self.z[None, :, :]) ** 2).sum(-1)
-        return np.exp(-0.5 * self.gamma**2 * d2)
+        return self.kernel.gram(x, self.z)
 
     @property
     def n_features(self) -> int:
@@ -91,10 +77,12 @@ class MixtureToy(Toy):
         on ``n_base_train`` points of P, or a KDE with bandwidth ``bandwidth`` on
         ``n_base_train`` points of P.
     features : {"rff", "rkhs", "identity"}
-        Random Fourier features (``n_features``, scale ``gamma``); the RBF-kernel RKHS ball
-        (kernel :math:`e^{-\gamma^2\|x-y\|^2/2}`) restricted to the span of ``n_features``
-        landmark kernels on a regular grid (a convex subset of the RKHS ball, exact features
-        :math:`K_{ZZ}^{+1/2}k(Z, x)`); or :math:`\phi(x) = x`.
+        Random Fourier features of :class:`~boundkit.classes.LinearClass` (``n_features``,
+        approximating the kernel :math:`e^{-\gamma\|x-y\|^2}`); the RBF-kernel RKHS ball
+        (kernel :math:`e^{-\gamma\|x-y\|^2}`, as in :class:`~boundkit.classes.RKHSBall`)
+        restricted to the span of ``n_features`` landmark kernels on a regular grid (a convex
+        subset of the RKHS ball, exact features :math:`K_{ZZ}^{+1/2}k(Z, x)`); or
+        :math:`\phi(x) = x`.
     B : float
         Radius of the coefficient ball.
     box : float
@@ -125,7 +113,7 @@ class MixtureToy(Toy):
         base: str = "gaussian",
         features: str = "rff",
         n_features: int = 12,
-        gamma: float = 1.0,
+        gamma: float = 0.5,
         B: float = 2.0,
         box: float = 6.0,
         n_grid: int = 801,
@@ -183,9 +171,10 @@ class MixtureToy(Toy):
             train = self.P.sample(self.n_base_train, rng=gen)
             k = train.shape[0]
             self.Q = GaussianMixture(np.full(k, 1.0 / k), train, self.bandwidth**2 * eye)
-        self._phi: _RFF | _Nystrom | None
+        self._phi: Any
         if features == "rff":
-            self._phi = _RFF(dim, self.n_features, self.gamma, self.seed)
+            rff = LinearClass("rff", n_components=self.n_features, gamma=self.gamma, rng=self.seed)
+            self._phi = rff.design_matrix
             self.class_name = f"rff{self.n_features}-ball"
         elif features == "rkhs":
             per_axis = self.n_features if dim == 1 else max(2, int(np.sqrt(self.n_features)))
@@ -362,7 +351,8 @@ _MIXTURE1D_P: dict[str, Any] = {
     "means": [[-1.0], [2.0]],
     "stds": [0.6, 0.4],
 }
-_COMMON: dict[str, Any] = {"gamma": 1.0, "B": 2.0, "box": 7.0}
+# gamma of the RBF kernel exp(-gamma |x - y|^2) (the one meaning used by every class)
+_COMMON: dict[str, Any] = {"gamma": 0.5, "B": 2.0, "box": 7.0}
 
 
 def mixture1d() -> MixtureToy:

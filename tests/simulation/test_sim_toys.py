@@ -178,16 +178,34 @@ def test_rkhs_features_are_an_rkhs_ball():
     toy = get_toy("mixture1d-rkhs")
     feat = toy._phi
     z = feat.z
-    kzz = np.exp(-0.5 * toy.gamma**2 * (z - z.T) ** 2)
+    # one meaning of the RBF parameter everywhere: k(x, y) = exp(-gamma |x - y|^2)
+    kzz = np.exp(-toy.gamma * (z - z.T) ** 2)
     rng = np.random.default_rng(0)
     w = rng.normal(size=feat.n_features)
     alpha = feat.proj @ w
     assert alpha @ kzz @ alpha == pytest.approx(w @ w, rel=1e-8)
     x = np.linspace(-7, 7, 301)[:, None]
-    h_kernel = np.exp(-0.5 * toy.gamma**2 * (x - z.T) ** 2) @ alpha
+    h_kernel = np.exp(-toy.gamma * (x - z.T) ** 2) @ alpha
     assert np.allclose(toy.phi(x) @ w, h_kernel, atol=1e-9)
     assert np.all((toy.phi(x) ** 2).sum(1) <= 1 + 1e-9)
     assert toy.value_range() == (-toy.B, toy.B)
+
+
+def test_rff_toy_features_are_the_linear_class_features():
+    """The toys' random Fourier features are LinearClass("rff") with the same gamma and seed
+    (no second feature map), approximating the kernel exp(-gamma |x - y|^2)."""
+    from boundkit.classes import LinearClass
+
+    toy = get_toy("mixture1d")
+    ref = LinearClass("rff", n_components=toy.n_features, gamma=toy.gamma, rng=toy.seed)
+    x = np.linspace(-3, 3, 7)[:, None]
+    np.testing.assert_array_equal(toy.phi(x), ref.design_matrix(x))
+    wide = LinearClass("rff", n_components=20000, gamma=toy.gamma, rng=1)
+    phi = wide.design_matrix(x)
+    exact = np.exp(-toy.gamma * (x - x.T) ** 2)
+    # Hoeffding on the D terms of each entry (each in [-2/D, 2/D]): P(err > 6 sqrt(2/D)) <=
+    # 2 exp(-9) per entry, so <= 1e-2 over the 28 distinct entries (fixed seed)
+    assert np.abs(phi @ phi.T - exact).max() < 6 * np.sqrt(2 / 20000)
 
 
 def test_mixture_base_models_and_errors():
