@@ -59,8 +59,11 @@ def _spec_figures(args: argparse.Namespace) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Write the figures and list them."""
+    from boundkit.cli._common import check_output_dir
     from boundkit.plotting import make_all_figures
 
+    check_output_dir(args.out)
+    check_output_dir(args.results, "--results")
     load_plugins(args)
     t0 = time.perf_counter()
     if args.spec is not None:

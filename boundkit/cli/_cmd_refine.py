@@ -225,9 +225,11 @@ def _report(doc: dict[str, Any], figures: dict[str, str]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Load the data, fit and refine the model, measure, write the report."""
     from boundkit._json import json_text, jsonable
-    from boundkit.cli._common import write_json
+    from boundkit.cli._common import check_output_dir, write_json
     from boundkit.datasets import load_dataset
     from boundkit.models import plane_densities, run_refinement
+
+    check_output_dir(args.out)
 
     radii = _radii(args)
     split = _split(args.split)

@@ -43,6 +43,7 @@ __all__ = [
     "build_class",
     "compile_feature",
     "load_array",
+    "check_output_dir",
     "jsonable",
     "json_text",
     "write_json",
@@ -417,6 +418,23 @@ def load_array(path: str, name: str, *, ndmin: int = 1) -> Any:
     from boundkit.datasets import read_array
 
     return read_array(path, name, ndmin=ndmin)
+
+
+# --------------------------------------------------------------------------- output folders
+def check_output_dir(path: Any, option: str = "--out") -> None:
+    """Refuse, before any work, an output folder that names an existing file (or sits in one)."""
+    from pathlib import Path
+
+    if path is None:
+        return
+    p = Path(path)
+    for parent in (p, *p.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise BoundkitError(
+                    f"{option} {str(path)!r}: {str(parent)!r} exists and is not a directory"
+                )
+            return
 
 
 # --------------------------------------------------------------------------- JSON

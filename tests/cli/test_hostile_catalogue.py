@@ -301,7 +301,11 @@ CASES = [
     # ---- figures
     ("figures seed -1", lambda t: ["figures", "--seed", "-1"], "seed"),
     ("figures workers 0", lambda t: ["figures", "--workers", "0"], "--workers"),
-    ("figures out is a file", lambda t: ["figures", "--quick", "--out", str(t / "afile")], "afile"),
+    (
+        "figures out is a file",
+        lambda t: ["figures", "--quick", "--out", str(t / "afile")],
+        "not a directory",
+    ),
     ("figures bad spec", lambda t: ["figures", "--spec", str(t / "bad.toml")], "bad.toml"),
     ("figures missing spec", lambda t: ["figures", "--spec", str(t / "nope.toml")], "nope.toml"),
     # ---- verify
@@ -416,7 +420,17 @@ CASES = [
         lambda t: ["verify", "--claim", "C1", "--plugin", str(t / "raw.pkl")],
         "plugin",
     ),
-    ("refine out is a file", lambda t: _ref("--out", str(t / "afile")), "afile"),
+    ("refine out is a file", lambda t: _ref("--out", str(t / "afile")), "not a directory"),
+    (
+        "refine out inside a file",
+        lambda t: _ref("--out", str(t / "afile" / "sub")),
+        "not a directory",
+    ),
+    (
+        "figures results is a file",
+        lambda t: ["figures", "--results", str(t / "afile")],
+        "not a directory",
+    ),
 ]
 
 
