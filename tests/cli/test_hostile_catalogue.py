@@ -589,3 +589,13 @@ def test_python_entry_points_refuse_hostile_arguments(index):
         call()
     assert needle in str(info.value) and "\n" not in str(info.value), (name, info.value)
     assert time.perf_counter() - start < SECONDS
+
+
+def test_library_warnings_do_not_reach_stderr():
+    """An MLP stopped after 2 epochs (sklearn ConvergenceWarning): exit 0, stderr empty."""
+    argv = [*_gui("--disc", "mlp:4", "--mlp-epochs", "2", "--n-train", "20", "--json")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "boundkit", *argv], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
