@@ -155,6 +155,21 @@ def _as_coefficients(v: Any, n: int) -> tuple[np.ndarray, bool]:
     return arr, one_d
 
 
+def _check_int(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
+    """Validate an integer hyper-parameter in ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise BoundkitError(f"{name} must be an integer >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise BoundkitError(f"{name} = {value} is above the limit {high}")
+    return int(value)
+
+
+def _check_optional_radius(value: Any, name: str) -> None:
+    """``None`` or a finite number > 0."""
+    if value is not None:
+        _check_radius(value, name)
+
+
 def _check_radius(B: Any, name: str = "B") -> float:
     """Validate a radius: a finite number > 0."""
     if isinstance(B, bool) or not isinstance(B, int | float | np.integer | np.floating):
@@ -198,8 +213,9 @@ class FittedDiscriminator:
 class DiscriminatorClass:
     r"""Base class of boundkit's discriminator classes (scikit-learn constructor contract).
 
-    Every constructor argument is a keyword hyper-parameter stored unchanged under its own name;
-    validation happens when the class is used, and attributes computed from data end in ``_``.
+    Every constructor argument is a keyword hyper-parameter stored unchanged under its own name
+    and validated at construction and by ``set_params`` (``_validate_params``, one line per
+    error, scipy.stats style); attributes computed from data end in ``_``.
     Subclasses provide
 
     - ``support_function(x, v)``: :math:`\sup_{h \in \mathcal H} \sum_i v_i h(x_i)`, vectorised
@@ -233,9 +249,13 @@ class DiscriminatorClass:
                     f"{', '.join(valid)}"
                 )
             setattr(self, key, value)
+        self._validate_params()
         for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, key)
         return self
+
+    def _validate_params(self) -> None:
+        """Raise :class:`BoundkitError` (one line) on an invalid hyper-parameter."""
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

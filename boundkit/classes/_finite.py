@@ -53,6 +53,10 @@ class FiniteClass(DiscriminatorClass):
     def __init__(self, values: Any, *, support: Any = None) -> None:
         self.values = values
         self.support = support
+        self._validate_params()
+
+    def _validate_params(self) -> None:
+        self._values()
 
     def _values(self) -> np.ndarray:
         try:

@@ -14,6 +14,8 @@ from boundkit.classes._base import (
     FittedDiscriminator,
     _as_coefficients,
     _as_points,
+    _check_int,
+    _check_optional_radius,
     _check_radius,
     _lp_norm,
     _norm_exponent,
@@ -105,6 +107,23 @@ class LinearClass(DiscriminatorClass):
         self.B = B
         self.bias = bias
         self.rng = rng
+        self._validate_params()
+
+    def _validate_params(self) -> None:
+        feats = self.features
+        if not callable(feats) and feats not in (*_FEATURES, "polynomial"):
+            raise BoundkitError(
+                f"unknown features {feats!r}: expected one of {', '.join(_FEATURES)} or a callable"
+            )
+        if feats in ("poly", "polynomial"):
+            _check_int(self.degree, "degree")
+        if feats == "rff":
+            _check_int(self.n_components, "n_components")
+        _check_optional_radius(self.gamma, "gamma")
+        dual_exponent(self.p)
+        self._radius()
+        if not isinstance(self.bias, bool | np.bool_):
+            raise BoundkitError(f"bias must be True or False, got {self.bias!r}")
 
     # -- validated views of the hyper-parameters -------------------------------------------
     @property

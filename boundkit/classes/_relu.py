@@ -12,6 +12,7 @@ from boundkit.classes._base import (
     FittedDiscriminator,
     _as_coefficients,
     _as_points,
+    _check_int,
     _check_radius,
     project_ball,
 )
@@ -25,10 +26,8 @@ def _augment(x: np.ndarray) -> np.ndarray:
     return np.column_stack([x, np.ones(x.shape[0])])
 
 
-def _check_int(value: Any, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise BoundkitError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
+#: the widest network accepted (its parameters are width x (d + 2) floats)
+MAX_WIDTH = 1_000_000
 
 
 class ReLUNetwork2(DiscriminatorClass):
@@ -97,6 +96,13 @@ class ReLUNetwork2(DiscriminatorClass):
         self.n_restarts = n_restarts
         self.max_iter = max_iter
         self.rng = rng
+        self._validate_params()
+
+    def _validate_params(self) -> None:
+        _check_int(self.width, "width", high=MAX_WIDTH)
+        self._radii()
+        _check_int(self.n_restarts, "n_restarts")
+        _check_int(self.max_iter, "max_iter")
 
     def _example_points(self, rng: np.random.Generator) -> np.ndarray:
         """1-D example points for the check suite (where the support function is exact)."""

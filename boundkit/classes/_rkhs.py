@@ -13,6 +13,8 @@ from boundkit.classes._base import (
     FittedDiscriminator,
     _as_coefficients,
     _as_points,
+    _check_int,
+    _check_optional_radius,
     _check_radius,
     project_ball,
 )
@@ -139,6 +141,22 @@ class RKHSBall(DiscriminatorClass):
         self.gamma = gamma
         self.degree = degree
         self.coef0 = coef0
+        self._validate_params()
+
+    def _validate_params(self) -> None:
+        kern = self.kernel
+        if not callable(kern) and (
+            not isinstance(kern, str) or _ALIASES.get(kern, kern) not in _KERNELS
+        ):
+            raise BoundkitError(
+                f"unknown kernel {kern!r}: expected one of {', '.join(_KERNELS)} or a callable"
+            )
+        self._radius()
+        _check_optional_radius(self.gamma, "gamma")
+        if _ALIASES.get(kern, kern) == "poly":
+            _check_int(self.degree, "degree")
+        if isinstance(self.coef0, bool) or not np.isfinite(np.float64(self.coef0)):
+            raise BoundkitError(f"coef0 must be a finite number, got {self.coef0!r}")
 
     def _radius(self) -> float:
         return _check_radius(self.B)
