@@ -11,6 +11,9 @@ from typing import Any
 
 __all__: list[str] = []
 
+#: CPU seconds after which an alarm whose exception was swallowed fires again
+_REFIRE = 0.05
+
 
 def can_limit_cpu_time() -> bool:
     """True when a CPU-time alarm can be armed here (POSIX, main thread)."""
@@ -34,6 +37,10 @@ def cpu_time_limit(seconds: float, exc: type[BaseException]) -> Iterator[None]:
         return
 
     def handler(signum: int, frame: Any) -> None:
+        # re-arm before raising: if the exception is swallowed where it lands (a gc callback,
+        # an ``except Exception`` inside a library), the alarm fires again 50 ms later, so a
+        # budget can never be lost; the ``finally`` below disarms it
+        signal.setitimer(signal.ITIMER_VIRTUAL, _REFIRE)
         raise exc
 
     old = signal.signal(signal.SIGVTALRM, handler)
