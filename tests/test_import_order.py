@@ -67,9 +67,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "load_results / simulate are imported from the module that defines them (both public "
         "in boundkit.simulation; owner: plotting)"
     ),
-    ("simulation/_results.py", "boundkit.complexity._results"): (
-        "_jsonable: to move to boundkit._json, the one JSON policy (owner: simulation)"
-    ),
 }
 
 

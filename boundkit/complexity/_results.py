@@ -2,31 +2,15 @@ r"""Result objects of the complexity calculator."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from boundkit._json import jsonable
+
 __all__ = ["ComplexityBound", "RademacherResult", "ExpectedRademacherResult"]
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, np.ndarray):
-        return [_jsonable(v) for v in x.tolist()]
-    if isinstance(x, bool | np.bool_):
-        return bool(x)
-    if isinstance(x, float | np.floating):
-        x = float(x)
-        return x if math.isfinite(x) else str(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, Mapping):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    return x
 
 
 @dataclass(frozen=True)
@@ -65,7 +49,7 @@ class ComplexityBound:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
-        return _jsonable(
+        return jsonable(
             {
                 "name": self.name,
                 "kind": self.kind,
@@ -145,7 +129,7 @@ class RademacherResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (without the per-sign suprema)."""
-        return _jsonable(
+        return jsonable(
             {
                 "estimate": self.estimate,
                 "stderr": self.stderr,
@@ -219,7 +203,7 @@ class ExpectedRademacherResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
-        return _jsonable(
+        return jsonable(
             {
                 "estimate": self.estimate,
                 "stderr": self.stderr,

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._json import jsonable
 from boundkit.bounds import HIGH_PROBABILITY, bound_terms, sum_terms
-from boundkit.complexity._results import _jsonable
 from boundkit.simulation._store import atomic_write_bytes
 
 __all__ = ["RESULTS_CSV", "RESULTS_JSON", "FORMAT_VERSION", "SimulationResult", "load_results"]
@@ -199,7 +199,7 @@ class SimulationResult:
             "summary": self.summary(),
             "tightness": self.tightness(),
         }
-        return _jsonable(doc)
+        return jsonable(doc)
 
     def tightness(self, *, holdout: bool = False) -> dict[str, dict[str, Any]]:
         """Bound / measured per n, its median and both fitted slopes, per bound family
