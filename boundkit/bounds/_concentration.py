@@ -414,6 +414,26 @@ def _check_q_c(q: Any, c: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.broadcast_arrays(q, c)  # type: ignore[return-value]
 
 
+def _bisect_to_certain(qa: np.ndarray, ca: np.ndarray, end: float) -> np.ndarray | float:
+    """Bisect between q (where kl(q||q) = 0 <= c) and ``end`` (1: upper inverse, 0: lower).
+
+    The returned point only ever moves to midpoints where kl(q||p) > c is certain despite
+    rounding, so it is never on the wrong side of the true inverse; the loop stops when no
+    midpoint lies strictly between the two ends any more.
+    """
+    near = qa.astype(float).copy()
+    far = np.full_like(near, end)
+    for _ in range(1100):
+        mid = 0.5 * (near + far)
+        active = (mid > np.minimum(near, far)) & (mid < np.maximum(near, far))
+        if not active.any():
+            break
+        above = _kl_certainly_above(qa, mid, ca)
+        far = np.where(active & above, mid, far)
+        near = np.where(active & ~above, mid, near)
+    return float(far) if far.ndim == 0 else far
+
+
 def kl_inverse_upper(q: Any, c: Any) -> np.ndarray | float:
     r"""The upper inverse of the binary kl, rounded up: never below the true value.
 
@@ -444,17 +464,7 @@ def kl_inverse_upper(q: Any, c: Any) -> np.ndarray | float:
     0.220079
     """
     qa, ca = _check_q_c(q, c)
-    lo = qa.astype(float).copy()
-    hi = np.ones_like(lo)
-    for _ in range(1100):
-        mid = 0.5 * (lo + hi)
-        active = (mid > lo) & (mid < hi)
-        if not active.any():
-            break
-        above = _kl_certainly_above(qa, mid, ca)
-        hi = np.where(active & above, mid, hi)
-        lo = np.where(active & ~above, mid, lo)
-    return float(hi) if hi.ndim == 0 else hi
+    return _bisect_to_certain(qa, ca, 1.0)
 
 
 def kl_inverse_lower(q: Any, c: Any) -> np.ndarray | float:
@@ -477,17 +487,7 @@ def kl_inverse_lower(q: Any, c: Any) -> np.ndarray | float:
     0.287121
     """
     qa, ca = _check_q_c(q, c)
-    hi = qa.astype(float).copy()
-    lo = np.zeros_like(hi)
-    for _ in range(1100):
-        mid = 0.5 * (lo + hi)
-        active = (mid > lo) & (mid < hi)
-        if not active.any():
-            break
-        above = _kl_certainly_above(qa, mid, ca)
-        lo = np.where(active & above, mid, lo)
-        hi = np.where(active & ~above, mid, hi)
-    return float(lo) if lo.ndim == 0 else lo
+    return _bisect_to_certain(qa, ca, 0.0)
 
 
 # ---------------------------------------------------------------------------- PAC-Bayes
