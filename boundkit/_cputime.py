@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import threading
 import time
@@ -24,6 +25,17 @@ def can_limit_cpu_time() -> bool:
     )
 
 
+def _in_unraisable_context(frame: Any) -> bool:
+    """True when ``frame`` runs inside a gc callback or a ``__del__``, where raising is lost."""
+    callback_codes = {getattr(cb, "__code__", None) for cb in gc.callbacks}
+    while frame is not None:
+        code = frame.f_code
+        if code in callback_codes or code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
 @contextlib.contextmanager
 def cpu_time_limit(seconds: float, exc: type[BaseException]) -> Iterator[None]:
     """Raise ``exc`` inside the block after ``seconds`` of CPU time.
@@ -37,10 +49,14 @@ def cpu_time_limit(seconds: float, exc: type[BaseException]) -> Iterator[None]:
         return
 
     def handler(signum: int, frame: Any) -> None:
-        # re-arm before raising: if the exception is swallowed where it lands (a gc callback,
-        # an ``except Exception`` inside a library), the alarm fires again 50 ms later, so a
+        # re-arm before raising: if the exception is swallowed where it lands (an
+        # ``except Exception`` inside a library), the alarm fires again 50 ms later, so a
         # budget can never be lost; the ``finally`` below disarms it
         signal.setitimer(signal.ITIMER_VIRTUAL, _REFIRE)
+        if _in_unraisable_context(frame):
+            # an exception raised in a gc callback or a finaliser is reported as
+            # "unraisable" and dropped; wait for the re-armed alarm to land in user code
+            return
         raise exc
 
     old = signal.signal(signal.SIGVTALRM, handler)

@@ -55,3 +55,35 @@ def test_nested_budget_rearms_the_outer_one():
                 pass
             _spin(2.0)
     assert time.process_time() - t0 < 1.5
+
+
+def test_alarm_in_a_gc_callback_is_deferred_not_lost():
+    """An alarm that lands in a gc callback is not raised there (it would be "unraisable" and
+    dropped); it re-fires and stops the user code after the callback returns."""
+    import gc
+    import sys
+
+    unraisable: list[object] = []
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    in_callback = {"n": 0}
+
+    def slow_callback(phase: str, info: dict) -> None:
+        if phase == "start" and in_callback["n"] < 3:
+            in_callback["n"] += 1
+            _spin(0.15)  # longer than the budget: the alarm lands here
+
+    gc.callbacks.append(slow_callback)
+    t0 = time.process_time()
+    try:
+        with pytest.raises(Budget):
+            with cpu_time_limit(0.05, Budget):
+                for _ in range(10_000):
+                    gc.collect()
+                    _spin(0.01)
+    finally:
+        gc.callbacks.remove(slow_callback)
+        sys.unraisablehook = old_hook
+    assert in_callback["n"] >= 1
+    assert unraisable == []
+    assert time.process_time() - t0 < 5.0
