@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,8 +26,23 @@ def can_limit_cpu_time() -> bool:
     )
 
 
+#: whether a garbage collection is running (kept by ``_track_collection``)
+_collecting = [False]
+
+
+def _track_collection(phase: str, info: dict[str, int]) -> None:
+    """A gc callback recording whether a collection runs (finalisers called by it included)."""
+    _collecting[0] = phase == "start"
+
+
 def _in_unraisable_context(frame: Any) -> bool:
-    """True when ``frame`` runs inside a gc callback or a ``__del__``, where raising is lost."""
+    """True when ``frame`` runs where an exception is "unraisable" and dropped.
+
+    That is inside a garbage collection (a gc callback, or a finaliser the collection runs: a
+    ``__del__``, a weakref callback, a generator's ``close``) or inside a ``__del__``.
+    """
+    if _collecting[0]:
+        return True
     callback_codes = {getattr(cb, "__code__", None) for cb in gc.callbacks}
     while frame is not None:
         code = frame.f_code
@@ -48,14 +64,31 @@ def cpu_time_limit(seconds: float, exc: type[BaseException]) -> Iterator[None]:
         yield
         return
 
+    if _track_collection not in gc.callbacks:
+        gc.callbacks.insert(0, _track_collection)  # first: it marks the start of a collection
+    deferred: dict[str, Any] = {}
+
+    def raise_on_leaving_the_callback(frame: Any, event: str, arg: Any) -> None:
+        # a profile hook, installed only while an alarm is deferred: the first profiler event
+        # outside the gc callback / finaliser (typically the ``c_return`` of ``gc.collect``)
+        # raises there, in user code, however long the collection runs in C
+        if _in_unraisable_context(frame):
+            return
+        sys.setprofile(deferred.pop("old_profile", None))
+        raise exc
+
     def handler(signum: int, frame: Any) -> None:
         # re-arm before raising: if the exception is swallowed where it lands (an
         # ``except Exception`` inside a library), the alarm fires again 50 ms later, so a
         # budget can never be lost; the ``finally`` below disarms it
         signal.setitimer(signal.ITIMER_VIRTUAL, _REFIRE)
         if _in_unraisable_context(frame):
-            # an exception raised in a gc callback or a finaliser is reported as
-            # "unraisable" and dropped; wait for the re-armed alarm to land in user code
+            # an exception raised in a gc callback or a finaliser is reported as "unraisable"
+            # and dropped; raise it instead at the first profiler event back in user code (a
+            # re-armed timer alone can land in the next collection's callback every time)
+            if "old_profile" not in deferred:
+                deferred["old_profile"] = sys.getprofile()
+                sys.setprofile(raise_on_leaving_the_callback)
             return
         raise exc
 
@@ -70,6 +103,8 @@ def cpu_time_limit(seconds: float, exc: type[BaseException]) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         signal.signal(signal.SIGVTALRM, old)
+        if "old_profile" in deferred:  # a deferred alarm that never reached user code
+            sys.setprofile(deferred.pop("old_profile"))
         if prev[0] > 0:  # re-arm the enclosing timer with what is left of it
             used = time.process_time() - start
             signal.setitimer(signal.ITIMER_VIRTUAL, max(prev[0] - used, 1e-3))
