@@ -149,7 +149,7 @@ def common_support(
         raise BoundkitError("common_support needs two FiniteDistribution objects")
     if P.dim != Q.dim:
         raise BoundkitError(f"P has dimension {P.dim} but Q has dimension {Q.dim}")
-    if P.atoms.shape == Q.atoms.shape and np.array_equal(P.atoms, Q.atoms):
+    if P.atoms is Q.atoms or (P.atoms.shape == Q.atoms.shape and (P.atoms == Q.atoms).all()):
         return P.atoms, P.pmf.copy(), Q.pmf.copy()
     idx_q_in_p = P.index_of(Q.atoms)
     new = idx_q_in_p < 0

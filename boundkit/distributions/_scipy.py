@@ -32,6 +32,8 @@ def is_scipy_frozen(obj: Any) -> bool:
     -------
     bool
     """
+    if isinstance(obj, Distribution):  # the usual case, without the scipy imports
+        return False
     from scipy.stats._distn_infrastructure import rv_frozen
     from scipy.stats._multivariate import multi_rv_frozen
 

@@ -57,6 +57,8 @@ def fprime_at_inf(g: Any) -> float:
 
 def discrete_view(D: Any) -> Any:
     """A refined model on a finite or grid support as the finite distribution it is; else ``D``."""
+    if isinstance(D, FiniteDistribution | GridDensity):  # the usual case, without the import
+        return D
     from boundkit.duality._refine import RefinedDistribution  # _refine imports this module
 
     if isinstance(D, RefinedDistribution) and D.pmf is not None:

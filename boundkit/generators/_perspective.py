@@ -19,6 +19,7 @@ Two things go wrong when :math:`q_i f(p_i/q_i)` is evaluated as written:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,8 @@ _R_FORWARD = -0.999
 #: above this r the term is evaluated through the reversed generator (no overflow)
 _R_REVERSED = 1e6
 _DEGREE = 10
+#: supports up to this size take the scalar path (numpy's per-call cost dominates there)
+_SCALAR_MAX = 16
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class _Perspective:
     fp1: float  # f'(1) (right derivative at a kink)
     fpinf: float  # f'(inf)
     series: tuple[float, ...]  # f^(n)(1)/n!, n = 2..degree (empty when f has a kink at 1)
+    phi_scalar: Callable[[float], float] | None  # phi on one float (math module), if it compiles
 
 
 def _reversed_expr(f: sp.Expr) -> sp.Expr:
@@ -94,6 +98,33 @@ def _taylor(f: sp.Expr) -> tuple[float, ...]:
     return tuple(out)
 
 
+#: errors a math-module function raises where the numpy one returns nan or inf
+_SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError, TypeError)
+
+
+def _scalar_phi(
+    phi_expr: sp.Expr, phi: Callable[[np.ndarray], np.ndarray]
+) -> Callable[[float], float] | None:
+    r"""The stabilised :math:`\phi(1 + r)` compiled for one Python float (``math`` module).
+
+    The same expression as the vectorised ``phi``; kept only when it compiles with the
+    ``math`` module and agrees with ``phi`` to 1e-13 on test points across
+    :math:`[-0.999, 10^6]` (a helper without a scalar version, such as Wright omega, leaves
+    ``None`` and the numpy path)."""
+    stable = lambdify_stable(phi_expr, _R).expression  # type: ignore[attr-defined]
+    try:
+        fn = sp.lambdify(_R, stable, modules="math")
+        r_test = np.array([-0.999, -0.5, -1e-3, 0.0, 1e-3, 0.3, 2.0, 1e3, 1e6])
+        scalar = np.array([float(fn(float(r))) for r in r_test])
+    except (NameError, *_SCALAR_ERRORS):
+        return None
+    with np.errstate(all="ignore"):
+        vector = np.asarray(phi(r_test), dtype=float)
+    if not np.allclose(scalar, vector, rtol=1e-13, atol=1e-300, equal_nan=False):
+        return None
+    return fn
+
+
 def _compile(g: Any) -> _Perspective:
     cache = getattr(g, "_cache", None)
     if cache is not None and "perspective" in cache:
@@ -102,7 +133,8 @@ def _compile(g: Any) -> _Perspective:
         g._need_numeric()
     f = g.f
     f1_expr, fp1_expr = f.subs(U, 1), g.fprime_at_1
-    phi = _raw(_standard_expr(f, f1_expr, fp1_expr), _R)
+    phi_expr = _standard_expr(f, f1_expr, fp1_expr)
+    phi = _raw(phi_expr, _R)
     fpinf = _float(g.fprime_at_inf)
     f_rev = lambdify_stable(_reversed_expr(f), _V)
     v_test = np.array([1e-3, 0.1, 0.5, 0.9, 1.0])
@@ -125,6 +157,7 @@ def _compile(g: Any) -> _Perspective:
         fp1=_float(fp1_expr),
         fpinf=fpinf,
         series=_taylor(f) if smooth else (),
+        phi_scalar=_scalar_phi(phi_expr, phi),
     )
     if cache is not None:
         cache["perspective"] = comp
@@ -214,7 +247,11 @@ def _one_pair(c: _Perspective, p: Any, q: Any) -> float | None:
     :math:`r \ge -1`."""
     P = np.asarray(p, dtype=float)
     Q = np.asarray(q, dtype=float)
-    if P.ndim != 1 or P.shape != Q.shape or P.size == 0 or not _MIN(Q) >= 1e-290:
+    if P.ndim != 1 or P.shape != Q.shape or P.size == 0:
+        return None
+    if P.size <= _SCALAR_MAX and c.phi_scalar is not None:
+        return _one_small_pair(c, c.phi_scalar, P.tolist(), Q.tolist())
+    if not _MIN(Q) >= 1e-290:
         return None  # (q >= 1e-290 and p <= 1: (p - q)/q cannot overflow)
     if not (
         abs(float(_SUM(P)) - 1.0) <= WEIGHT_SUM_TOL and abs(float(_SUM(Q)) - 1.0) <= WEIGHT_SUM_TOL
@@ -291,3 +328,36 @@ def perspective_divergence(g: Any, p: Any, q: Any) -> Any:
     if total != total:
         raise BoundkitError("the generator returned NaN for f(u) on u >= 0")
     return total
+
+
+def _one_small_pair(
+    c: _Perspective, phi: Callable[[float], float], P: list[float], Q: list[float]
+) -> float | None:
+    r""":func:`_one_pair` on a small support, term by term in Python floats: the same
+    :math:`q_i\phi(1 + r_i)` (``phi`` is the same stabilised expression compiled for the
+    ``math`` module) and the same Taylor polynomial for :math:`|r_i| \le 10^{-2}`, without
+    numpy's per-call cost, which dominates below a few dozen atoms. ``None`` as there."""
+    if not (
+        abs(sum(P) - 1.0) <= WEIGHT_SUM_TOL and abs(sum(Q) - 1.0) <= WEIGHT_SUM_TOL
+    ):  # (a NaN or inf fails this too)
+        return None
+    series = c.series
+    total = 0.0
+    for p_i, q_i in zip(P, Q, strict=True):
+        if not q_i >= 1e-290:
+            return None
+        r = (p_i - q_i) / q_i
+        if not _R_FORWARD <= r <= _R_REVERSED:
+            return None
+        if series and -_R_SERIES <= r <= _R_SERIES:
+            poly = series[-1]
+            for coef in series[-2::-1]:
+                poly = coef + r * poly
+            total += q_i * r * r * poly
+            continue
+        try:
+            total += q_i * phi(r)
+        except _SCALAR_ERRORS:
+            return None
+    total += c.f1
+    return total if math.isfinite(total) else None

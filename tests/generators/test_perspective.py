@@ -384,27 +384,74 @@ def test_rows_and_divergence_call_the_same_function():
         rows = perspective_divergence(name, P, Q)
         assert rows.shape == (7,)
         for i in range(7):
-            assert rows[i] == perspective_divergence(name, P[i], Q[i])
+            # a single small pair takes the scalar path (libm's log1p per term, numpy's SIMD
+            # log1p in the batch): the same expression, equal to a few ulps
+            assert rows[i] == pytest.approx(
+                perspective_divergence(name, P[i], Q[i]), rel=4 * np.finfo(float).eps, abs=0
+            )
     atoms = np.arange(5.0)
     res = divergence("jeffreys", FiniteDistribution(atoms, P[0]), FiniteDistribution(atoms, Q[0]))
     assert res.method == "exact" and res.value == perspective_divergence("jeffreys", P[0], Q[0])
 
 
-def test_a_wrong_constant_in_the_kernel_changes_divergence(monkeypatch):
-    from dataclasses import replace
+@pytest.mark.parametrize("k", [3, 40])  # the scalar path (small support) and the numpy path
+def test_a_wrong_constant_in_the_kernel_changes_divergence(monkeypatch, k):
+    """A factor 2 in the one standard form phi reaches ``divergence`` on both paths."""
+    rng = np.random.default_rng(k)
+    atoms = np.arange(float(k))
+    # concentrated weights: every ratio p/q in the usual range, where each term is q phi(r)
+    P = FiniteDistribution(atoms, rng.dirichlet(np.full(k, 20.0)))
+    Q = FiniteDistribution(atoms, rng.dirichlet(np.full(k, 20.0)))
+    g = get_generator("pearson")
+    good = divergence(g, P, Q).value
+    right = persp._standard_expr
+    monkeypatch.setattr(persp, "_standard_expr", lambda *a: 2 * right(*a))
+    monkeypatch.delitem(g._cache, "perspective")  # recompiled from the doubled expression
+    assert divergence(g, P, Q).value == pytest.approx(2.0 * good, rel=1e-13)
 
-    atoms = np.arange(3.0)
-    P = FiniteDistribution(atoms, [0.2, 0.3, 0.5])
-    Q = FiniteDistribution(atoms, [0.5, 0.3, 0.2])
-    good = divergence("pearson", P, Q).value
-    right = persp._compile
 
-    def doubled(g):  # a factor 2 in the standard form phi
-        c = right(g)
-        return replace(c, phi=lambda r, _phi=c.phi: 2.0 * _phi(r))
+def _catalogue_generators():
+    from boundkit.generators._catalogue import catalogue
 
-    monkeypatch.setattr(persp, "_compile", doubled)
-    assert divergence("pearson", P, Q).value == pytest.approx(2.0 * good, rel=1e-14)
+    gens = dict(catalogue())
+    gens.pop("alpha", None)  # symbolic parameter: numeric members below
+    for a in (-2.0, -0.5, 0.5, 0.95, 1.5, 2.0, 3.0):
+        gens[f"alpha={a}"] = get_generator("alpha", alpha=a)
+    return gens
+
+
+@pytest.mark.parametrize("name", sorted(_catalogue_generators()))
+def test_the_scalar_small_support_path_agrees_with_the_numpy_path(monkeypatch, name):
+    """Every catalogue generator compiles a scalar phi, and the scalar path (supports of at most
+    ``_SCALAR_MAX`` atoms) agrees with the numpy path to rounding, on generic pairs, near-equal
+    pairs (the Taylor polynomial) and ratios near both ends of the usual range."""
+    g = _catalogue_generators()[name]
+    assert persp._compile(g).phi_scalar is not None
+    rng = np.random.default_rng(7)
+    pairs = []
+    for k in (1, 2, 4, 16):
+        q = rng.dirichlet(np.ones(k))
+        pairs.append((rng.dirichlet(np.ones(k)), q))
+        p = q * np.exp(1e-4 * rng.normal(size=k))
+        pairs.append((p / p.sum(), q))
+    pairs.append((np.array([0.9999, 1e-4 * 0.5, 1e-4 * 0.5]), np.array([0.5 - 1e-7, 0.5, 1e-7])))
+    pairs.append((np.array([0.5, 0.5 - 4e-4, 4e-4]), np.array([1e-4, 0.5, 0.5 - 1e-4])))
+    scalar = [perspective_divergence(g, p, q) for p, q in pairs]
+    monkeypatch.setattr(persp, "_SCALAR_MAX", 0)
+    vector = [perspective_divergence(g, p, q) for p, q in pairs]
+    np.testing.assert_allclose(scalar, vector, rtol=1e-13, atol=1e-300)
+
+
+def test_a_generator_without_a_scalar_form_keeps_the_numpy_path(monkeypatch):
+    """When the math-module compilation fails its check, ``phi_scalar`` is None and the small
+    support takes the numpy path with the same value."""
+    g = get_generator("jeffreys")
+    p, q = np.array([0.2, 0.3, 0.5]), np.array([0.5, 0.3, 0.2])
+    ref = perspective_divergence(g, p, q)
+    monkeypatch.setattr(persp, "_scalar_phi", lambda *a: None)
+    monkeypatch.delitem(g._cache, "perspective")
+    assert persp._compile(g).phi_scalar is None
+    assert perspective_divergence(g, p, q) == pytest.approx(ref, rel=1e-14)
 
 
 def test_bad_inputs_raise_one_line():
