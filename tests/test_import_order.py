@@ -30,15 +30,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("claims/_builtin_tightness.py", "boundkit.simulation._finite_toy"): (
         "finite_kl of the finite toy is not exported by simulation yet (owner: simulation)"
     ),
-    ("cli/_cmd_reproduce.py", "boundkit.claims._report"): (
-        "summary_line is a rendering helper of claims without a public name (owner: claims)"
-    ),
-    ("cli/_cmd_verify.py", "boundkit.claims._report"): (
-        "render_claims is a rendering helper of claims without a public name (owner: claims)"
-    ),
-    ("reproduce/_reproduce.py", "boundkit.claims._report"): (
-        "render_claims / summary_line have no public name (owner: claims)"
-    ),
     ("complexity/_bounds.py", "boundkit.classes._base"): (
         "point, radius and norm validation of the classes (_as_points, _check_radius, "
         "_norm_exponent): to move to boundkit._validation (owner: classes)"
@@ -56,16 +47,9 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("complexity/_empirical.py", "boundkit.classes._relu"): (
         "_check_int of the ReLU class: to move to boundkit._validation (owner: classes)"
     ),
-    ("duality/_refine.py", "boundkit.distributions._gaussian"): (
-        "the Gauss-Hermite nodes of Gaussian quadrature (_hermite_nodes) have no public name"
-    ),
     ("duality/_support.py", "boundkit.classes._base"): (
         "_norm_exponent reads a class's p ('inf', 2, ...) as the class itself does; to move to "
         "boundkit._validation with the other class checks (owner: classes)"
-    ),
-    ("plotting/_figures.py", "boundkit.simulation._harness"): (
-        "load_results / simulate are imported from the module that defines them (both public "
-        "in boundkit.simulation; owner: plotting)"
     ),
 }
 

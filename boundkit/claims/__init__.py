@@ -37,7 +37,13 @@ from boundkit.claims._registry import (
     unchecked_claims,
     unregister,
 )
-from boundkit.claims._report import records_to_json, render_markdown, render_table
+from boundkit.claims._report import (
+    records_to_json,
+    render_claims,
+    render_markdown,
+    render_table,
+    summary_line,
+)
 from boundkit.claims._runner import exit_status, plan, rerun, run_check, verify
 
 __all__ = [
@@ -62,10 +68,12 @@ __all__ = [
     "register",
     "register_search",
     "registry",
+    "render_claims",
     "render_markdown",
     "render_table",
     "rerun",
     "run_check",
+    "summary_line",
     "unchecked_claims",
     "unregister",
     "verify",

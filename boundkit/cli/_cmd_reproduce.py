@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        from boundkit.claims._report import summary_line
+        from boundkit.claims import summary_line
 
         print(f"report:  {result.report_path}")
         print(f"records: {result.json_path}")

@@ -151,11 +151,11 @@ def run(args: argparse.Namespace) -> int:
         plan,
         records_to_json,
         registry,
+        render_claims,
         render_table,
         unchecked_claims,
         verify,
     )
-    from boundkit.claims._report import render_claims
 
     for spec in args.plugin or ():
         new = load_plugin(spec)

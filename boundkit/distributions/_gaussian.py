@@ -101,12 +101,34 @@ class Gaussian(Distribution):
         z = solve_triangular(self._chol, (pts - self.mean).T, lower=True)
         return -0.5 * (self.dim * _LOG_2PI + self._logdet + np.sum(z * z, axis=0))
 
+    def quadrature(self, order: int = 40) -> tuple[np.ndarray, np.ndarray]:
+        r"""Tensor Gauss-Hermite nodes and weights of this Gaussian (dimension at most 3).
+
+        Parameters
+        ----------
+        order : int
+            Nodes per axis.
+
+        Returns
+        -------
+        nodes : ndarray, shape (order**d, d)
+            :math:`x_j = \mu + L z_j` with :math:`\Sigma = L L^\top` and :math:`z_j` the
+            probabilists' Hermite nodes.
+        weights : ndarray, shape (order**d,)
+            Non-negative, summing to 1: :math:`\mathbb E g(X) \approx \sum_j w_j g(x_j)`,
+            exact for polynomials of degree at most :math:`2\,\mathrm{order} - 1` per axis.
+        """
+        if self.dim > 3:
+            raise BoundkitError("Gaussian quadrature is available for dimension <= 3 only")
+        z, w = _hermite_nodes(self.dim, order)
+        return self.mean + z @ self._chol.T, w
+
     def expect(self, func: Callable[[np.ndarray], Any], *, order: int = 40) -> float:
-        r"""Gauss-Hermite quadrature of :math:`\mathbb E[g(X)]` (``order`` nodes per axis)."""
+        r"""Gauss-Hermite quadrature of :math:`\mathbb E[g(X)]` (``order`` nodes per axis),
+        :math:`\sum_j w_j g(x_j)` on the nodes of :meth:`quadrature`."""
         if self.dim > 3:
             raise BoundkitError("Gaussian.expect is available for dimension <= 3 only")
-        z, w = _hermite_nodes(self.dim, order)
-        x = self.mean + z @ self._chol.T
+        x, w = self.quadrature(order)
         return float(np.dot(w, _eval_func(func, x)))
 
 

@@ -106,10 +106,7 @@ def _quadrature(Q: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if isinstance(Q, GridDensity):
         return Q.nodes, Q.masses
     if isinstance(Q, Gaussian) and Q.dim <= 3:
-        from boundkit.distributions._gaussian import _hermite_nodes
-
-        z, w = _hermite_nodes(Q.dim, 40 if Q.dim <= 2 else 16)
-        return Q.mean + z @ Q._chol.T, w
+        return Q.quadrature(40 if Q.dim <= 2 else 16)
     if isinstance(Q, GaussianMixture) and Q.dim <= 3:
         parts: list[Any] = [_quadrature(c) for c in Q.components()]
         nodes = np.vstack([pt[0] for pt in parts])

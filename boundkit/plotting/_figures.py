@@ -37,7 +37,7 @@ SWEEPS: dict[bool, dict[str, tuple[list[int], int, int]]] = {
 
 
 def _run_sweeps(results_dir: Path, quick: bool, n_jobs: int, seed: int) -> dict[str, Any]:
-    from boundkit.simulation._harness import load_results, simulate
+    from boundkit.simulation import load_results, simulate
 
     out = {}
     for toy, (sizes, R, n_mc) in SWEEPS[quick].items():

@@ -110,7 +110,7 @@ class ReproduceResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (paths as strings; the records are in ``verify.json``)."""
-        from boundkit.claims._report import summary_line
+        from boundkit.claims import summary_line
 
         return {
             "out_dir": str(self.out_dir),
@@ -335,8 +335,13 @@ def _caption(path: Path) -> str:
 
 def render_report(result: ReproduceResult) -> str:
     r"""The Markdown text of ``report.md`` for a :class:`ReproduceResult`."""
-    from boundkit.claims import registry, render_markdown, unchecked_claims
-    from boundkit.claims._report import render_claims, summary_line
+    from boundkit.claims import (
+        registry,
+        render_claims,
+        render_markdown,
+        summary_line,
+        unchecked_claims,
+    )
 
     records = result.records
     budget = BUDGET_QUICK if result.quick else BUDGET_FULL
