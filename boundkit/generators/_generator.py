@@ -249,8 +249,10 @@ class Generator:
         """
         t = self._as_array(t)
         out = np.asarray(self._compiled("conjugate")(t), dtype=float)
-        bad = np.isnan(out) & ~np.isnan(t)
-        if np.any(bad):
+        # one pass in the usual case: the sum is NaN only if some value is NaN (or inf - inf)
+        if np.isnan(np.add.reduce(out, axis=None)) and np.any(
+            bad := np.isnan(out) & ~np.isnan(t)
+        ):
             # inf - inf where the maximiser overflows float64: the value is beyond it too
             u = np.broadcast_to(np.asarray(self._compiled("link")(t), dtype=float), out.shape)
             out = np.where(bad & (u == np.inf), np.inf, out)
