@@ -51,6 +51,16 @@ def _float(x: sp.Expr) -> float:
     return float(x)
 
 
+def _nan_where_nan(out: Any, t: np.ndarray) -> np.ndarray:
+    """``out`` with NaN wherever ``t`` is NaN (a NaN argument fails every domain test and would
+    otherwise come out as the value outside the domain, +inf); one pass over ``t`` when it
+    has no NaN."""
+    with np.errstate(invalid="ignore"):  # inf + (-inf) is NaN too: then the mask decides
+        if not np.isnan(np.add.reduce(t, axis=None)):
+            return out
+    return np.where(np.isnan(t), np.nan, out)
+
+
 @dataclass(frozen=True, eq=False)
 class Generator:
     r"""An f-divergence generator with its derived conjugate.
@@ -245,18 +255,20 @@ class Generator:
         Returns
         -------
         numpy.ndarray or float
-            Same shape as ``t``.
+            Same shape as ``t``; NaN where ``t`` is NaN.
         """
         t = self._as_array(t)
         out = np.asarray(self._compiled("conjugate")(t), dtype=float)
         # one pass in the usual case: the sum is NaN only if some value is NaN (or inf - inf)
-        if np.isnan(np.add.reduce(out, axis=None)) and np.any(
-            bad := np.isnan(out) & ~np.isnan(t)
-        ):
+        with np.errstate(invalid="ignore"):
+            some_nan = np.isnan(np.add.reduce(out, axis=None))
+        if some_nan and np.any(bad := np.isnan(out) & ~np.isnan(t)):
             # inf - inf where the maximiser overflows float64: the value is beyond it too
             u = np.broadcast_to(np.asarray(self._compiled("link")(t), dtype=float), out.shape)
             out = np.where(bad & (u == np.inf), np.inf, out)
-        return self._out(out, t)
+            # at t = -inf the supremum is approached as u -> 0: f*(-inf) = -f(0+)
+            out = np.where(bad & (t == -np.inf), -_float(self.f_at_0), out)
+        return self._out(_nan_where_nan(out, t), t)
 
     def link(self, t: Any) -> np.ndarray:
         r"""Evaluate the link :math:`(f^*)'(t) \ge 0`; ``+inf`` outside the domain.
@@ -269,10 +281,11 @@ class Generator:
         -------
         numpy.ndarray or float
             Same shape as ``t``. At a kink of :math:`f^*` the left derivative (the smallest
-            maximiser of :math:`tu - f(u)`); ``+inf`` where the supremum is not attained.
+            maximiser of :math:`tu - f(u)`); ``+inf`` where the supremum is not attained; NaN
+            where ``t`` is NaN.
         """
         t = self._as_array(t)
-        return self._out(self._compiled("link")(t), t)
+        return self._out(_nan_where_nan(self._compiled("link")(t), t), t)
 
     def in_domain(self, t: Any) -> np.ndarray:
         r"""Whether :math:`t \in \mathrm{dom} f^*`, vectorised.

@@ -198,6 +198,33 @@ def shifted_polynomial(expr: sp.Expr, sym: sp.Symbol, *, max_degree: int = 64) -
     return sp.horner(shifted.as_expr(), w).subs(w, sym - 1)
 
 
+def _outside_omega(e: sp.Expr) -> set[sp.Symbol]:
+    """Free symbols of the terms of a sum that do not contain a Wright omega."""
+    return set().union(*(a.free_symbols for a in sp.Add.make_args(e) if not a.has(_WrightOmega)))
+
+
+def _omega_identity(add: sp.Add) -> sp.Expr:
+    r"""Use :math:`\omega(z) = z - \log\omega(z)` where it removes a cancellation.
+
+    In a sum :math:`c\,\omega(z) + r` whose other terms :math:`r` contain :math:`-cz` (the
+    Jeffreys conjugate :math:`\omega(1-t) + 1/\omega(1-t) + t - 2`, where :math:`\omega
+    \approx -t` cancels against :math:`t` as :math:`t \to -\infty` and loses every digit
+    by :math:`t = -10^{20}`), rewrite it as :math:`r + cz - c\log\omega(z)`; kept only when the
+    linear terms cancel symbolically (a symbol leaves the terms outside :math:`\omega`).
+    Elsewhere the rewrite would create a cancellation (:math:`z - \log\omega(z)` for
+    :math:`z \to -\infty`), so the sum is left alone."""
+    before = _outside_omega(add)
+    for term in add.args:
+        c, w = term.as_coeff_Mul()
+        if not isinstance(w, _WrightOmega) or not c.is_number:
+            continue
+        z = w.args[0]
+        cand = sp.Add(*(a for a in add.args if a is not term)) + c * z - c * sp.log(w)
+        if _outside_omega(cand) < before:
+            return cand
+    return add
+
+
 def _stabilise(expr: sp.Expr) -> sp.Expr:
     e = expr
     e = e.replace(lambda n: isinstance(n, sp.log) and isinstance(n.args[0], sp.Pow), _log_of_power)
@@ -221,6 +248,7 @@ def _stabilise(expr: sp.Expr) -> sp.Expr:
         lambda n: isinstance(n, sp.LambertW) and len(n.args) == 1 and isinstance(n.args[0], sp.exp),
         lambda n: _WrightOmega(n.args[0].args[0]),
     )
+    e = e.replace(lambda n: isinstance(n, sp.Add) and n.has(_WrightOmega), _omega_identity)
     e = e.replace(lambda n: isinstance(n, sp.Add) and n.has(sp.log), _combine_log_pairs)
     if not e.has(sp.exp, sp.log):
         return e  # nothing for the C99 rewrites (they are slow on long polynomials)

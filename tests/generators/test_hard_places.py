@@ -168,3 +168,64 @@ def test_cache_stores_text_and_discards_corrupt_or_wrong_typed_entries(tmp_path,
     # the process memo: no recomputation and no disk access
     files[0].unlink()
     assert _cache.cached_derivation(f, compute) == d and not files[0].exists()
+
+
+# Jeffreys f*(t) = w + 1/w + t - 2, w = omega(1 - t) (the Wright omega): as t -> -oo, w ~ -t
+# cancels against t (as derived, 8e-12 relative error at t = -1e6, every digit lost by -1e20).
+# Reference: 60-digit mpmath, u* = 1 / LambertW(e^(1 - t)), f*(t) = t u* - (u* - 1) log u*.
+JEFFREYS_T = [-1e300, -1e100, -1e20, -1e16, -1e10, -1e6, -1e3, -5.0, 0.5, 5.0, 50.0, 600.0]
+
+
+def _jeffreys_conjugate_reference(t: float) -> float:
+    import mpmath as mp
+
+    with mp.workdps(60):
+        T = mp.mpf(t)
+        u = 1 / mp.lambertw(mp.exp(1 - T)).real
+        return float(T * u - (u - 1) * mp.log(u))
+
+
+@pytest.mark.parametrize("t", JEFFREYS_T)
+def test_jeffreys_conjugate_keeps_its_digits_towards_minus_infinity(t):
+    g = get_generator("jeffreys")
+    assert g.conjugate(t) == pytest.approx(_jeffreys_conjugate_reference(t), rel=1e-14, abs=0)
+
+
+def test_the_omega_identity_is_used_only_where_it_cancels():
+    import sympy as sp
+
+    from boundkit.generators._numeric import _omega_identity, _WrightOmega
+
+    t = sp.Symbol("t", real=True)
+    w = _WrightOmega(1 - t)
+    # w + t - 2 = (1 - t - log w) + t - 2: t leaves the terms outside omega
+    assert sp.simplify(_omega_identity(w + 1 / w + t - 2) - (1 / w - sp.log(w) - 1)) == 0
+    # no -z to cancel against: omega(z) = z - log omega(z) would itself cancel for z -> -oo
+    assert _omega_identity(w + 1 / w + 3) == w + 1 / w + 3
+    assert _omega_identity(2 * w + t) == 2 * w + t  # 2 omega ~ -2t does not cancel t
+
+
+def _catalogue_and_alphas():
+    from boundkit.generators._catalogue import catalogue
+
+    gens = {k: v for k, v in catalogue().items() if k != "alpha"}
+    for a in (-1.0, 0.5, 2.0):
+        gens[f"alpha={a}"] = get_generator("alpha", alpha=a)
+    return gens
+
+
+@pytest.mark.parametrize("name", sorted(_catalogue_and_alphas()))
+def test_conjugate_at_nan_and_minus_infinity(name):
+    """f*(NaN) and the link at NaN are NaN (not the +inf outside the domain, which a NaN fails
+    to be inside of); f*(-inf) = -f(0+) (the supremum is approached as u -> 0; here f(0+) is
+    sympy's limit of the generator's input expression) and the link at -inf is 0."""
+    import sympy as sp
+
+    g = _catalogue_and_alphas()[name]
+    u = next(iter(g.f.free_symbols))
+    f0 = float(sp.limit(g.f, u, 0, "+"))
+    got = g.conjugate(np.array([np.nan, -np.inf]))
+    assert np.isnan(got[0])
+    assert got[1] == -f0
+    link = g.link(np.array([np.nan, -np.inf]))
+    assert np.isnan(link[0]) and link[1] == 0.0
