@@ -41,13 +41,16 @@ from boundkit.bounds._fast_rate import (
 from boundkit.bounds._formulas import (
     CLAIMS,
     HIGH_PROBABILITY,
+    HOEFFDING_EXPONENT,
     bound_terms,
     c7_pointwise_rhs,
     check_n_delta,
     deviation_term,
+    hoeffding_term,
     log_inverse_delta,
     rademacher_multiplier,
     sum_terms,
+    uniform_deviation,
 )
 from boundkit.bounds._holdout import HOLDOUT_METHODS, HoldoutCertificate, holdout_certificate
 
@@ -83,8 +86,11 @@ __all__ = [
     "check_n_delta",
     "check_population",
     "deviation_term",
+    "HOEFFDING_EXPONENT",
+    "hoeffding_term",
     "generator_name",
     "log_inverse_delta",
     "rademacher_multiplier",
     "sum_terms",
+    "uniform_deviation",
 ]

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit.bounds._formulas import hoeffding_term
 
 __all__ = [
     "SAFETY_ULPS",
@@ -140,7 +141,7 @@ def hoeffding_deviation(
     n = _check_n(n)
     delta = _check_delta(delta)
     w = _width(value_range)
-    return _up(w * math.sqrt(_log_term(delta, two_sided) / (2.0 * n)))
+    return _up(float(hoeffding_term(n, delta, w, confidence=2.0 if two_sided else 1.0)))
 
 
 def hoeffding_sample_size(
@@ -341,7 +342,10 @@ def mcdiarmid_deviation(differences: Any, delta: float, *, two_sided: bool = Fal
         raise BoundkitError("differences must be a non-empty array of finite values >= 0")
     delta = _check_delta(delta)
     s = float(np.sum(c * c))
-    return _up(math.sqrt(0.5 * s * _log_term(delta, two_sided)))
+    # McDiarmid is Hoeffding's term with (b - a)^2 / n replaced by sum_i c_i^2
+    if s == 0.0:
+        return _up(0.0)
+    return _up(float(hoeffding_term(1.0 / s, delta, 1.0, confidence=2.0 if two_sided else 1.0)))
 
 
 # ---------------------------------------------------------------------------- binary kl

@@ -15,9 +15,11 @@ __all__ = [
     "c7_pointwise_rhs",
     "check_n_delta",
     "deviation_term",
+    "hoeffding_term",
     "log_inverse_delta",
     "rademacher_multiplier",
     "sum_terms",
+    "uniform_deviation",
 ]
 
 #: The bounds :func:`boundkit.bounds.bound` evaluates.
@@ -87,10 +89,94 @@ def deviation_term(claim: str, n: Any, delta: Any, width: Any) -> np.ndarray:
     d = np.asarray(delta, dtype=float)
     w = np.asarray(width, dtype=float)
     if claim == "C6b":
-        return 2.0 * (w * np.sqrt(log_inverse_delta(2.0, d) / (2.0 * n_f)))
+        return 2.0 * hoeffding_term(n_f, d, w, confidence=2.0)
     if claim == "C6c":
-        return 4.0 * (w * np.sqrt(log_inverse_delta(3.0, d) / (2.0 * n_f)))
+        return 4.0 * hoeffding_term(n_f, d, w, confidence=3.0)
     return np.zeros(np.broadcast(n_f, d, w).shape)
+
+
+#: The constant c of the sub-Gaussian tail :math:`e^{-c n t^2/(b-a)^2}` of Hoeffding and
+#: McDiarmid (c = 2): every deviation term of :mod:`boundkit.bounds` divides by :math:`c n`.
+HOEFFDING_EXPONENT = 2.0
+
+
+def hoeffding_term(n: Any, delta: Any, width: Any, *, confidence: float = 1.0) -> np.ndarray:
+    r"""The Hoeffding / McDiarmid deviation :math:`(b-a)\sqrt{\log(c/\delta)/(2n)}`,
+    vectorised, without outward rounding.
+
+    The one implementation of the deviation arithmetic: :func:`deviation_term` (C6b, C6c),
+    :func:`uniform_deviation` (C9) and :func:`boundkit.bounds.hoeffding_deviation` call it.
+
+    Parameters
+    ----------
+    n : int or array
+        Sample size(s) (or, for McDiarmid, :math:`1/\sum_i c_i^2` in units of
+        :math:`(b-a)^{-2}`), positive.
+    delta : float or array
+        Confidence parameter(s) in (0, 1].
+    width : float or array
+        :math:`b - a`.
+    confidence : float
+        :math:`c` in :math:`\log(c/\delta)` (1 one-sided, 2 two-sided or a union of two
+        events, 3 a union of three).
+
+    Notes
+    -----
+    From :math:`P(\mu - \bar X \ge t) \le e^{-2nt^2/(b-a)^2}`:
+
+    .. math:: t = (b - a)\sqrt{\frac{\log(c/\delta)}{2n}},
+
+    the 2 being :data:`HOEFFDING_EXPONENT`.
+
+    Examples
+    --------
+    >>> round(float(hoeffding_term(100, 0.05, 1.0)), 6)
+    0.122387
+    """
+    n_f = np.asarray(n, dtype=float)
+    w = np.asarray(width, dtype=float)
+    return w * np.sqrt(log_inverse_delta(confidence, delta) / (HOEFFDING_EXPONENT * n_f))
+
+
+def uniform_deviation(
+    rademacher: Any, n: Any, delta: Any, width: Any, *, empirical: bool = False
+) -> np.ndarray:
+    r"""C9's high-probability bound on :math:`\sup_{h\in\mathcal H}(E_P h - E_{P_n} h)` for a
+    class with values in :math:`[a, b]` (Mohri et al., Thm 3.3), vectorised.
+
+    Parameters
+    ----------
+    rademacher : float or array
+        :math:`\mathfrak R_n(\mathcal H)` (``empirical=False``) or the sample's
+        :math:`\hat{\mathfrak R}_S(\mathcal H)` (``empirical=True``).
+    n, delta, width : int, float, float (or arrays)
+        Sample size, confidence parameter, :math:`b - a`.
+    empirical : bool
+        Which form.
+
+    Notes
+    -----
+    With probability at least :math:`1 - \delta`,
+
+    .. math::
+
+        \sup_{\mathcal H}(E_P h - E_{P_n} h) \le 2\mathfrak R_n + (b-a)
+        \sqrt{\frac{\log(1/\delta)}{2n}}
+        \quad\text{or}\quad
+        \le 2\hat{\mathfrak R}_S + 3(b-a)\sqrt{\frac{\log(2/\delta)}{2n}},
+
+    each deviation from :func:`hoeffding_term` (McDiarmid with differences :math:`(b-a)/n`).
+
+    Examples
+    --------
+    >>> round(float(uniform_deviation(0.1, 100, 0.05, 1.0)), 6)
+    0.322387
+    """
+    check_n_delta(n, delta)
+    rad = 2.0 * np.asarray(rademacher, dtype=float)
+    if empirical:
+        return rad + 3.0 * hoeffding_term(n, delta, width, confidence=2.0)
+    return rad + hoeffding_term(n, delta, width)
 
 
 def log_inverse_delta(c: float, delta: Any) -> np.ndarray:

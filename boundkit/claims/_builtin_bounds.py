@@ -275,11 +275,61 @@ def check_c7_pointwise(*, quick: bool, rng: np.random.Generator) -> CheckOutcome
                 worst.tightness(float((lhs[i] - ipm_q + ref[i]) / dev), where)
         for n in sizes:
             _column_identity(worst, res, "c7_rhs_pointwise", rhs[np.asarray(ns) == n], toy.name, n)
+    _c7_equality_instances(worst)
     return worst.outcome(
         1e-8,
         f"C7 pointwise on {worst.cases} replicates and harness columns (generators: "
-        f"{', '.join(t.generator for t in toys)})",
+        f"{', '.join(t.generator for t in toys)}), equality at P_n = P",
     )
+
+
+#: The finite problems where the first line of C7 is an equality (a sample with P_n = P).
+_C7_EQUALITY = (
+    ("kl", (0.1, 0.2, 0.3, 0.4), (0.4, 0.3, 0.2, 0.1), 1.0),
+    ("pearson", (0.1, 0.2, 0.3, 0.4), (0.4, 0.3, 0.2, 0.1), 1.0),
+    ("kl", (0.5, 0.25, 0.125, 0.125), (0.125, 0.125, 0.25, 0.5), 0.5),
+)
+
+
+def _c7_equality_instances(worst: WorstCase) -> None:
+    r"""The first line of C7 at a sample whose empirical distribution is P: an equality.
+
+    For convex H, :math:`\mathrm{IPM}_\mathcal H(P, Q_{h_n}) \le D_f^\mathcal H(P\|Q) -
+    D_f(Q_{h_n}\|Q) + \sup_H(E_P - E_{P_n})h + \sup_H(E_{P_n} - E_P)h`; when
+    :math:`P_n = P` (P with weights in :math:`\frac1n\mathbb Z`, the sample with counts
+    :math:`n p_j`) the deviations are 0, :math:`h_n = h^*` and C4 makes it an equality. The
+    right side is ``c7_pointwise_rhs(D^H, D_f(Q_h*||Q), 0, 0)``; the violation is
+    :math:`|\mathrm{lhs} - \mathrm{rhs}|` (two-sided: a wrong sign on :math:`D_f` leaves
+    :math:`2D_f(Q_{h^*}\|Q) > 0`).
+    """
+    from boundkit.bounds import c7_pointwise_rhs
+    from boundkit.classes import LinearClass
+    from boundkit.distributions import FiniteDistribution
+    from boundkit.duality import duality_report
+
+    atoms = np.array([[-1.0], [0.0], [1.0], [2.0]])
+    for gen, p, q, B in _C7_EQUALITY:
+        r = duality_report(
+            gen,
+            FiniteDistribution(atoms, np.array(p)),
+            FiniteDistribution(atoms, np.array(q)),
+            LinearClass(p=2, B=B),
+        )
+        rhs = float(c7_pointwise_rhs(r.dual, r.divergence_refined, 0.0, 0.0))
+        v = abs(r.ipm_at_refined - rhs)
+        worst.record(
+            v,
+            {
+                "check": "C7 first line at P_n = P (equality by C4)",
+                "generator": gen,
+                "p": list(p),
+                "q": list(q),
+                "B": B,
+                "ipm_at_refined": r.ipm_at_refined,
+                "rhs": rhs,
+                "divergence_refined": r.divergence_refined,
+            },
+        )
 
 
 @claim("C7", level="simulation", builtin=True)

@@ -141,7 +141,71 @@ def check_duality(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
                     "q": pb["q"],
                 },
             )
-    return worst.outcome(1e-6, "weak duality on finite classes, gap < 1e-6 on convex balls")
+    _c3_closed_form_instances(worst)
+    return worst.outcome(
+        1e-6,
+        "weak duality on finite classes, gap < 1e-6 on convex balls; dual, primal and gap "
+        "against closed forms on two atoms",
+    )
+
+
+#: (P(x = 1), c): the two-atom instances of :func:`_c3_closed_form_instances`.
+_C3_CLOSED = ((0.75, 1.0), (0.6, 1.0), (0.75, 0.3))
+
+
+def _c3_closed_form_instances(worst: WorstCase) -> None:
+    r"""C3 on two atoms where both sides are known in closed form (KL).
+
+    Atoms :math:`x = \pm 1`, :math:`Q = (1/2, 1/2)`, :math:`P(x = 1) = p`. For
+    :math:`h = t x`, :math:`E_P h - \log E_Q e^h = (2p - 1)t - \log\cosh t =: \phi(t)`.
+
+    - Non-convex :math:`\mathcal H = \{cx, -cx\}`: :math:`D^{\mathcal H} = \max(\phi(c),
+      \phi(-c))`, while the primal, whose IPM term is linear in h, equals the dual over the
+      convex hull :math:`\{tx : |t| \le c\}`: :math:`\max_{|t|\le c}\phi(t)`, which is
+      :math:`\mathrm{KL}(P\|Q)` when :math:`t^* = \operatorname{artanh}(2p-1)` lies in
+      :math:`[-c, c]`. The weak-duality gap is strictly positive and known (0.065 at
+      p = 3/4, c = 1; D^H = 0.066 > 0 there, so a primal without its IPM term, 0 at
+      :math:`\eta = Q`, fails weak duality).
+    - Convex :math:`\{tx : |t| \le c\}` (``LinearClass(p=2, B=c)``): strong duality, dual =
+      primal = :math:`\max_{|t|\le c}\phi(t)`.
+
+    Violations: the relative errors of the dual and primal values against these closed
+    forms (two-sided: a gap that is too small or too large fails).
+    """
+    from boundkit.classes import LinearClass
+    from boundkit.distributions import FiniteDistribution
+    from boundkit.duality import primal, restricted_divergence
+
+    atoms = np.array([[-1.0], [1.0]])
+    Q = FiniteDistribution(atoms, np.array([0.5, 0.5]))
+    for p1, c in _C3_CLOSED:
+        P = FiniteDistribution(atoms, np.array([1.0 - p1, p1]))
+
+        def phi(t: float, p1: float = p1) -> float:
+            return (2.0 * p1 - 1.0) * t - float(np.log(np.cosh(t)))
+
+        t_star = float(np.clip(np.arctanh(2.0 * p1 - 1.0), -c, c))
+        hull = phi(t_star)
+        finite = max(phi(c), phi(-c))
+        for cls, dual_exact in (
+            (np.array([[-c, c], [c, -c]]), finite),
+            (LinearClass(p=2, B=c), hull),
+        ):
+            d = restricted_divergence("kl", P, Q, cls).value
+            pr = primal("kl", P, Q, cls).value
+            where = {
+                "check": "C3 closed form, two atoms",
+                "p": p1,
+                "c": c,
+                "class": "finite {cx, -cx}" if isinstance(cls, np.ndarray) else "segment",
+                "dual": d,
+                "primal": pr,
+                "dual_exact": dual_exact,
+                "primal_exact": hull,
+                "gap_exact": hull - dual_exact,
+            }
+            worst.record(_rel(d, dual_exact), where)
+            worst.record(_rel(pr, hull), where)
 
 
 @claim("C4", level="numeric", builtin=True)

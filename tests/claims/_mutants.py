@@ -119,6 +119,19 @@ def _shift_functional_off(mp: Any) -> None:
     _wrap(mp, G.shift_functional, make)
 
 
+def _primal_without_ipm(mp: Any) -> None:
+    import boundkit.duality as D
+
+    def make(f: Any) -> Any:
+        def g(*a: Any, **k: Any) -> Any:
+            r = f(*a, **k)
+            return dataclasses.replace(r, value=r.divergence, ipm=0.0)
+
+        return g
+
+    _wrap(mp, D.primal, make)
+
+
 # --- bounds ---------------------------------------------------------------------------------
 def _multiplier(mp: Any, c6: float, c7: float) -> None:
     import boundkit.bounds as Bd
@@ -155,6 +168,21 @@ def _c7_rhs_sign_slip(mp: Any) -> None:
         return lambda ipm, ref, up, down: f(ipm, -np.asarray(ref), up, down)
 
     _wrap(mp, Bd.c7_pointwise_rhs, make)
+
+
+def _hoeffding_halved(mp: Any) -> None:
+    import boundkit.bounds as Bd
+
+    def make(f: Any) -> Any:
+        return lambda *a, **k: 0.5 * f(*a, **k)
+
+    _wrap(mp, Bd.hoeffding_term, make)
+
+
+def _hoeffding_exponent_eight(mp: Any) -> None:
+    import boundkit.bounds._formulas as Fm
+
+    mp.setattr(Fm, "HOEFFDING_EXPONENT", 8.0)
 
 
 # --- simulation -----------------------------------------------------------------------------
@@ -267,6 +295,13 @@ MUTANTS: tuple[Mutant, ...] = (
         ("C4", "C5"),
         ("tests/duality",),
     ),
+    Mutant(
+        "C3 primal without its IPM term",
+        "duality",
+        _primal_without_ipm,
+        ("C3",),
+        ("tests/duality",),
+    ),
     Mutant("divergence off by 1%", "duality", _divergence_off, ("C2", "C5"), ("tests/duality",)),
     Mutant(
         "Lambda off by 1e-3",
@@ -314,8 +349,21 @@ MUTANTS: tuple[Mutant, ...] = (
         _c7_rhs_sign_slip,
         ("C7",),
         ("tests/bounds", "tests/simulation"),
-        killable_by_verify=False,
-        note="a larger RHS cannot fail; where C7 is tight D_f = 0",
+        note="killed by the equality instances P_n = P of the C7 numeric check",
+    ),
+    Mutant(
+        "Hoeffding/McDiarmid deviation halved",
+        "bounds",
+        _hoeffding_halved,
+        ("C6b", "C6c", "C9"),
+        ("tests/bounds",),
+    ),
+    Mutant(
+        "Hoeffding exponent 2 read as 8 (2n -> 8n)",
+        "bounds",
+        _hoeffding_exponent_eight,
+        ("C6b", "C6c", "C9"),
+        ("tests/bounds",),
     ),
     Mutant(
         "harness C6a column with R_n",

@@ -29,7 +29,8 @@ def test_verify_kills_the_mutant(mutant, monkeypatch):
 
     registry()
     mutant.apply(monkeypatch)
-    records = verify(claims=list(mutant.claims), levels=["numeric", "simulation"], quick=True)
+    levels = ["certified", "numeric", "simulation"]
+    records = verify(claims=list(mutant.claims), levels=levels, quick=True)
     assert records
     assert any(not r.as_expected for r in records), [
         (r.claim, r.level, r.status, r.message) for r in records
@@ -38,7 +39,7 @@ def test_verify_kills_the_mutant(mutant, monkeypatch):
 
 def test_unmutated_claims_hold():
     ids = sorted({c for m in KILLABLE for c in m.claims if not c.startswith("X")})
-    records = verify(claims=ids, levels=["numeric", "simulation"], quick=True)
+    records = verify(claims=ids, levels=["certified", "numeric", "simulation"], quick=True)
     bad = [(r.claim, r.level, r.message, r.counterexample) for r in records if not r.as_expected]
     assert not bad, bad
 
