@@ -27,9 +27,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("claims/_builtin_generators.py", "boundkit.generators._stationary"): (
         "the C1 check re-simplifies with the derivation's own helpers (_simplify, _tidy_logs)"
     ),
-    ("claims/_builtin_tightness.py", "boundkit.simulation._finite_toy"): (
-        "finite_kl of the finite toy is not exported by simulation yet (owner: simulation)"
-    ),
     ("complexity/_bounds.py", "boundkit.classes._base"): (
         "point, radius and norm validation of the classes (_as_points, _check_radius, "
         "_norm_exponent): to move to boundkit._validation (owner: classes)"

@@ -44,7 +44,7 @@ def _toy() -> Any:
 
 def _replicates(toy: Any, n: int, R: int, seed: int) -> dict[str, np.ndarray]:
     r"""R exact replicates at size n: excess, :math:`\varepsilon_n` and the fitted h on atoms."""
-    from boundkit.simulation._finite_toy import finite_kl
+    from boundkit.generators import perspective_divergence
 
     gen = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(n,)))
     counts = gen.multinomial(n, toy.p, size=R)
@@ -52,7 +52,7 @@ def _replicates(toy: Any, n: int, R: int, seed: int) -> dict[str, np.ndarray]:
     w = toy.fit(m)
     qh = toy.refined(w)
     best = toy.population().divergence_best
-    excess = np.array([finite_kl(toy.p, row) for row in qh]) - best
+    excess = np.atleast_1d(perspective_divergence("kl", toy.p, qh)) - best  # one row each
     mp, H = _p_mean_and_h(toy)
     e = m - mp
     eps = np.sqrt(np.einsum("ij,ij->i", e, np.linalg.solve(H, e.T).T))
