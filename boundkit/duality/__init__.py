@@ -15,6 +15,7 @@ from boundkit.duality._common import KnownForm, identify_generator, lambda_finit
 from boundkit.duality._divergence import (
     DivergenceResult,
     VariationalBound,
+    check_density_ratios,
     divergence,
     divergence_from_weights,
     gaussian_closed_form_available,
@@ -57,6 +58,7 @@ __all__ = [
     "RestrictedDivergence",
     "SamplingInfo",
     "VariationalBound",
+    "check_density_ratios",
     "class_on_support",
     "divergence",
     "divergence_from_weights",

@@ -30,6 +30,7 @@ from boundkit.generators import is_kl, perspective_divergence, shift_functional
 
 __all__ = [
     "DivergenceResult",
+    "check_density_ratios",
     "VariationalBound",
     "divergence",
     "divergence_from_weights",
@@ -403,14 +404,32 @@ def divergence(
     return _monte_carlo(g, name, P, Q, n_samples, rng)
 
 
-def _check_ratios(ratio: np.ndarray) -> None:
-    r"""Refuse a sample from Q that cannot back an estimate of :math:`\mathbb E_Q f(dP/dQ)`.
+def check_density_ratios(ratio: np.ndarray, *, what: str = "") -> None:
+    r"""Refuse a sample that cannot back an importance-sampling estimate.
 
-    The ratios :math:`r_i = p(X_i)/q(X_i)` must have :math:`\mathbb E_Q r = 1` (within 4
-    standard errors: a false refusal has probability about :math:`6\cdot 10^{-5}` under the
-    normal approximation) and a light tail (Pareto :math:`\hat k \le 0.7`); otherwise the sample
-    misses where P has its mass and the average, however small its standard error, is not
-    :math:`D_f`.
+    Parameters
+    ----------
+    ratio : ndarray, shape (n,)
+        Density ratios :math:`r_i = p(X_i)/q(X_i)` at :math:`X_i \sim Q`.
+    what : str, optional
+        What the ratios are, for the message (default: dP/dQ on a sample from Q).
+
+    Raises
+    ------
+    BoundkitError
+        When the ratios overflow, their mean is not 1 or their tail is heavy.
+
+    Notes
+    -----
+    The ratios must have :math:`\mathbb E_Q r = 1` (within 4 standard errors: a false refusal
+    has probability about :math:`6\cdot 10^{-5}` under the normal approximation) and a light
+    tail (Pareto :math:`\hat k \le 0.7`); otherwise the sample misses where P has its mass (or a
+    density is not normalised) and the average, however small its standard error, is not
+    :math:`\mathbb E_P`.
+
+    Examples
+    --------
+    >>> check_density_ratios(np.random.default_rng(0).exponential(size=1000))  # mean 1: passes
     """
     if not np.all(np.isfinite(ratio)):
         raise BoundkitError(
@@ -421,6 +440,12 @@ def _check_ratios(ratio: np.ndarray) -> None:
     se = float(np.std(ratio, ddof=1) / np.sqrt(n))
     khat = pareto_khat(ratio)
     if khat > KHAT_THRESHOLD or abs(mean - 1.0) > 4.0 * se + 1e-12:
+        if what:
+            raise BoundkitError(
+                f"Monte Carlo estimate refused: mean of {what} = {mean:.3g} +- {se:.2g}, "
+                f"expected 1 (Pareto k-hat {khat:.2f}, threshold {KHAT_THRESHOLD}): is every "
+                "logpdf normalised, and does the sample cover both distributions?"
+            )
         raise BoundkitError(
             f"Monte Carlo estimate of D_f refused: the sample from Q does not cover P "
             f"(mean of dP/dQ = {mean:.3g} +- {se:.2g}, expected 1; Pareto k-hat of dP/dQ = "
@@ -476,7 +501,7 @@ def _monte_carlo(g, name, P, Q, n_samples, rng) -> DivergenceResult:
         with np.errstate(over="ignore"):
             ratio = np.exp(lp - lq)
         terms = _f_terms(g, ratio)
-        _check_ratios(ratio)
+        check_density_ratios(ratio)
     if not np.all(np.isfinite(terms)):
         raise BoundkitError(
             "Monte Carlo met infinite terms (P may not be absolutely continuous w.r.t. Q)"
