@@ -21,6 +21,7 @@ from boundkit.duality._divergence import (
     gaussian_closed_form_available,
     gaussian_divergence,
     gaussian_log_affinity,
+    generator_tail_exponents,
     variational_bound,
 )
 from boundkit.duality._ipm import IPMResult, ipm
@@ -66,6 +67,7 @@ __all__ = [
     "gaussian_closed_form_available",
     "gaussian_divergence",
     "gaussian_log_affinity",
+    "generator_tail_exponents",
     "identify_generator",
     "ipm",
     "lambda_finite",

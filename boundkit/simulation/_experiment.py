@@ -34,7 +34,9 @@ from boundkit.generators import get_generator, is_kl, perspective_divergence, sh
 from boundkit.simulation._linear_kl import fit_linear_kl
 from boundkit.simulation._mc_support import (
     MC_BATCHES,
+    TailIndices,
     batch_se,
+    divergence_khat,
     monte_carlo_support,
     refuse_heavy_tail,
     sub_support,
@@ -307,10 +309,12 @@ class Experiment(Toy):
         sup, g = self.support, self._g
         h, pop = self._population_on(sup)
         exact_base = self._closed_base()
+        self._tails = TailIndices.of(g, sup)
         if exact_base is None:
-            refuse_heavy_tail(g, sup.p, sup.q, "D_f(P||Q)")
+            refuse_heavy_tail(divergence_khat(self._tails, "base"), "D_f(P||Q)")
         qh, _ = refine_rows(g, h[None, :], sup.q)
-        refuse_heavy_tail(g, sup.p, qh, "D_f(P||Q_h*)")
+        r = qh / sup.q[None, :]
+        refuse_heavy_tail(divergence_khat(self._tails, "refined", r), "D_f(P||Q_h*)")
         names = ("divergence_base", "divergence_best", "restricted_divergence", "ipm_base")
         vals = np.empty((MC_BATCHES, len(names)))
         for b in range(MC_BATCHES):
@@ -415,8 +419,10 @@ class Experiment(Toy):
         if bounded:
             out["rademacher_s"] = rs
         if self.population_kind == "monte-carlo":
-            refuse_heavy_tail(self._g, sup.p, qh, "D_f(P||Q_hn)")
-            refuse_heavy_tail(self._g, qh, sup.q, "D_f(Q_hn||Q)")
+            self._best()
+            r = qh / sup.q[None, :]
+            refuse_heavy_tail(divergence_khat(self._tails, "refined", r), "D_f(P||Q_hn)")
+            refuse_heavy_tail(divergence_khat(self._tails, "refinement", r), "D_f(Q_hn||Q)")
             out.update(self._replicate_se(H, samples))
         return out
 

@@ -15,10 +15,10 @@ self-normalised importance weights against the mixture
 Both ratios are at most about 2, so every expectation of a bounded function has a finite
 variance; the support then goes through the same finite-support kernels as a grid
 (:func:`boundkit.generators.shift_functional`, :func:`boundkit.generators.perspective_divergence`,
-the class's support function). A divergence whose summands
-:math:`K\,q_k\phi(p_k/q_k)` (:func:`boundkit.generators.perspective_terms`) are heavy-tailed
-(Pareto :math:`\hat k` above :data:`boundkit.duality.KHAT_THRESHOLD`) is refused: it may be
-infinite, and a finite average of it would be reported as if it were not.
+the class's support function). A divergence whose summands are heavy-tailed (Pareto
+:math:`\hat k` above :data:`boundkit.duality.KHAT_THRESHOLD`, from the tails of the density
+ratios: :func:`divergence_khat`) is refused: it may be infinite, and a finite average of it
+would be reported as if it were not.
 
 Standard errors are batch means: the draws are dealt into :data:`MC_BATCHES` batches (each an
 equal share of the draws of P and of Q), every quantity is recomputed on every batch (the same
@@ -29,22 +29,36 @@ freedom an error beyond 4 se has probability :math:`3.6\cdot 10^{-4}`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from boundkit._errors import BoundkitError
 from boundkit.distributions import FiniteDistribution
-from boundkit.duality import KHAT_THRESHOLD, check_density_ratios, pareto_khat
-from boundkit.generators import perspective_terms
+from boundkit.duality import (
+    KHAT_THRESHOLD,
+    check_density_ratios,
+    generator_tail_exponents,
+    pareto_khat,
+)
 from boundkit.simulation._support import Support
 
-__all__ = ["MC_BATCHES", "MIN_MC_SIZE", "batch_se", "monte_carlo_support", "refuse_heavy_tail"]
+__all__ = [
+    "MC_BATCHES",
+    "MIN_MC_SIZE",
+    "TailIndices",
+    "batch_se",
+    "divergence_khat",
+    "monte_carlo_support",
+    "refuse_heavy_tail",
+]
 
 #: Batches of the batch-means standard errors.
 MC_BATCHES = 32
-#: Smallest Monte Carlo population sample (16 draws of P and of Q per batch).
-MIN_MC_SIZE = 32 * MC_BATCHES
+#: Smallest Monte Carlo population sample (64 draws of P and of Q per batch: with fewer, the
+#: spread of the batch values of a supremum such as the IPM understates its error).
+MIN_MC_SIZE = 128 * MC_BATCHES
 
 
 def _log_density(D: Any, x: np.ndarray, label: str) -> np.ndarray:
@@ -98,8 +112,9 @@ def monte_carlo_support(P: Any, Q: Any, size: int, seed: int) -> Support:
     if not np.all(np.isfinite(lm)):
         raise BoundkitError("a Monte Carlo draw has zero density under both P and Q")
     u, v = np.exp(lp - lm), np.exp(lq - lm)
-    check_density_ratios(u, what="p/m (m the mixture of P and Q sampled)")
-    check_density_ratios(v, what="q/m (m the mixture of P and Q sampled)")
+    # both ratios are bounded (by size / n_p and size / n_q): only their mean is tested
+    check_density_ratios(u, what="p/m (m the mixture of P and Q sampled)", tail=False)
+    check_density_ratios(v, what="q/m (m the mixture of P and Q sampled)", tail=False)
     batch = np.concatenate([np.arange(n_p) % MC_BATCHES, np.arange(n_q) % MC_BATCHES])
     return Support(x=x, p=u / u.sum(), q=v / v.sum(), kind="monte-carlo", batch=batch)
 
@@ -121,24 +136,99 @@ def batch_se(values: np.ndarray) -> np.ndarray:
     return np.where(np.all(np.isfinite(v), axis=0), se, np.inf)
 
 
-def refuse_heavy_tail(g: Any, p: np.ndarray, q: np.ndarray, what: str) -> None:
-    r"""Refuse a Monte Carlo divergence whose summands are heavy-tailed.
+def driver_khat(x: np.ndarray) -> float:
+    r"""Pareto :math:`\hat k` (at least 0) of a positive ratio along its last axis, over its
+    finite values; one value per row for a 2-d ``x``."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2:
+        return np.array([driver_khat(row) for row in x])  # type: ignore[return-value]
+    x = x[np.isfinite(x) & (x > 0)]
+    return max(float(pareto_khat(x)), 0.0) if x.size else 0.0
 
-    The summands of :math:`D_f(p\|q)` on a support of :math:`K` points are
-    :math:`K q_k\phi(p_k/q_k)` (:func:`boundkit.generators.perspective_terms`; rows of ``p``
-    or ``q`` are several divergences); a Pareto :math:`\hat k` above
-    :data:`boundkit.duality.KHAT_THRESHOLD` means the divergence or its variance may be
-    infinite. A row with an infinite term is left alone: its divergence is reported as
-    ``inf``, which is not a finite estimate of an infinite quantity.
+
+@dataclass(frozen=True)
+class TailIndices:
+    r"""Tail indices of the importance ratios of a Monte Carlo support, for
+    :func:`divergence_khat`.
+
+    Attributes
+    ----------
+    beta, gamma : float
+        :func:`boundkit.duality.generator_tail_exponents` of f.
+    k_p, k_q : float
+        Pareto :math:`\hat k` of :math:`m/p` and :math:`m/q` on the support (``p/m`` and
+        ``q/m`` themselves are at most about 2).
     """
-    terms = np.atleast_2d(perspective_terms(g, p, q))
-    for row in terms:
-        if not np.all(np.isfinite(row)):
-            continue  # an infinite term (q_k = 0 < p_k, f'(inf) = inf): reported as inf
-        k = pareto_khat(row * row.size)
-        if k > KHAT_THRESHOLD:
-            raise BoundkitError(
-                f"Monte Carlo estimate of {what} refused: its summands are heavy-tailed (Pareto "
-                f"k-hat = {k:.2f} > {KHAT_THRESHOLD}; the divergence or its variance may be "
-                "infinite): use a closed form, finite supports or a Q with heavier tails"
-            )
+
+    beta: float
+    gamma: float
+    k_p: float
+    k_q: float
+
+    @classmethod
+    def of(cls, g: Any, sup: Support) -> TailIndices:
+        """The indices of generator ``g`` on support ``sup``."""
+        beta, gamma = generator_tail_exponents(g)
+        with np.errstate(divide="ignore"):
+            return cls(beta, gamma, driver_khat(1.0 / sup.p), driver_khat(1.0 / sup.q))
+
+
+def divergence_khat(t: TailIndices, which: str, r: np.ndarray | None = None) -> np.ndarray:
+    r"""Tail index of the Monte Carlo summands of a divergence on the support.
+
+    Parameters
+    ----------
+    t : TailIndices
+    which : {"base", "refined", "refinement"}
+        :math:`D_f(P\|Q)`, :math:`D_f(P\|Q_h)` or :math:`D_f(Q_h\|Q)`.
+    r : ndarray, shape (K,) or (R, K)
+        :math:`dQ_h/dQ` on the support (rows: several h), for ``"refined"``/``"refinement"``.
+
+    Returns
+    -------
+    ndarray
+        One index per row of ``r`` (shape (1,) for ``"base"``).
+
+    Notes
+    -----
+    The summand of :math:`D_f(A\|B)` at a draw of :math:`m` is :math:`\rho\,f(\alpha/\rho)`,
+    :math:`\alpha = a/m`, :math:`\rho = b/m`; with :math:`|f(u)| \approx u^\beta`
+    (:math:`u\to\infty`), :math:`u^{-\gamma}` (:math:`u \to 0`) it is about
+    :math:`\alpha^\beta\rho^{1-\beta}` or :math:`\rho^{1+\gamma}\alpha^{-\gamma}`.
+    Tail indices add (at most) over products, and :math:`p/m, q/m \le 2` contribute nothing:
+
+    .. math::
+
+        D_f(P\|Q):&\ \max\big((\beta-1)_+ k(m/q),\ \gamma k(m/p)\big),\\
+        D_f(P\|Q_h):&\ \max\big((\beta-1)_+ (k(m/q) + k(1/r)),\
+            (1+\gamma) k(r) + \gamma k(m/p)\big),\\
+        D_f(Q_h\|Q):&\ \max\big(\beta k(r),\ \gamma k(1/r)\big).
+
+    Testing the summands' own tail would refuse bounded summands (the top values of a bounded
+    variable can mimic a Pareto tail); the ratios' tails do not.
+    """
+    b1 = max(t.beta - 1.0, 0.0)
+    if which == "base":
+        return np.array([max(b1 * t.k_q, t.gamma * t.k_p)])
+    assert r is not None
+    r2 = np.atleast_2d(r)
+    with np.errstate(divide="ignore"):
+        kr, kinv = np.atleast_1d(driver_khat(r2)), np.atleast_1d(driver_khat(1.0 / r2))
+    if which == "refined":
+        return np.maximum(b1 * (t.k_q + kinv), (1.0 + t.gamma) * kr + t.gamma * t.k_p)
+    if which == "refinement":
+        return np.maximum(t.beta * kr, t.gamma * kinv)
+    raise ValueError(which)
+
+
+def refuse_heavy_tail(k: np.ndarray, what: str) -> None:
+    r"""Refuse a Monte Carlo divergence whose summands' tail index (:func:`divergence_khat`)
+    exceeds :data:`boundkit.duality.KHAT_THRESHOLD`: the divergence or its variance may be
+    infinite, and a finite average would be reported as if it were not."""
+    worst = float(np.max(k))
+    if worst > KHAT_THRESHOLD:
+        raise BoundkitError(
+            f"Monte Carlo estimate of {what} refused: its summands are heavy-tailed (Pareto "
+            f"k-hat = {worst:.2f} > {KHAT_THRESHOLD}; the divergence or its variance may be "
+            "infinite): use a closed form, finite supports or a Q with heavier tails"
+        )

@@ -364,6 +364,9 @@ def load_spec(path: str | Path) -> ExperimentSpec:
                 raise w.error(k, None, f"a [{k}] table (or toy = NAME)")
         P = _distribution(w, "P", doc["P"])
         Q = _distribution(w, "Q", doc["Q"])
+        if P.dim != Q.dim:
+            key = next(k for k in ("mean", "means", "atoms", "axes") if k in doc["Q"])
+            raise w.error(f"Q.{key}", doc["Q"][key], f"points of dimension {P.dim} (that of P)")
         cls = _class(w, doc["class"])
         if isinstance(doc.get("generator", "kl"), int | float | bool | list):
             raise w.error("generator", doc["generator"], "a generator name or an expression in u")
