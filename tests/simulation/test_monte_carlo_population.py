@@ -27,6 +27,19 @@ P3 = Gaussian(MU3, [[0.8, 0.2, 0.0], [0.2, 1.2, 0.0], [0.0, 0.0, 1.0]])
 Q3 = Gaussian(np.zeros(3), np.eye(3))
 
 
+class _Shifted:
+    """A Gaussian whose logpdf is off by a constant (an unnormalised density)."""
+
+    def __init__(self, base: Gaussian, shift: float) -> None:
+        self.base, self.shift, self.dim = base, shift, base.dim
+
+    def sample(self, n, *, rng=None):
+        return self.base.sample(n, rng=rng)
+
+    def logpdf(self, x):
+        return self.base.logpdf(x) + self.shift
+
+
 @pytest.mark.parametrize("gen", ["kl", "jensen_shannon"])
 def test_mc_population_agrees_with_the_grid_in_1d(gen):
     """A 1-D mixture against a Gaussian (no closed form for D_f(P||Q)), where the grid route is
@@ -89,6 +102,11 @@ def test_auto_choice_keeps_the_grid_where_it_was():
     ex = Experiment(mix3, Gaussian(np.zeros(3), 1.5 * np.eye(3)), cls, "kl", mc_size=4096)
     assert ex.population_kind == "monte-carlo"
     assert ex.population().se("divergence_base") > 0  # a mixture: no closed form
+    # a user model in 1-D with no known box (a wrapper, a refined model): Monte Carlo; with a
+    # box given: the grid again
+    user = _Shifted(Gaussian([0.2], [[0.8]]), 0.0)
+    assert Experiment(user, Q1, cls, "kl", mc_size=4096).population_kind == "monte-carlo"
+    assert Experiment(user, Q1, cls, "kl", box=[[-8.0, 8.0]]).population_kind == "grid"
 
 
 def test_infinite_divergence_is_refused_not_estimated():
@@ -108,19 +126,6 @@ def test_infinite_divergence_is_refused_not_estimated():
     kl = Experiment(P, Q, cls, "kl", population="monte-carlo", mc_size=4096).population()
     grid = Experiment(P, Q, cls, "kl", population="grid").population()
     assert abs(kl.divergence_base - grid.divergence_base) < 4 * kl.se("divergence_base")
-
-
-class _Shifted:
-    """A Gaussian whose logpdf is off by a constant (an unnormalised density)."""
-
-    def __init__(self, base: Gaussian, shift: float) -> None:
-        self.base, self.shift, self.dim = base, shift, base.dim
-
-    def sample(self, n, *, rng=None):
-        return self.base.sample(n, rng=rng)
-
-    def logpdf(self, x):
-        return self.base.logpdf(x) + self.shift
 
 
 def test_unnormalised_density_is_refused():
