@@ -174,10 +174,17 @@ def run(args: argparse.Namespace) -> int:
     heads = [h for _, h, _ in cols]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
     pop = res.population
+    if "divergence_best_se" in pop:
+        error = (
+            f"Monte Carlo population, se {pop['divergence_base_se']:.2g} and "
+            f"{pop['divergence_best_se']:.2g} (se columns include it)"
+        )
+    else:
+        error = f"quadrature error {pop['quadrature_error']:.2g}"
     out = [
         f"{res.config['toy']['name']}: {res.config['description']}",
         f"D(P||Q) = {pop['divergence_base']:.6g}, D(P||Q_h*) = {pop['divergence_best']:.6g}, "
-        f"quadrature error {pop['quadrature_error']:.2g}; R = {res.config['n_replicates']}, "
+        f"{error}; R = {res.config['n_replicates']}, "
         f"delta = {res.delta:g}, seed = {res.config['seed']}",
         "  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True)),
     ]

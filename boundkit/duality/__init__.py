@@ -15,11 +15,13 @@ from boundkit.duality._common import KnownForm, identify_generator, lambda_finit
 from boundkit.duality._divergence import (
     DivergenceResult,
     VariationalBound,
+    check_density_ratios,
     divergence,
     divergence_from_weights,
     gaussian_closed_form_available,
     gaussian_divergence,
     gaussian_log_affinity,
+    generator_tail_exponents,
     variational_bound,
 )
 from boundkit.duality._ipm import IPMResult, ipm
@@ -57,6 +59,7 @@ __all__ = [
     "RestrictedDivergence",
     "SamplingInfo",
     "VariationalBound",
+    "check_density_ratios",
     "class_on_support",
     "divergence",
     "divergence_from_weights",
@@ -64,6 +67,7 @@ __all__ = [
     "gaussian_closed_form_available",
     "gaussian_divergence",
     "gaussian_log_affinity",
+    "generator_tail_exponents",
     "identify_generator",
     "ipm",
     "lambda_finite",

@@ -33,7 +33,7 @@ from boundkit.generators._derive import derive as derive_conjugate
 from boundkit.generators._expr import GeneratorCheck, T, U, check_generator, parse_generator
 from boundkit.generators._generator import Generator, domain_string
 from boundkit.generators._numeric import lambdify_stable, log1mexp
-from boundkit.generators._perspective import perspective_divergence
+from boundkit.generators._perspective import perspective_divergence, perspective_terms
 from boundkit.generators._shift import (
     ShiftFunctional,
     conjugate_domain_end,
@@ -76,6 +76,7 @@ __all__ = [
     "log1mexp",
     "parse_generator",
     "perspective_divergence",
+    "perspective_terms",
     "refinement_ratio",
     "shift_functional",
 ]

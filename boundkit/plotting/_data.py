@@ -250,7 +250,9 @@ def bound_vs_gap_data(result: Any) -> PlotData:
     Notes
     -----
     Measured: mean excess :math:`\mathrm{KL}(P\|Q_{h_n}) - \mathrm{KL}(P\|Q_{h^*})` over
-    replicates with its standard error. Predicted: each bound minus
+    replicates with its standard error (including, for a Monte Carlo population, its Monte
+    Carlo error: see :meth:`boundkit.simulation.SimulationResult.summary`). Predicted: each
+    bound minus
     :math:`\mathrm{KL}(P\|Q_{h^*})` as the harness computed it with :mod:`boundkit.bounds`
     (C6a, :math:`2\mathfrak R_n`, with the band :math:`\pm 1.96\cdot 2\,\mathrm{se}(\mathfrak
     R_n)` of the Monte Carlo estimate of :math:`\mathfrak R_n`; C6b/C6c at the sweep's
@@ -292,7 +294,11 @@ def improvement_data(result: Any) -> PlotData:
     Measured: :math:`\mathrm{KL}(P\|Q) - \mathrm{KL}(P\|Q_{h_n})`; predicted (C5 + C6a):
     :math:`D^{\mathcal H}_{\mathrm{KL}}(P\|Q) - 2\mathfrak R_n`, with the C6a term taken from
     the harness's bound column (:mod:`boundkit.bounds`) and the 95% band of the Monte Carlo
-    estimate of :math:`\mathfrak R_n`; reference :math:`D^{\mathcal H}_{\mathrm{KL}}(P\|Q)`.
+    estimate of :math:`\mathfrak R_n` (with a Monte Carlo population, of
+    :math:`D^{\mathcal H}` too: :math:`\pm 1.96\sqrt{(2\,\mathrm{se}_{\mathfrak R_n})^2 +
+    \mathrm{se}_{D^{\mathcal H}}^2}`); reference :math:`D^{\mathcal H}_{\mathrm{KL}}(P\|Q)`.
+    The measured standard error includes the Monte Carlo error of the population
+    (:meth:`boundkit.simulation.SimulationResult.summary`).
     """
     rows = result.summary()
     n = np.array([r["n"] for r in rows], dtype=float)
@@ -300,12 +306,14 @@ def improvement_data(result: Any) -> PlotData:
     best = float(result.population["divergence_best"])
     gap = np.array([r["bound_C6a"] for r in rows]) - best
     lbl = r"predicted: $D^{\mathcal{H}} - 2\mathfrak{R}_n$"
+    # a Monte Carlo population: the se of D^H widens the band of the prediction
+    dh_se = float(result.population.get("restricted_divergence_se", 0.0))
     return PlotData(
         n=n,
         mean=np.array([r["improvement_mean"] for r in rows]),
         se=np.array([r["improvement_se"] for r in rows]),
         curves={lbl: dh - gap},
-        curve_se={lbl: 2.0 * _rn(result, n)[1]},
+        curve_se={lbl: np.hypot(2.0 * _rn(result, n)[1], dh_se)},
         reference=dh,
         title=human_title(result.config["toy"]),
         ylabel=r"KL$(P\|Q)$ $-$ KL$(P\|Q_{h_n})$",
@@ -394,7 +402,8 @@ def slack_data(
     :meth:`SimulationResult.hp_bound`, i.e. :mod:`boundkit.bounds`). C6b is the same for
     every replicate; C6c uses the replicate's :math:`\hat{\mathfrak R}_S`, so its median over
     replicates is drawn. A valid bound lies above the band for every :math:`\delta`; the
-    vertical distance (log scale) is the slack factor.
+    vertical distance (log scale) is the slack factor. With a Monte Carlo population the band
+    is widened by :math:`\pm 1.96` times the mean ``excess_mc_se`` at ``n``.
     """
     if result.value_range is None:
         raise BoundkitError("the slack plot needs a bounded class (C6b/C6c): this toy has none")
@@ -405,6 +414,12 @@ def slack_data(
     excess = result.column("excess", m)
     d = _default_deltas(excess.size) if deltas is None else _vector("deltas", deltas)
     rows = [quantile_band(excess, 1.0 - float(x), level=level) for x in d]
+    # a Monte Carlo population shifts every replicate's excess by one common error: widen the
+    # band by 1.96 times the mean Monte Carlo se of the excess at this n
+    mc = 0.0
+    if "excess_mc_se" in result.table:
+        mc = 1.96 * float(np.mean(result.column("excess_mc_se", m)))
+    rows = [(q, lo - mc, hi + mc) for q, lo, hi in rows]
     best = float(result.population["divergence_best"])
     on = np.asarray(result.table["n"]) == m
     bounds = {}

@@ -4,8 +4,10 @@ A *toy* (:class:`Toy`) has exact population quantities; :func:`simulate` draws r
 the sample for several sample sizes, fits the refined model :math:`Q_{h_n}` on each, measures
 it exactly against :math:`P` and evaluates the bounds of C6/C7 (:mod:`boundkit.bounds`) on the
 same sample. :class:`Experiment` builds one from parts, any distribution pair, discriminator
-class and generator, and :func:`load_spec` from a TOML spec file
-(``boundkit simulate --spec FILE``).
+class and generator (population terms exact, by quadrature with its error, or, in dimension
+3 and up or for models without a known box, a stated Monte Carlo estimate whose standard
+errors go into every column: ``population="monte-carlo"``), and :func:`load_spec` from a TOML
+spec file (``boundkit simulate --spec FILE``).
 Built-in toys: ``gauss1d-quadratic`` (closed form), ``finite`` (an :class:`Experiment` on a
 finite support, any generator), ``mixture1d`` and ``mixture2d`` (grid quadrature with a
 reported error; random Fourier features), and the ``mixture1d`` variants ``mixture1d-rkhs``

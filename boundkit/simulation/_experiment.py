@@ -3,8 +3,10 @@ r"""An experiment from parts: any distribution pair, discriminator class and gen
 :class:`Experiment` is a :class:`~boundkit.simulation.Toy` built from a target ``P``, a base
 model ``Q``, a class ``cls`` (:mod:`boundkit.classes`) and a generator ``f``; it runs through
 the same harness (:func:`boundkit.simulation.simulate`) as the built-in toys. Population
-quantities are exact on finite supports and by grid quadrature (dimension 1 or 2, with the
-quadrature error reported) for pairs with densities. Every replicate draws
+quantities are exact on finite supports, by grid quadrature (dimension 1 or 2, with the
+quadrature error reported) for pairs with densities, and otherwise a stated Monte Carlo
+estimate on a large seeded sample of P and Q (:mod:`boundkit.simulation._mc_support`) with
+batch-means standard errors carried into every column. Every replicate draws
 :math:`S \sim P^n`, fits
 
 .. math::
@@ -24,17 +26,35 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.bounds import generator_name
+from boundkit.bounds import c7_pointwise_rhs, generator_name
 from boundkit.classes import FiniteClass, LinearClass, RKHSBall
-from boundkit.distributions import FiniteDistribution
+from boundkit.distributions import FiniteDistribution, Gaussian
+from boundkit.duality import gaussian_closed_form_available, gaussian_divergence
 from boundkit.generators import get_generator, is_kl, perspective_divergence, shift_functional
 from boundkit.simulation._linear_kl import fit_linear_kl
-from boundkit.simulation._support import Support, default_box, finite_support, grid_support
+from boundkit.simulation._mc_support import (
+    MC_BATCHES,
+    TailIndices,
+    batch_se,
+    divergence_khat,
+    monte_carlo_support,
+    refuse_heavy_tail,
+    sub_support,
+)
+from boundkit.simulation._support import (
+    Support,
+    default_box,
+    finite_support,
+    grid_support,
+    has_default_box,
+)
 from boundkit.simulation._toys import PopulationTerms, Toy
 
 __all__ = ["Experiment"]
 
-POPULATION_KINDS = ("auto", "finite", "grid")
+POPULATION_KINDS = ("auto", "finite", "grid", "monte-carlo")
+#: Default Monte Carlo population sample (points of P plus points of Q).
+DEFAULT_MC_SIZE = 20_000
 
 
 def refine_rows(g: Any, H: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,10 +101,13 @@ class Experiment(Toy):
         The generator f (catalogue name, alpha member, user expression or a Generator).
     name : str
         Registry name (for :func:`boundkit.simulation.register_toy` and the CSV).
-    population : {"auto", "finite", "grid"}
+    population : {"auto", "finite", "grid", "monte-carlo"}
         How population quantities are computed: ``"finite"`` (exact sums; both P and Q
         finite), ``"grid"`` (midpoint quadrature on ``n_grid`` cells per axis of ``box``,
-        dimension 1 or 2); ``"auto"`` picks finite when possible, else grid.
+        dimension 1 or 2), ``"monte-carlo"`` (a seeded sample of ``mc_size`` points, half
+        from P and half from Q, with importance weights and batch-means standard errors);
+        ``"auto"`` picks finite when possible, else grid (dimension 1 or 2 with a box given or
+        known), else Monte Carlo.
     box : array_like, shape (d, 2), optional
         Quadrature box (default: 8 standard deviations around Gaussian / mixture components,
         or the grid of a :class:`~boundkit.distributions.GridDensity`).
@@ -98,6 +121,10 @@ class Experiment(Toy):
         One line shown by ``boundkit simulate``.
     fit_seed : int
         Seed of the fits of non-convex classes (ReLU restarts).
+    mc_size : int
+        Monte Carlo population only: the sample size K (points of P plus points of Q).
+    mc_seed : int
+        Monte Carlo population only: the seed of that sample.
 
     Notes
     -----
@@ -105,8 +132,12 @@ class Experiment(Toy):
     (f^*)'(h_k - \nu_h)`, :math:`D_f(P\|Q_h) = \sum_k q^h_k f(p_k/q^h_k)`,
     :math:`\mathrm{IPM}_\mathcal H(P, Q_h) = \sup_{h'} \sum_k (p_k - q^h_k) h'(x_k)` (the class's
     support function), and the deviations :math:`\sup_h (E_P - E_{P_n})h`,
-    :math:`\sup_h (E_{P_n} - E_P)h` likewise. KL with an L2 linear class solves all replicates
-    at once (batched Newton); every other case uses the class's own ``fit``.
+    :math:`\sup_h (E_{P_n} - E_P)h` likewise. On a Monte Carlo support every such sum is an
+    importance-sampling estimate: :math:`D_f(P\|Q)` is the closed form where one exists (two
+    Gaussians: :func:`boundkit.duality.gaussian_divergence`), each other term and every
+    measured column gets a ``<column>_mc_se`` standard error, and a divergence with
+    heavy-tailed summands is refused rather than reported finite. KL with an L2 linear class
+    solves all replicates at once (batched Newton); every other case uses the class's own ``fit``.
 
     Examples
     --------
@@ -136,6 +167,8 @@ class Experiment(Toy):
         value_range: tuple[float, float] | None = None,
         description: str | None = None,
         fit_seed: int = 0,
+        mc_size: int = DEFAULT_MC_SIZE,
+        mc_seed: int = 0,
     ) -> None:
         if population not in POPULATION_KINDS:
             raise BoundkitError(
@@ -155,7 +188,11 @@ class Experiment(Toy):
             )
         both_finite = isinstance(P, FiniteDistribution) and isinstance(Q, FiniteDistribution)
         if population == "auto":
-            population = "finite" if both_finite else "grid"
+            gridded = P.dim <= 2 and (box is not None or has_default_box(P, Q))
+            any_finite = isinstance(P, FiniteDistribution) or isinstance(Q, FiniteDistribution)
+            population = (
+                "finite" if both_finite else "grid" if gridded or any_finite else "monte-carlo"
+            )
         if population == "finite" and not both_finite:
             raise BoundkitError("population='finite' needs finite P and Q (FiniteDistribution)")
         if isinstance(n_grid, bool) or int(n_grid) != n_grid or n_grid < 8:
@@ -168,15 +205,21 @@ class Experiment(Toy):
         self.n_grid = int(n_grid)
         self.fit_seed = int(fit_seed)
         self.class_name = type(cls).__name__
+        self.mc_size, self.mc_seed = int(mc_size), int(mc_seed)
+        if population != "finite" and isinstance(cls, RKHSBall | FiniteClass):
+            raise BoundkitError(
+                f"{type(cls).__name__} needs a finite support (its members live on given "
+                "points): use finite P and Q"
+            )
         if population == "finite":
             self.box = None
             self.support = finite_support(P, Q)
+        elif population == "monte-carlo":
+            if isinstance(mc_seed, bool) or int(mc_seed) != mc_seed or mc_seed < 0:
+                raise BoundkitError(f"mc_seed must be a non-negative integer; got {mc_seed!r}")
+            self.box = None
+            self.support = monte_carlo_support(P, Q, mc_size, int(mc_seed))
         else:
-            if isinstance(cls, RKHSBall | FiniteClass):
-                raise BoundkitError(
-                    f"{type(cls).__name__} needs a finite support (its members live on given "
-                    "points): use finite P and Q"
-                )
             self.box = np.asarray(default_box(P, Q) if box is None else box, dtype=float)
             self.support = grid_support(P, Q, self.box, self.n_grid)
         if np.any((self.support.p > 0) & (self.support.q <= 0)):
@@ -193,6 +236,7 @@ class Experiment(Toy):
             f"{x.shape[0]} points), H: {cls!r}, {generator_name(self._g)}"
         )
         self._pop: tuple[np.ndarray, PopulationTerms] | None = None
+        self._pop_batches: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ class range
     def _range(self, given: Any) -> tuple[float, float] | None:
@@ -253,7 +297,50 @@ class Experiment(Toy):
         )
         return h, pop
 
+    def _closed_base(self) -> float | None:
+        r""":math:`D_f(P\|Q)` in closed form (two Gaussians), else None."""
+        if isinstance(self.P, Gaussian) and isinstance(self.Q, Gaussian):
+            if gaussian_closed_form_available(self._g):
+                return float(gaussian_divergence(self._g, self.P, self.Q))
+        return None
+
+    def _population_mc(self) -> tuple[np.ndarray, PopulationTerms]:
+        """Population terms on the Monte Carlo support, with batch-means standard errors."""
+        sup, g = self.support, self._g
+        h, pop = self._population_on(sup)
+        exact_base = self._closed_base()
+        self._tails = TailIndices.of(g, sup)
+        if exact_base is None:
+            refuse_heavy_tail(divergence_khat(self._tails, "base"), "D_f(P||Q)")
+        qh, _ = refine_rows(g, h[None, :], sup.q)
+        r = qh / sup.q[None, :]
+        refuse_heavy_tail(divergence_khat(self._tails, "refined", r), "D_f(P||Q_h*)")
+        names = ("divergence_base", "divergence_best", "restricted_divergence", "ipm_base")
+        vals = np.empty((MC_BATCHES, len(names)))
+        for b in range(MC_BATCHES):
+            idx, s = sub_support(sup, b)
+            qhb, lam = refine_rows(g, h[None, idx], s.q)
+            vals[b] = (
+                divergence_rows(g, s.p, s.q)[0],
+                divergence_rows(g, s.p, qhb)[0],
+                s.p @ h[idx] - lam[0],
+                float(self.cls.support_function(s.x, s.p - s.q)),
+            )
+        if exact_base is not None:
+            vals[:, 0] = exact_base
+        se = batch_se(vals)
+        if exact_base is not None:
+            se[0] = 0.0
+        self._pop_batches = {k: vals[:, j].copy() for j, k in enumerate(names)}
+        terms = pop.to_dict()
+        if exact_base is not None:
+            terms["divergence_base"] = exact_base
+        terms["stderr"] = {k: float(se[j]) for j, k in enumerate(names)}
+        return h, PopulationTerms(**terms)
+
     def _best(self) -> tuple[np.ndarray, PopulationTerms]:
+        if self._pop is None and self.population_kind == "monte-carlo":
+            self._pop = self._population_mc()
         if self._pop is None:
             h, pop = self._population_on(self.support)
             if self.population_kind == "grid":
@@ -267,7 +354,8 @@ class Experiment(Toy):
         return self._pop
 
     def population(self) -> PopulationTerms:
-        """Population terms: exact sums (finite) or grid quadrature with its error."""
+        """Population terms: exact sums (finite), grid quadrature with its error, or Monte
+        Carlo estimates with their standard errors (``stderr``)."""
         return self._best()[1]
 
     def best_values(self) -> np.ndarray:
@@ -330,7 +418,57 @@ class Experiment(Toy):
             out.update(ipm_empirical=emp, dev_up=up, dev_down=down)
         if bounded:
             out["rademacher_s"] = rs
+        if self.population_kind == "monte-carlo":
+            self._best()
+            r = qh / sup.q[None, :]
+            refuse_heavy_tail(divergence_khat(self._tails, "refined", r), "D_f(P||Q_hn)")
+            refuse_heavy_tail(divergence_khat(self._tails, "refinement", r), "D_f(Q_hn||Q)")
+            out.update(self._replicate_se(H, samples))
         return out
+
+    def _replicate_se(self, H: np.ndarray, samples: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+        r"""Batch-means standard errors ``<column>_mc_se`` of every measured column.
+
+        Every batch recomputes the columns with the fitted :math:`h_n` held fixed (its own
+        :math:`\nu_{h_n}`, weights renormalised) and the population terms of the same batch, so
+        the excess :math:`D_f(P\|Q_{h_n}) - D_f(P\|Q_{h^*})` keeps the common random numbers.
+        """
+        self._best()
+        g, sf, pb = self._g, self.cls.support_function, self._pop_batches
+        R = H.shape[0]
+        keys = ("divergence", "divergence_refinement", "ipm", "ipm_empirical", "dev_up")
+        keys += ("dev_down", "excess", "improvement", "c7_rhs_pointwise", "c7_slack")
+        keys += ("generalisation_gap",)
+        vals = {k: np.empty((MC_BATCHES, R)) for k in keys}
+        for b in range(MC_BATCHES):
+            idx, s = sub_support(self.support, b)
+            qh, _ = refine_rows(g, H[:, idx], s.q)
+            v = {
+                "divergence": divergence_rows(g, s.p, qh),
+                "divergence_refinement": divergence_rows(g, qh, s.q),
+                "ipm": np.asarray(sf(s.x, (s.p[None, :] - qh).T), dtype=float).reshape(R),
+            }
+            emp, up, down = np.empty(R), np.empty(R), np.empty(R)
+            for r, smp in enumerate(samples):
+                pts = np.vstack([s.x, smp])
+                pn = np.full(smp.shape[0], 1.0 / smp.shape[0])
+                emp[r] = sf(pts, np.concatenate([-qh[r], pn]))
+                up[r] = sf(pts, np.concatenate([s.p, -pn]))
+                down[r] = sf(pts, np.concatenate([-s.p, pn]))
+            rhs = c7_pointwise_rhs(pb["ipm_base"][b], v["divergence_refinement"], up, down)
+            v.update(
+                ipm_empirical=emp,
+                dev_up=up,
+                dev_down=down,
+                excess=v["divergence"] - pb["divergence_best"][b],
+                improvement=pb["divergence_base"][b] - v["divergence"],
+                c7_rhs_pointwise=rhs,
+                c7_slack=rhs - v["ipm"],
+                generalisation_gap=v["ipm"] - emp,
+            )
+            for k in keys:
+                vals[k][b] = v[k]
+        return {f"{k}_mc_se": batch_se(vals[k]) for k in keys}
 
     def config(self) -> dict[str, Any]:
         """JSON-ready configuration (P and Q by fingerprint, the class by its parameters)."""
@@ -346,4 +484,17 @@ class Experiment(Toy):
             "box": None if self.box is None else self.box.tolist(),
             "n_grid": self.n_grid if self.population_kind == "grid" else None,
             "value_range": None if self._value_range is None else list(self._value_range),
-        }
+        } | (
+            {
+                "mc_size": self.mc_size,
+                "mc_seed": self.mc_seed,
+                "population_estimate": (
+                    f"Monte Carlo: {self.support.x.shape[0]} points (half from P, half from "
+                    f"Q, seed {self.mc_seed}), importance weights against their mixture, "
+                    f"standard errors by {MC_BATCHES} batch means"
+                    + ("; D_f(P||Q) in closed form" if self._closed_base() is not None else "")
+                ),
+            }
+            if self.population_kind == "monte-carlo"
+            else {}
+        )

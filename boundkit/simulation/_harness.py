@@ -152,6 +152,12 @@ def _derive(
     )
     if "ipm_empirical" in out:
         out["generalisation_gap"] = out["ipm"] - out["ipm_empirical"]
+    if getattr(pop, "stderr", None) is not None:
+        # Monte Carlo population: each bound carries the standard error of its population term
+        for col in ("bound_C6a", "bound_C6b", "bound_C6c"):
+            if col in out:
+                out[f"{col}_mc_se"] = np.full(k, pop.se("divergence_best"))
+        out["c7_rhs_expectation_mc_se"] = np.full(k, pop.se("ipm_base"))
     return out
 
 

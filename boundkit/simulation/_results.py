@@ -122,7 +122,10 @@ class SimulationResult:
         Notes
         -----
         The 95% interval is :math:`\bar x \pm 1.96\,\mathrm{se}`, :math:`\mathrm{se} =
-        s/\sqrt R`. The ratio of a C6 bound to the measured gap is
+        s/\sqrt R`; with a Monte Carlo population (a ``<name>_mc_se`` column)
+        :math:`\mathrm{se} = \sqrt{s^2/R + \overline{\mathrm{se}}_{MC}^2}`, the replicate part
+        and the mean Monte Carlo se also reported (``<name>_se_replicates``, ``<name>_mc_se``).
+        The ratio of a C6 bound to the measured gap is
         :math:`(\text{bound} - \mathrm{KL}(P\|Q_{h^*})) / \overline{\text{excess}}`.
         """
         out = []
@@ -146,6 +149,15 @@ class SimulationResult:
                     mean = float(x.mean())
                     finite = bool(np.all(np.isfinite(x)))
                     se = float(x.std(ddof=1) / np.sqrt(x.size)) if finite else float("inf")
+                mc_col = f"{name}_mc_se"
+                if mc_col in self.table:
+                    # Monte Carlo population: its error is common to the replicates (one
+                    # support), so it adds to their spread; the mean of the per-replicate se
+                    # bounds the se of the mean (Minkowski)
+                    mc = float(np.mean(self.column(mc_col, m)))
+                    row[f"{name}_se_replicates"] = se
+                    row[f"{name}_mc_se"] = mc
+                    se = float(np.hypot(se, mc))
                 row[f"{name}_mean"] = mean
                 row[f"{name}_se"] = se
                 row[f"{name}_ci_low"] = mean - 1.96 * se
@@ -154,15 +166,21 @@ class SimulationResult:
             if "bound_C6a" in self.table:
                 c6a = float(self.column("bound_C6a", m)[0])
                 row["bound_C6a"] = c6a
+                if "bound_C6a_mc_se" in self.table:
+                    row["bound_C6a_mc_se"] = float(self.column("bound_C6a_mc_se", m)[0])
                 row["ratio_C6a"] = (c6a - best) / ex if ex > 0 else float("inf")
             if "c7_rhs_expectation" in self.table:
                 row["bound_C7"] = float(self.column("c7_rhs_expectation", m).mean())
+                if "c7_rhs_expectation_mc_se" in self.table:
+                    row["bound_C7_mc_se"] = float(self.column("c7_rhs_expectation_mc_se", m)[0])
                 row["c7_pointwise_violations"] = int((self.column("c7_slack", m) < 0).sum())
             for claim in ("C6b", "C6c"):
                 col = f"bound_{claim}"
                 if col in self.table:
                     b = self.column(col, m)
                     row[f"{col}_mean"] = float(b.mean())
+                    if f"{col}_mc_se" in self.table:
+                        row[f"{col}_mean_mc_se"] = float(self.column(f"{col}_mc_se", m)[0])
                     row[f"violation_rate_{claim}"] = float(
                         (self.column("divergence", m) > b).mean()
                     )

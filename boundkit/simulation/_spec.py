@@ -4,9 +4,12 @@ A spec names a registered toy (``toy = "finite"``, including toys registered by 
 describes an experiment from parts::
 
     name = "my-experiment"
-    generator = "kl"                      # catalogue name, alpha member or expression in u
+    generator = "kl"                      # catalogue name or expression in u, or a table:
+                                          # [generator] name = "kl" | alpha = 0.5 |
+                                          #             expression = "u*log(u) - u + 1"
 
     [P]                                   # kind: finite | gaussian | mixture | grid
+                                          # (gaussian, mixture: any dimension)
     kind = "mixture"
     weights = [0.75, 0.25]
     means = [[-1.0], [2.0]]
@@ -24,9 +27,11 @@ describes an experiment from parts::
     B = 2.0
 
     [population]                          # optional
-    kind = "auto"                         # auto | finite | grid
-    n_grid = 401
+    kind = "auto"                         # auto | finite | grid | monte-carlo
+    n_grid = 401                          # grid: cells per axis
     value_range = [-2.83, 2.83]
+    mc_size = 20000                       # monte-carlo: points of P plus points of Q
+    mc_seed = 0                           # monte-carlo: seed of that sample
 
     [run]
     sizes = [10, 30, 100]
@@ -67,7 +72,9 @@ _TOP = (
     "figures",
 )
 _RUN = ("sizes", "replicates", "delta", "seed", "n_mc", "block_size", "workers", "out")
-_POP = ("kind", "box", "n_grid", "value_range", "fit_seed")
+_POP = ("kind", "box", "n_grid", "value_range", "fit_seed", "mc_size", "mc_seed")
+_POP_KINDS = ("auto", "finite", "grid", "monte-carlo")
+_GEN = ("name", "alpha", "expression")
 _DIST = {
     "finite": ("atoms", "weights"),
     "gaussian": ("mean", "cov"),
@@ -158,6 +165,8 @@ def _distribution(w: _Where, label: str, table: Any) -> Any:
     if missing:
         raise w.error(f"{label}.{missing[0]}", None, f"a value (required for kind {kind!r})")
     a = {k: _array(w, f"{label}.{k}", table[k]) for k in _DIST[kind] if k in table}
+    if kind == "gaussian":
+        _gaussian_shapes(w, label, table, a)
     try:
         if kind == "finite":
             atoms = a["atoms"] if a["atoms"].ndim == 2 else a["atoms"][:, None]
@@ -173,6 +182,59 @@ def _distribution(w: _Where, label: str, table: Any) -> Any:
         return dist.GridDensity(axes_arr, a["density"])
     except BoundkitError as exc:
         raise BoundkitError(f"spec {w.path}: [{label}] {exc}") from None
+
+
+def _gaussian_shapes(w: _Where, label: str, table: Mapping[str, Any], a: dict[str, Any]) -> None:
+    """``mean``: d numbers; ``cov``: a d x d matrix (a number is taken as 1 x 1)."""
+    mean = a["mean"]
+    if mean.ndim != 1:
+        raise w.error(f"{label}.mean", table["mean"], "a list of d numbers (the mean vector)")
+    d = mean.size
+    cov = a["cov"]
+    if cov.ndim == 0 and d == 1:
+        cov = a["cov"] = cov.reshape(1, 1)
+    if cov.shape != (d, d):
+        raise w.error(
+            f"{label}.cov", table["cov"], f"a {d} x {d} matrix (d = {d}, the size of {label}.mean)"
+        )
+
+
+def _generator(w: _Where, value: Any) -> Any:
+    """The generator: a catalogue name or expression in u, or a table with one of ``name``,
+    ``alpha`` (the alpha family at that value) or ``expression``."""
+    from boundkit.generators import get_generator
+
+    names = "a catalogue name (kl, pearson, ...) or a convex expression in u with f(1) = 0"
+    if isinstance(value, str):
+        key, text, params = "generator", value, {}
+        if value.strip().lower() == "alpha":
+            raise w.error("generator", value, "a value for alpha: [generator] alpha = 0.5")
+    elif isinstance(value, Mapping):
+        w.keys(value, "generator", _GEN)
+        given = [k for k in _GEN if k in value]
+        if "alpha" in given and value.get("name", "alpha") == "alpha":
+            given = ["alpha"]
+        if len(given) != 1:
+            raise w.error("generator", dict(value), "exactly one of name, alpha, expression")
+        key = f"generator.{given[0]}"
+        if given[0] == "alpha":
+            _number(w, key, value["alpha"])
+            text, params = "alpha", {"alpha": float(value["alpha"])}
+        else:
+            text, params = value[given[0]], {}
+            if not isinstance(text, str) or not text.strip():
+                raise w.error(key, text, "a non-empty string")
+            if given[0] == "name" and text.strip().lower() == "alpha":
+                raise w.error(key, text, "a value for alpha: [generator] alpha = 0.5")
+    else:
+        raise w.error("generator", value, f"{names}, or a [generator] table")
+    try:
+        return get_generator(text, **params)
+    except BoundkitError as exc:
+        expected = "a real alpha with a convex f_alpha" if params else names
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        shown = params["alpha"] if params else text
+        raise w.error(key, shown, f"{expected} ({reason})") from None
 
 
 def _class(w: _Where, table: Any) -> Any:
@@ -302,16 +364,34 @@ def load_spec(path: str | Path) -> ExperimentSpec:
                 raise w.error(k, None, f"a [{k}] table (or toy = NAME)")
         P = _distribution(w, "P", doc["P"])
         Q = _distribution(w, "Q", doc["Q"])
+        if P.dim != Q.dim:
+            key = next(k for k in ("mean", "means", "atoms", "axes") if k in doc["Q"])
+            raise w.error(f"Q.{key}", doc["Q"][key], f"points of dimension {P.dim} (that of P)")
         cls = _class(w, doc["class"])
-        gen = doc.get("generator", "kl")
-        if not isinstance(gen, str):
-            raise w.error("generator", gen, "a generator name or an expression in u")
+        if isinstance(doc.get("generator", "kl"), int | float | bool | list):
+            raise w.error("generator", doc["generator"], "a generator name or an expression in u")
+        gen = _generator(w, doc.get("generator", "kl"))
         pop = dict(w.keys(doc.get("population", {}), "population", _POP))
         kind = pop.pop("kind", "auto")
+        if kind not in _POP_KINDS:
+            raise w.error("population.kind", kind, f"one of {', '.join(_POP_KINDS)}")
         if "n_grid" in pop:
             _number(w, "population.n_grid", pop["n_grid"], integer=True, positive=True)
         if "fit_seed" in pop:
             _number(w, "population.fit_seed", pop["fit_seed"], integer=True)
+        if "mc_size" in pop:
+            from boundkit.simulation._mc_support import MIN_MC_SIZE
+
+            _number(w, "population.mc_size", pop["mc_size"], integer=True, positive=True)
+            if pop["mc_size"] < MIN_MC_SIZE:
+                raise w.error("population.mc_size", pop["mc_size"], f"an integer >= {MIN_MC_SIZE}")
+        if "mc_seed" in pop:
+            _number(w, "population.mc_seed", pop["mc_seed"], integer=True)
+            if pop["mc_seed"] < 0:
+                raise w.error("population.mc_seed", pop["mc_seed"], "an integer >= 0")
+        for k in ("mc_size", "mc_seed"):
+            if k in pop and kind not in ("monte-carlo", "auto"):
+                raise w.error(f"population.{k}", pop[k], f'nothing for kind = "{kind}"')
         for k in ("box", "value_range"):
             if k in pop:
                 pop[k] = _array(w, f"population.{k}", pop[k]).tolist()

@@ -21,7 +21,7 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.distributions import FiniteDistribution, Gaussian, GaussianMixture, GridDensity
 
-__all__ = ["Support", "finite_support", "grid_support", "default_box"]
+__all__ = ["Support", "finite_support", "grid_support", "default_box", "has_default_box"]
 
 #: Largest number of grid nodes per axis in dimension 2.
 MAX_NODES_2D = 161
@@ -37,9 +37,11 @@ class Support:
     p, q : ndarray, shape (K,)
         Probability vectors.
     kind : str
-        ``"finite"`` or ``"grid"``.
+        ``"finite"``, ``"grid"`` or ``"monte-carlo"``.
     outside_mass : float
         Mass of P plus mass of Q outside the grid's box (0 for finite supports).
+    batch : ndarray of int, shape (K,), optional
+        Monte Carlo supports: the batch of every point (batch means give standard errors).
     """
 
     x: np.ndarray
@@ -47,6 +49,7 @@ class Support:
     q: np.ndarray
     kind: str
     outside_mass: float = 0.0
+    batch: np.ndarray | None = None
 
 
 def finite_support(P: FiniteDistribution, Q: FiniteDistribution) -> Support:
@@ -68,6 +71,11 @@ def finite_support(P: FiniteDistribution, Q: FiniteDistribution) -> Support:
         for row, w in zip(dist.atoms + 0.0, dist.weights, strict=True):
             out[index[row.tobytes()]] += w
     return Support(x=x, p=p, q=q, kind="finite")
+
+
+def has_default_box(*dists: Any) -> bool:
+    """Whether :func:`default_box` can choose a box for these distributions."""
+    return all(isinstance(D, Gaussian | GaussianMixture | GridDensity) for D in dists)
 
 
 def default_box(*dists: Any, width: float = 8.0) -> np.ndarray:

@@ -9,7 +9,7 @@ finite support or controlled quadrature). The Monte Carlo harness
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,9 @@ class PopulationTerms:
         :math:`\mathrm{IPM}_{\mathcal H}(P, Q)`.
     quadrature_error : float
         Estimated error of any quadrature used (0 for closed forms and finite supports).
+    stderr : mapping of str to float, optional
+        Monte Carlo populations only: the standard error of each term by name (0 for a term
+        in closed form); None when every term is exact or by quadrature.
     """
 
     divergence_base: float
@@ -63,16 +66,24 @@ class PopulationTerms:
     restricted_divergence: float
     ipm_base: float
     quadrature_error: float = 0.0
+    stderr: Mapping[str, float] | None = None
+
+    def se(self, name: str) -> float:
+        """The Monte Carlo standard error of term ``name`` (0 when the terms are not estimates)."""
+        return 0.0 if self.stderr is None else float(self.stderr.get(name, 0.0))
 
     def to_dict(self) -> dict[str, float]:
-        """Return the terms as a plain dictionary."""
-        return {
+        """Return the terms as a plain dictionary (with ``<term>_se`` for Monte Carlo terms)."""
+        out = {
             "divergence_base": float(self.divergence_base),
             "divergence_best": float(self.divergence_best),
             "restricted_divergence": float(self.restricted_divergence),
             "ipm_base": float(self.ipm_base),
             "quadrature_error": float(self.quadrature_error),
         }
+        if self.stderr is not None:
+            out.update({f"{k}_se": float(v) for k, v in self.stderr.items()})
+        return out
 
 
 class Toy(abc.ABC):

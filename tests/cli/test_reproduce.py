@@ -118,3 +118,64 @@ def test_reproduce_subprocess_no_traceback(tmp_path):
     summary = json.loads(proc.stdout)
     assert summary["exit_status"] == 0
     assert (tmp_path / "sub" / "report.md").is_file()
+
+
+EXPERIMENT_PLUGIN = """
+import numpy as np
+from boundkit.claims import CheckOutcome, claim
+from boundkit.classes import LinearClass
+from boundkit.distributions import Gaussian
+from boundkit.simulation import Experiment, get_toy, register_toy, simulate
+
+register_toy(
+    Experiment(
+        Gaussian([0.5, 0.0, -0.2], np.diag([0.8, 1.2, 1.0])),
+        Gaussian(np.zeros(3), np.eye(3)),
+        LinearClass("identity", B=1.5),
+        "kl",
+        name="plugin-exp",
+        mc_size=4096,
+    ),
+    overwrite=True,
+)
+
+
+@claim("user-c6a", level="numeric", statement="mean excess <= 2 R_n on my 3-D experiment")
+def check_user_c6a(*, quick, rng):
+    res = simulate(get_toy("plugin-exp"), [10, 40], n_replicates=6, n_mc=40, progress=False)
+    best = res.population["divergence_best"]
+    worst = max(
+        r["excess_mean"] - 4 * r["excess_se"] - (r["bound_C6a"] - best) for r in res.summary()
+    )
+    return CheckOutcome(worst, 0.0, len(res.sizes), message=res.config["toy"]["population"])
+"""
+
+
+def test_reproduce_and_simulate_pick_up_a_plugin_experiment(tmp_path, capsys):
+    """A user plugin registering an Experiment (3-D Gaussians: a Monte Carlo population) and a
+    claim on it: ``reproduce --plugin`` runs the claim on the experiment, ``simulate --plugin``
+    runs the experiment by name."""
+    plugin = tmp_path / "my_experiment.py"
+    plugin.write_text(EXPERIMENT_PLUGIN)
+    from boundkit.claims import registry, unregister
+
+    out = tmp_path / "rep"
+    try:
+        argv = ["reproduce", "--quick", "--quiet", "--no-figures", "--workers", "1"]
+        argv += ["--out", str(out), "--plugin", str(plugin), "--claim", "user-c6a"]
+        assert main(argv) == 0
+        records = json.loads((out / "verify.json").read_text())
+        assert [(r["claim"], r["status"]) for r in records] == [("user-c6a", "pass")]
+        assert records[0]["message"] == "monte-carlo"  # ran on the plugin's experiment
+        assert "user-c6a" in (out / "report.md").read_text()
+    finally:
+        if "user-c6a" in registry():
+            unregister("user-c6a")
+    capsys.readouterr()
+    sim = tmp_path / "sim"
+    argv = ["simulate", "plugin-exp", "--plugin", str(plugin), "--n", "10", "--replicates", "3"]
+    assert main([*argv, "--n-mc", "20", "--quiet", "--out", str(sim)]) == 0
+    stdout = capsys.readouterr().out
+    assert stdout.startswith("plugin-exp: ") and "Monte Carlo population" in stdout
+    csv = (sim / "results.csv").read_text().splitlines()
+    assert csv[1].startswith("plugin-exp,") and "excess_mc_se" in csv[0].split(",")

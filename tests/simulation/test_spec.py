@@ -146,3 +146,106 @@ def test_plugin_toys_from_the_cli(tmp_path, capsys):
         "tightness_map.png",
     ]
     assert main(["simulate", "plugin-toy", "--plugin", str(tmp_path / "missing.py")]) == 2
+
+
+GOOD3 = """
+    name = "tiny3"
+    generator = "kl"
+    [P]
+    kind = "gaussian"
+    mean = [0.5, 0.0, 0.0]
+    cov = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    [Q]
+    kind = "gaussian"
+    mean = [0.0, 0.0, 0.0]
+    cov = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    [class]
+    kind = "linear"
+    B = 1.0
+    [population]
+    kind = "monte-carlo"
+    mc_size = 4096
+    [run]
+    sizes = [4, 8]
+    replicates = 4
+    n_mc = 20
+"""
+_Q3 = "mean = [0.0, 0.0, 0.0]\n    cov = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]"
+
+
+@pytest.mark.parametrize(
+    "old, new, needle",
+    [
+        (
+            'generator = "kl"',
+            '[generator]\nalpha = "x"',
+            "generator.alpha = 'x': expected a finite",
+        ),
+        ('generator = "kl"', "[generator]\nfoo = 1", "generator.foo = 1: expected a known key"),
+        (
+            'generator = "kl"',
+            '[generator]\nname = "kl"\nexpression = "u"',
+            "expected exactly one of name, alpha, expression",
+        ),
+        (
+            'generator = "kl"',
+            '[generator]\nexpression = "u**"',
+            "generator.expression = 'u**': expected a catalogue name (kl, pearson, ...) or a "
+            "convex expression in u",
+        ),
+        ('generator = "kl"', 'generator = "alpha"', "generator = 'alpha': expected a value for"),
+        ('generator = "kl"', 'generator = "klx"', "generator = 'klx': expected a catalogue name"),
+        ('generator = "kl"', "[generator]\nalpha = 1e400", "generator.alpha = inf: expected"),
+        (
+            'kind = "monte-carlo"',
+            'kind = "mc"',
+            "population.kind = 'mc': expected one of auto, finite, grid, monte-carlo",
+        ),
+        (
+            "mc_size = 4096",
+            "mc_size = 100",
+            "population.mc_size = 100: expected an integer >= 4096",
+        ),
+        ("mc_size = 4096", "mc_size = 4096.5", "population.mc_size = 4096.5: expected an integer"),
+        ("mc_size = 4096", "mc_seed = -1", "population.mc_seed = -1: expected an integer >= 0"),
+        ('kind = "monte-carlo"', 'kind = "grid"', "population.mc_size = 4096: expected nothing"),
+        (
+            "cov = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]",
+            "cov = [[1.0, 0.0], [0.0, 1.0]]",
+            "P.cov = [[1.0, 0.0], [0.0, 1.0]]: expected a 3 x 3 matrix",
+        ),
+        ("mean = [0.5, 0.0, 0.0]", "mean = [[0.5, 0.0, 0.0]]", "P.mean = [[0.5, 0.0, 0.0]]: exp"),
+        (_Q3, "mean = [0.0, 0.0]\n    cov = [[1.0, 0.0], [0.0, 1.0]]", "Q.mean = [0.0, 0.0]: exp"),
+    ],
+)
+def test_new_spec_keys_errors_are_one_line_with_exit_2(tmp_path, capsys, old, new, needle):
+    text = textwrap.dedent(GOOD3)
+    assert textwrap.dedent(old) in text or old in GOOD3
+    text = textwrap.dedent(GOOD3.replace(old, new.replace("\n", "\n    "), 1))
+    path = _write(tmp_path, text)
+    assert main(["simulate", "--spec", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert needle in err and str(path) in err, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "gen, name",
+    [
+        ("[generator]\nalpha = 0.5", "alpha=1/2"),
+        ('[generator]\nname = "alpha"\nalpha = 2', "alpha=2"),
+        ('[generator]\nname = "squared_hellinger"', "squared_hellinger"),
+        ('[generator]\nexpression = "u*log(u) - u + 1"', "u*log(u) - u + 1"),
+        ('generator = "u*log(u)"', "u*log(u)"),
+    ],
+)
+def test_generator_kinds_and_3d_gaussians_in_a_spec(tmp_path, gen, name):
+    from boundkit.generators import is_kl
+
+    text = textwrap.dedent(GOOD3.replace('generator = "kl"', gen.replace("\n", "\n    "), 1))
+    spec = load_spec(_write(tmp_path, text, "ok.toml"))
+    assert spec.toy._g.name == name
+    assert is_kl(spec.toy._g) == name.startswith("u*log(u)")
+    assert spec.toy.P.dim == 3 and spec.toy.population_kind == "monte-carlo"
+    assert spec.toy.config()["mc_size"] == 4096
