@@ -50,9 +50,11 @@ def _csv_body(first: str, names: list[str], table: Mapping[str, np.ndarray]) -> 
     Numbers never need quoting, so a line is a ``%`` template (``%d`` for the integer columns,
     ``%r`` for the float ones: ``"%r" % x == repr(x)``) filled for many rows at once. Within a
     run of one sample size, a column whose values are bit-identical (``R_n``, C6a) is formatted
-    once and written into the template, so each distinct float is formatted once per run.
+    once and written into the template instead of once per row.
     """
     cols = [np.asarray(table[k], dtype=np.int64 if k in _INT_COLUMNS else float) for k in names]
+    if len({c.shape for c in cols}) > 1 or any(c.ndim != 1 for c in cols):
+        raise ValueError("the columns of a table are 1-d and of one length")
     if not cols or cols[0].size == 0:
         return ""
     ints = [k in _INT_COLUMNS for k in names]

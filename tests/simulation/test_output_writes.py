@@ -184,3 +184,33 @@ def test_sigkill_loses_and_duplicates_nothing(tmp_path, monkeypatch, mode):
         assert np.array_equal(loaded.table[k], one.table[k]), k
         assert np.array_equal(two.table[k], one.table[k]), k
     assert not (out / ".lock").exists()
+
+
+def test_csv_refuses_columns_of_different_lengths(tmp_path):
+    table = _tricky_table()
+    table["divergence"] = np.append(table["divergence"], 1.0)
+    res = SimulationResult(config={"toy": {"name": "t"}}, table=table, population={}, rademacher={})
+    with pytest.raises(ValueError, match="one length"):
+        res.to_csv(tmp_path / "a.csv")
+
+
+@pytest.mark.parametrize("damage", ["names", "shape"])
+def test_a_cell_whose_names_and_matrix_disagree_is_corrupt(tmp_path, damage):
+    """A cell of the names + matrix layout with a name too few, or a 1-d matrix, is refused
+    with the one-line corrupt message (and recomputed with overwrite)."""
+    from boundkit import BoundkitError
+
+    ref = simulate("finite", SIZES, **KW, out_dir=tmp_path)
+    path = tmp_path / "cells" / "n5_r0-3.npz"
+    with np.load(path) as z:
+        names, data = z["__columns__"], z["__data__"]
+    if damage == "names":
+        names = names[:-1]
+    else:
+        data = data.ravel()
+    np.savez(path, __columns__=names, __data__=data)
+    with pytest.raises(BoundkitError, match="n5_r0-3.npz is corrupt"):
+        simulate("finite", SIZES, **KW, out_dir=tmp_path)
+    again = simulate("finite", SIZES, **KW, out_dir=tmp_path, overwrite=True)
+    for k in ref.table:
+        assert np.array_equal(again.table[k], ref.table[k]), k
