@@ -95,65 +95,113 @@ def test_gauss1d_vectorised_vs_loop(benchmark):
 
 
 # --------------------------------------------------------------------------- harness overhead
+#: The clock of the overhead ratios: this process's CPU time (user + system, so writing files
+#: into the page cache counts), which other jobs on a shared machine do not enter; the sweeps
+#: run with one worker, in this process, BLAS limited to one thread.
+CLOCK = time.process_time
+
+
 def _replicate_computation(toy, sizes, R, block_size=250):
     """Seconds of the replicate computation: each replicate's own SeedSequence (the project's
     seeding rule: one per replicate, ~30 us each in numpy) and ``run_replicates`` on the
     sweep's blocks."""
     from boundkit.simulation import block_seeds
 
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for n in sizes:
         for s in range(0, R, block_size):
             toy.run_replicates(n, block_seeds(0, n, s, min(s + block_size, R)))
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def _rn_computation(toy, sizes, n_mc):
     from boundkit.simulation._seeding import rademacher_seed
 
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for n in sizes:
         toy.rademacher(n, rng=rademacher_seed(0, n), n_mc=n_mc)
-    return time.perf_counter() - t0
+    return CLOCK() - t0
+
+
+def _csv_floor(result, folder):
+    """Seconds of the least work results.csv needs, measured in this run: ``repr`` of each
+    distinct value of each float column once (a writer of these bytes calls
+    ``float.__repr__`` on at least those), and one write of the file's bytes into a new file
+    of the same folder (no writer puts them on disk faster); then the seconds of
+    ``to_csv`` writing the same file again."""
+    distinct = [
+        np.unique(np.asarray(v, dtype=float)).tolist()
+        for k, v in result.table.items()
+        if k not in ("n", "replicate")
+    ]
+    t0 = CLOCK()
+    for values in distinct:
+        list(map(repr, values))
+    formatting = CLOCK() - t0
+    data = (folder / "results.csv").read_bytes()
+    t0 = CLOCK()
+    with open(folder / "floor.csv", "wb") as fh:
+        fh.write(data)
+    writing = CLOCK() - t0
+    t0 = CLOCK()
+    result.to_csv(folder / "again.csv")
+    return formatting, writing, CLOCK() - t0
 
 
 def _overhead(toy, sizes, R, n_mc, out_dir=None):
-    """(overhead / replicate computation, replicate seconds, R_n seconds, sweep seconds), the
-    best of two runs of each, all measured in this run."""
+    """(overhead / replicate computation, replicate seconds, R_n seconds, sweep seconds,
+    (repr floor, write floor, to_csv) seconds of results.csv (zeros without ``out_dir``)),
+    the best of two runs of each, all measured in this run."""
     rep = min(_replicate_computation(toy, sizes, R) for _ in range(2))
     rn = min(_rn_computation(toy, sizes, n_mc) for _ in range(2))
-    sweep = np.inf
+    sweep, floor = np.inf, (np.inf, np.inf, np.inf)
     for i in range(2):
-        t0 = time.perf_counter()
-        simulate(
+        folder = None if out_dir is None else out_dir / f"r{R}-{i}"
+        t0 = CLOCK()
+        result = simulate(
             toy,
             sizes,
             n_replicates=R,
             seed=0,
             n_mc=n_mc,
             progress=False,
-            out_dir=None if out_dir is None else out_dir / f"r{R}-{i}",
+            out_dir=folder,
         )
-        sweep = min(sweep, time.perf_counter() - t0)
-    return (sweep - rep - rn) / rep, rep, rn, sweep
+        sweep = min(sweep, CLOCK() - t0)
+        if folder is not None:
+            floor = tuple(map(min, floor, _csv_floor(result, folder)))
+    if out_dir is None:
+        floor = (0.0, 0.0, 0.0)
+    return (sweep - rep - rn) / rep, rep, rn, sweep, floor
 
 
 def test_harness_overhead_below_20_percent_and_linear(benchmark, tmp_path):
     """Issue 20: harness overhead (blocks, bounds, derived columns, table; everything but the
     replicate computation and the R_n estimates) < 20% of the replicate computation, on
     ``gauss1d-quadratic`` (2,000 replicates x 8 sizes), and the sweep linear in replicates
-    (growth exponent from R/4 to R below 1.1). With an output folder the CSV/JSON/cell writing
-    is reported as its own ratio (formatting 16,000 rows x 20 floats with ``repr``)."""
+    (growth exponent from R/4 to R below 1.1).
+
+    With an output folder (lock, stamp, 64 cells, results.csv and results.json) the same
+    ratio is measured and reported next to the 20% goal, which it misses: results.csv holds
+    every float as its ``repr`` (16,000 rows x 16 floats, 5.5 MB), and ``repr`` of the
+    distinct values alone is about 0.3 of the replicate computation here. That floor
+    (:func:`_csv_floor`: ``repr`` of each distinct value once plus one write of the file's
+    bytes, the limit of any writer of this file, measured in this run) and the overhead
+    beyond it are reported; the CSV writer is asserted within 1.5x of the floor."""
     from benchmarks._baseline import SMALL, report
 
     toy = get_toy("gauss1d-quadratic")
     R = 200 if SMALL else REPS
     n_mc = 200 if SMALL else 2000
-    ratio, rep, rn, sweep = benchmark.pedantic(
+    ratio, rep, rn, sweep, _ = benchmark.pedantic(
         lambda: _overhead(toy, SIZES, R, n_mc), rounds=1, iterations=1
     )
-    ratio_out, *_ = _overhead(toy, SIZES, R, n_mc, out_dir=tmp_path)
-    small_ratio, _, small_rn, small_sweep = _overhead(toy, SIZES, R // 4, n_mc)
+    ratio_out, rep_out, _, sweep_out, (fmt, write, to_csv) = _overhead(
+        toy, SIZES, R, n_mc, out_dir=tmp_path
+    )
+    beyond_floor = ratio_out - (fmt + write) / rep_out
+    csv_vs_floor = to_csv / (fmt + write)
+    small_ratio, _, small_rn, small_sweep, _ = _overhead(toy, SIZES, R // 4, n_mc)
     # growth of the sweep time (without the R_n estimates, which do not depend on R) with the
     # number of replicates: exponent 1 is linear (the issue measured 1.28 before)
     exponent = float(np.log((sweep - rn) / (small_sweep - small_rn)) / np.log(4.0))
@@ -162,12 +210,19 @@ def test_harness_overhead_below_20_percent_and_linear(benchmark, tmp_path):
         replicates_seconds=rep,
         rademacher_seconds=rn,
         sweep_seconds=sweep,
+        sweep_seconds_with_out_dir=sweep_out,
         overhead_ratio=ratio,
         overhead_ratio_with_out_dir=ratio_out,
+        with_out_dir_meets_20_percent=bool(ratio_out < 0.20),
+        csv_repr_floor_ratio=fmt / rep_out,
+        csv_write_floor_ratio=write / rep_out,
+        overhead_ratio_with_out_dir_beyond_csv_floor=beyond_floor,
+        csv_writer_over_floor=csv_vs_floor,
         overhead_ratio_quarter_replicates=small_ratio,
         growth_exponent_in_replicates=exponent,
     )
     assert ratio < 0.20
+    assert csv_vs_floor < 1.5
     assert exponent < 1.1
 
 

@@ -30,6 +30,63 @@ def _csv_row(fields: list[str]) -> str:
     return buf.getvalue()[:-1]
 
 
+#: Rows formatted by one ``%`` operation in :func:`_csv_body` (bounds the temporary tuple).
+CSV_CHUNK_ROWS = 4096
+_INT_COLUMNS = ("n", "replicate")
+
+
+def _segments(n: np.ndarray) -> list[tuple[int, int]]:
+    """The runs ``[start, stop)`` of equal sample size in the column ``n``."""
+    if n.size == 0:
+        return []
+    cuts = np.flatnonzero(n[1:] != n[:-1]) + 1
+    edges = [0, *cuts.tolist(), n.size]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def _csv_body(first: str, names: list[str], table: Mapping[str, np.ndarray]) -> str:
+    """The data lines of the CSV: ``first`` (the quoted toy name), then each column's field.
+
+    Numbers never need quoting, so a line is a ``%`` template (``%d`` for the integer columns,
+    ``%r`` for the float ones: ``"%r" % x == repr(x)``) filled for many rows at once. Within a
+    run of one sample size, a column whose values are bit-identical (``R_n``, C6a) is formatted
+    once and written into the template instead of once per row.
+    """
+    cols = [np.asarray(table[k], dtype=np.int64 if k in _INT_COLUMNS else float) for k in names]
+    if len({c.shape for c in cols}) > 1 or any(c.ndim != 1 for c in cols):
+        raise ValueError("the columns of a table are 1-d and of one length")
+    if not cols or cols[0].size == 0:
+        return ""
+    ints = [k in _INT_COLUMNS for k in names]
+    # "%d" of a float holding an integer below 2**53 is that integer's digits: the varying
+    # columns of a run go into one float matrix (exact for these integers), else object rows
+    exact = all(not i or np.all(np.abs(c) < 2**53) for c, i in zip(cols, ints, strict=True))
+    lines: list[str] = []
+    prefix = first.replace("%", "%%") + ","
+    for lo, hi in _segments(np.asarray(table["n"]) if "n" in table else np.zeros(len(cols[0]))):
+        fields, varying = [], []
+        for col, is_int in zip(cols, ints, strict=True):
+            seg = col[lo:hi]
+            bits = seg.view(np.int64)
+            if bits.size > 1 and np.all(bits == bits[0]):
+                text = str(int(seg[0])) if is_int else repr(float(seg[0]))
+                fields.append(text.replace("%", "%%"))
+            else:
+                fields.append("%d" if is_int else "%r")
+                varying.append(seg)
+        template = prefix + ",".join(fields) + "\n"
+        if not varying:
+            lines.append(template.replace("%%", "%") * (hi - lo))
+            continue
+        values = np.empty((hi - lo, len(varying)), dtype=float if exact else object)
+        for j, seg in enumerate(varying):
+            values[:, j] = seg if exact else seg.tolist()
+        for a in range(0, hi - lo, CSV_CHUNK_ROWS):
+            chunk = values[a : a + CSV_CHUNK_ROWS]
+            lines.append((template * len(chunk)) % tuple(chunk.ravel().tolist()))
+    return "".join(lines)
+
+
 @dataclass(frozen=True)
 class SimulationResult:
     r"""Per-replicate measurements and bounds of a Monte Carlo sweep.
@@ -190,19 +247,14 @@ class SimulationResult:
 
     # ------------------------------------------------------------------ I/O
     def to_csv(self, path: str | Path) -> Path:
-        """Write the tidy per-replicate table (floats with 17 significant digits)."""
+        """Write the tidy per-replicate table: one row per replicate, ``toy`` first, the
+        integer columns ``n`` and ``replicate`` as integers and every other column as the
+        ``repr`` of its float (the shortest string that reads back to the same float, at most
+        17 significant digits), i.e. the bytes :class:`csv.writer` writes for these fields."""
         path = Path(path)
         names = list(self.table)
-        toy = self.config["toy"]["name"]
-        texts = [
-            list(map(str, np.asarray(self.table[k], dtype=np.int64).tolist()))
-            if k in ("n", "replicate")
-            else list(map(repr, np.asarray(self.table[k], dtype=float).tolist()))
-            for k in names
-        ]
-        head, first = _csv_row(["toy", *names]), _csv_row([toy])
-        # numbers never need quoting: join them directly (the bytes csv.writer would write)
-        body = "".join(f"{first},{','.join(row)}\n" for row in zip(*texts, strict=True))
+        head, first = _csv_row(["toy", *names]), _csv_row([self.config["toy"]["name"]])
+        body = _csv_body(first, names, self.table)
         atomic_write_bytes(path, (head + "\n" + body).encode())
         return path
 

@@ -26,6 +26,8 @@ __all__ = ["OutputFolder", "atomic_write_bytes"]
 
 LOCK_NAME = ".lock"
 STAMP_NAME = "config.json"
+#: The members of a cell file: column names, then the matrix of the columns.
+_CELL_MEMBERS = ("__columns__", "__data__")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -79,6 +81,7 @@ class OutputFolder:
         self.config_hash = config_hash
         self.overwrite = overwrite
         self._locked = False
+        self._stamp: bytes | None = None  # the bytes of the stamp this object wrote
 
     # ------------------------------------------------------------------ lock
     def __enter__(self) -> OutputFolder:
@@ -164,12 +167,19 @@ class OutputFolder:
         """Write the stamp ``doc`` (it must carry this configuration's hash)."""
         blob = dict(doc)
         blob["config_hash"] = self.config_hash
-        atomic_write_bytes(self.cells / STAMP_NAME, json.dumps(blob).encode())
+        data = json.dumps(blob).encode()
+        atomic_write_bytes(self.cells / STAMP_NAME, data)
+        self._stamp = data
 
     def _check_stamp(self) -> None:
+        """Refuse to go on unless the stamp names this configuration: the bytes this object
+        wrote (one read and a comparison, no JSON parse), or a stamp with this hash."""
         stamp = self.cells / STAMP_NAME
         try:
-            current = json.loads(stamp.read_text()).get("config_hash")
+            raw = stamp.read_bytes()
+            if self._stamp is not None and raw == self._stamp:
+                return
+            current = json.loads(raw).get("config_hash")
         except (ValueError, OSError, AttributeError):
             current = None
         if current != self.config_hash:
@@ -191,13 +201,23 @@ class OutputFolder:
         return self.cells / f"n{n}_r{start}-{stop}.npz"
 
     def load_cell(self, n: int, start: int, stop: int) -> dict[str, np.ndarray] | None:
-        """The stored columns of a finished block, or None when it is not stored."""
+        """The stored columns of a finished block, or None when it is not stored.
+
+        Reads both layouts: the names and one matrix (:meth:`save_cell`), and one array per
+        column (cells written by earlier versions, same configuration hash).
+        """
         path = self.cell_path(n, start, stop)
         if not path.exists():
             return None
         try:
             with np.load(path, allow_pickle=False) as z:
-                cols = {k: np.asarray(z[k]) for k in z.files}
+                if sorted(z.files) == sorted(_CELL_MEMBERS):
+                    names, data = z[_CELL_MEMBERS[0]], z[_CELL_MEMBERS[1]]
+                    if names.ndim != 1 or data.ndim != 2 or data.shape[1] != names.size:
+                        raise ValueError
+                    cols = {str(k): data[:, j].copy() for j, k in enumerate(names.tolist())}
+                else:
+                    cols = {k: np.asarray(z[k]) for k in z.files}
             if not cols or any(v.ndim != 1 or v.shape[0] != stop - start for v in cols.values()):
                 raise ValueError
         except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError):
@@ -208,8 +228,16 @@ class OutputFolder:
         return cols
 
     def save_cell(self, n: int, start: int, stop: int, cols: Mapping[str, np.ndarray]) -> None:
-        """Store a finished block, after checking the stamp still names this configuration."""
+        """Store a finished block, after checking the stamp still names this configuration.
+
+        The block is one ``.npz`` of two members: the column names and the float matrix of
+        the columns (one row per replicate), written through one atomic rename.
+        """
         self._check_stamp()
+        names = list(cols)
+        data = np.empty((stop - start, len(names)), dtype=float)
+        for j, k in enumerate(names):
+            data[:, j] = cols[k]
         buf = io.BytesIO()
-        np.savez(buf, **{k: np.asarray(v) for k, v in cols.items()})  # type: ignore[arg-type]
+        np.savez(buf, **{_CELL_MEMBERS[0]: np.array(names, dtype=str), _CELL_MEMBERS[1]: data})
         atomic_write_bytes(self.cell_path(n, start, stop), buf.getvalue())
