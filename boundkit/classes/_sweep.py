@@ -105,7 +105,7 @@ class _Events:
     Attributes (E = 2n events, arc k runs from ``beta[k]`` to the next breakpoint): ``pt``
     (E,) the point toggled at the start of arc k, ``w`` (E,) its signed coordinates as
     :math:`w_0 + i w_1`,
-    ``ca, sa`` (E,) :math:`u(\beta_k)`, ``cb, sb`` (E,) :math:`u` at the end of arc k,
+    ``ca, sa`` (E,) :math:`u(\beta_k)`, ``a_end`` (E,) the angle at the end of arc k,
     ``ref`` (n, 2) the coordinates of the points active before the first event (None when there
     are none), ``inv_c`` (E,)
     :math:`1/\cos(\ell/2)` for the longer arc next to each breakpoint, ``norms`` (n,) the
@@ -145,11 +145,36 @@ class _Events:
         g_roll = np.roll(gap, -(L + 1))
         a_end = a_start + g_roll
         self.ca, self.sa = np.cos(a_start), np.sin(a_start)
-        self.cb, self.sb = np.cos(a_end), np.sin(a_end)
+        self.a_end = a_end  # u(a_end) only for the arcs examined (_interior)
         # 1 / cos(l/2) for the longer arc next to each breakpoint (capped: 1e-3 is safe)
         longer = np.maximum(g_roll, np.roll(g_roll, 1))
         self.inv_c = 1.0 / np.maximum(np.cos(0.5 * np.minimum(longer, np.pi)), 1e-3)
         self.ref = Y * active[:, None] if active.any() else None
+        self._tables: _SubTables | None = None
+
+    def sub_tables(self) -> _SubTables:
+        """The event arrays cut into sub-blocks of ``SWEEP_SUB`` (built once)."""
+        if self._tables is None or self._tables.sub != SWEEP_SUB:
+            self._tables = _SubTables(self, SWEEP_SUB)
+        return self._tables
+
+
+class _SubTables:
+    """``pt, w, ca, sa, inv_c`` of :class:`_Events` as (n_sub, sub) arrays (the last
+    sub-block padded with event 0 and zero weights; ``valid`` marks the real events)."""
+
+    def __init__(self, ev: _Events, sub: int) -> None:
+        E = ev.pt.size
+        n_sub = -(-E // sub)
+        self.sub, self.pad = sub, n_sub * sub - E
+
+        def cut(a: np.ndarray) -> np.ndarray:
+            out = np.zeros(n_sub * sub, dtype=a.dtype)
+            out[:E] = a
+            return out.reshape(n_sub, sub)
+
+        self.pt, self.w, self.ca, self.sa = cut(ev.pt), cut(ev.w), cut(ev.ca), cut(ev.sa)
+        self.inv_c, self.valid = cut(ev.inv_c), cut(np.ones(E, dtype=bool))
 
 
 def _active(Y: np.ndarray, theta: float, nonzero: np.ndarray) -> np.ndarray:
@@ -274,18 +299,18 @@ def _candidates(
     cos(l/2) reaches ``top_p`` or ``top_m``): arc k and arc k - 1, each with its own state
     from the sums (arc -1 is arc E - 1, whose state is the one before event 0)."""
     E = ev.pt.size
-    rows = t[:, None] * SWEEP_SUB + np.arange(SWEEP_SUB)  # (P, SUB)
-    valid = rows < E
-    rows = np.minimum(rows, E - 1)
-    Z = Vc[ev.pt[rows], j[:, None]] * ev.w[rows]
+    tab = ev.sub_tables()
+    Z = Vc[tab.pt[t], j[:, None]] * tab.w[t]  # (P, SUB)
     Z[:, 0] += b
     np.cumsum(Z, axis=1, out=Z)
-    va = Z.real * ev.ca[rows]
-    va += Z.imag * ev.sa[rows]
-    va *= ev.inv_c[rows]
-    cand = ((va >= top_p[j, None]) | (va <= top_m[j, None])) & valid
+    va = Z.real * tab.ca[t]
+    va += Z.imag * tab.sa[t]
+    va *= tab.inv_c[t]  # 0 past the last event
+    cand = (va >= top_p[j, None]) | (va <= top_m[j, None])
+    if tab.pad:
+        cand &= tab.valid[t]
     p, q = np.nonzero(cand)
-    k = rows[p, q]
+    k = t[p] * SWEEP_SUB + q
     prev = np.where(q == 0, b[p], Z[p, np.maximum(q - 1, 0)])
     return (
         np.concatenate([k, (k - 1) % E]),
@@ -304,10 +329,12 @@ def _interior(
     m_out: np.ndarray,
 ) -> None:
     r"""Raise ``p_out``/``m_out`` to :math:`\|z\|` where :math:`\pm z` points into its arc."""
-    d_a = a1 * ev.ca[arc] - a0 * ev.sa[arc]  # g'(a+)
-    d_b = a0 * ev.sb[arc] - a1 * ev.cb[arc]  # -g'(b-)
+    ca, sa = ev.ca[arc], ev.sa[arc]
+    cb, sb = np.cos(ev.a_end[arc]), np.sin(ev.a_end[arc])
+    d_a = a1 * ca - a0 * sa  # g'(a+)
+    d_b = a0 * sb - a1 * cb  # -g'(b-)
     # <z, u(a) + u(b)> >= 0 excludes a z opposite to a zero-length arc (tied breakpoints)
-    mid = a0 * (ev.ca[arc] + ev.cb[arc]) + a1 * (ev.sa[arc] + ev.sb[arc])
+    mid = a0 * (ca + cb) + a1 * (sa + sb)
     nrm = np.hypot(a0, a1)
     inside = (d_a >= 0) & (d_b >= 0) & (mid >= -1e-9 * nrm)
     np.maximum.at(p_out, col[inside], nrm[inside])
