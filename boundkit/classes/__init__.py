@@ -15,6 +15,7 @@ from boundkit.classes._base import (
     project_ball,
 )
 from boundkit.classes._checks import check_class, class_checks
+from boundkit.classes._features import tensor_features, tensor_indices
 from boundkit.classes._finite import FiniteClass
 from boundkit.classes._linear import LinearClass
 from boundkit.classes._relu import ReLUNetwork2
@@ -34,6 +35,8 @@ __all__ = [
     "neuron_sup_search",
     "neuron_sup_sweep",
     "sweep_values",
+    "tensor_features",
+    "tensor_indices",
     "project_ball",
     "psd_sqrt",
 ]

@@ -88,9 +88,13 @@ def neuron_sup_sweep(y: Any, v: Any, *, return_argmax: bool = False) -> Any:
 
 
 #: the shared-sort sweep works on blocks of SWEEP_COLS sign vectors x SWEEP_CHUNK / SWEEP_COLS
-#: events (three such blocks stay in cache)
+#: events (two such blocks stay in cache); the candidate search works on sub-blocks of
+#: SWEEP_SUB events, recomputed only where an interior maximum can beat the final maximum
 SWEEP_COLS = 256
 SWEEP_CHUNK = 1 << 16
+SWEEP_SUB = 32
+#: (sub-block, column) pairs recomputed at a time
+_PAIR_CHUNK = 1 << 12
 #: elements (events x rows) per chunk of the sweep with maximising angles
 _BATCH_CHUNK = 1 << 20
 
@@ -99,57 +103,102 @@ class _Events:
     r"""The sorted breakpoints of the points ``Y`` (n, 2), shared by every coefficient vector.
 
     Attributes (E = 2n events, arc k runs from ``beta[k]`` to the next breakpoint): ``pt``
-    (E,) the point toggled at the start of arc k, ``w0, w1`` (E,) its signed coordinates,
-    ``ca, sa`` (E,) :math:`u(\beta_k)`, ``cb, sb`` (E,) :math:`u` at the end of arc k,
-    ``ref`` (n, 2) the coordinates of the points active before the first event, ``inv_c`` (E,)
+    (E,) the point toggled at the start of arc k, ``w`` (E,) its signed coordinates as
+    :math:`w_0 + i w_1`,
+    ``ca, sa`` (E,) :math:`u(\beta_k)`, ``a_end`` (E,) the angle at the end of arc k,
+    ``ref`` (n, 2) the coordinates of the points active before the first event (None when there
+    are none), ``inv_c`` (E,)
     :math:`1/\cos(\ell/2)` for the longer arc next to each breakpoint, ``norms`` (n,) the
     :math:`\|y_i\|`.
     """
 
     def __init__(self, Y: np.ndarray) -> None:
         n = Y.shape[0]
+        E = 2 * n
         alpha = np.arctan2(Y[:, 1], Y[:, 0])
-        nonzero = np.hypot(Y[:, 0], Y[:, 1]) > 0
+        self.norms = np.hypot(Y[:, 0], Y[:, 1])
+        nonzero = self.norms > 0
         ang = np.concatenate([alpha - np.pi / 2, alpha + np.pi / 2]) % _TWO_PI
-        order = np.argsort(ang, kind="stable")
+        order = np.argsort(ang)
         beta = ang[order]
-        pt = np.concatenate([np.arange(n), np.arange(n)])[order]
-        sign = np.concatenate([np.ones(n), -np.ones(n)])[order] * nonzero[pt]
         gap = np.diff(beta, append=beta[0] + _TWO_PI)
-        L = int(np.argmax(gap))
-        mid = beta[L] + 0.5 * gap[L]
-        active = (Y @ np.array([np.cos(mid), np.sin(mid)]) > 0) & nonzero
-        roll = (L + 1 + np.arange(2 * n)) % (2 * n)
-        self.pt = pt[roll]
-        w = Y[self.pt] * sign[roll][:, None]
-        self.w0, self.w1 = w[:, 0].copy(), w[:, 1].copy()
-        a_start = beta[roll]
-        a_end = a_start + gap[roll]
+        if np.any(gap[:-1] == 0.0):  # ties: the stable order (beta and gap are the same)
+            order = np.argsort(ang, kind="stable")
+        # start in the longest of the gaps with the fewest active points (for y = (x, 1):
+        # none, so the first state needs no product), among gaps not much shorter than the
+        # longest (the active set at the middle of a gap of length l is decided with a margin
+        # of sin(l / 2) |y_i|); the counts along the sweep are cumulative sums of the toggles
+        count = np.cumsum(np.where(order < n, 1.0, -1.0) * nonzero[order % n])
+        ok = gap >= 1e-3 * gap.max()
+        fewest = ok & (count == count[ok].min())
+        L = int(np.argmax(np.where(fewest, gap, -1.0)))
+        active = _active(Y, beta[L] + 0.5 * gap[L], nonzero)
+        # events from the one right after gap L on (np.roll: contiguous copies)
+        ev = np.roll(order, -(L + 1))
+        self.pt = ev % n  # events n.. are the second breakpoints of points 0..
+        sign = np.where(ev < n, 1.0, -1.0) * nonzero[self.pt]
+        # w0 + i w1: one complex product and cumulative sum serve both coordinates (the real
+        # and imaginary parts are added separately, so the sums are those of each coordinate)
+        self.w = np.empty(E, dtype=complex)
+        self.w.real, self.w.imag = Y[self.pt, 0] * sign, Y[self.pt, 1] * sign
+        a_start = np.roll(beta, -(L + 1))
+        g_roll = np.roll(gap, -(L + 1))
+        a_end = a_start + g_roll
         self.ca, self.sa = np.cos(a_start), np.sin(a_start)
-        self.cb, self.sb = np.cos(a_end), np.sin(a_end)
+        self.a_end = a_end  # u(a_end) only for the arcs examined (_interior)
         # 1 / cos(l/2) for the longer arc next to each breakpoint (capped: 1e-3 is safe)
-        g_roll = gap[roll]
         longer = np.maximum(g_roll, np.roll(g_roll, 1))
         self.inv_c = 1.0 / np.maximum(np.cos(0.5 * np.minimum(longer, np.pi)), 1e-3)
-        self.ref = Y * active[:, None]
-        self.norms = np.hypot(Y[:, 0], Y[:, 1])
+        self.ref = Y * active[:, None] if active.any() else None
+        self._tables: _SubTables | None = None
+
+    def sub_tables(self) -> _SubTables:
+        """The event arrays cut into sub-blocks of ``SWEEP_SUB`` (built once)."""
+        if self._tables is None or self._tables.sub != SWEEP_SUB:
+            self._tables = _SubTables(self, SWEEP_SUB)
+        return self._tables
+
+
+class _SubTables:
+    """``pt, w, ca, sa, inv_c`` of :class:`_Events` as (n_sub, sub) arrays (the last
+    sub-block padded with event 0 and zero weights; ``valid`` marks the real events)."""
+
+    def __init__(self, ev: _Events, sub: int) -> None:
+        E = ev.pt.size
+        n_sub = -(-E // sub)
+        self.sub, self.pad = sub, n_sub * sub - E
+
+        def cut(a: np.ndarray) -> np.ndarray:
+            out = np.zeros(n_sub * sub, dtype=a.dtype)
+            out[:E] = a
+            return out.reshape(n_sub, sub)
+
+        self.pt, self.w, self.ca, self.sa = cut(ev.pt), cut(ev.w), cut(ev.ca), cut(ev.sa)
+        self.inv_c, self.valid = cut(ev.inv_c), cut(np.ones(E, dtype=bool))
+
+
+def _active(Y: np.ndarray, theta: float, nonzero: np.ndarray) -> np.ndarray:
+    r"""The points with :math:`\langle y_i, u(\theta)\rangle > 0` (elementwise, no BLAS)."""
+    return (Y[:, 0] * np.cos(theta) + Y[:, 1] * np.sin(theta) > 0) & nonzero
 
 
 def _sweep_both(
     ev: _Events, V: np.ndarray, v_bound: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Exact :math:`\max_\theta \pm\sum_i v_i\,\mathrm{relu}(\langle u(\theta), y_i\rangle)`
-    for the columns of ``V`` (n, m): one gather and two cumulative sums per chunk of columns
-    serve both signs (the state of :math:`-v` is :math:`-z`).
+    for the columns of ``V`` (n, m): one gather and one (complex) cumulative sum per chunk of
+    columns serve both signs (the state of :math:`-v` is :math:`-z`).
 
     The function is continuous, so its maximum is the largest breakpoint value unless it is
     interior to an arc, where it is :math:`\|z\|`; on an arc of length :math:`\ell \le \pi`
     that holds the direction of :math:`z` some end has value :math:`\ge \|z\|\cos(\ell/2)`,
     so only the arcs next to a breakpoint :math:`k` with
     :math:`g(\beta_k)/\cos(\ell_k/2) \ge \max_j g(\beta_j)` (:math:`\ell_k` the longer
-    adjacent arc) are examined. Blocks of events x sign vectors stay in cache; the running
-    maximum makes the candidate set a superset. ``v_bound``: a known bound on :math:`|v_{ij}|`
-    (1 for sign vectors), else computed.
+    adjacent arc) are examined. The first pass (blocks of events x sign vectors in cache)
+    keeps, per sub-block of ``SWEEP_SUB`` events, the extreme breakpoint values and the state
+    before it; the sub-blocks that can hold such a breakpoint for the *final* maximum are
+    recomputed from their state (the same sums in the same order, so the same values).
+    ``v_bound``: a known bound on :math:`|v_{ij}|` (1 for sign vectors), else computed.
     """
     E = ev.pt.size
     m = V.shape[1]
@@ -158,81 +207,116 @@ def _sweep_both(
         v_bound = float(np.abs(V).max(initial=0.0))
     slack = 1e-12 * v_bound * float(ev.norms.sum())
     w = min(m, SWEEP_COLS)
-    rb = min(E, max(1, SWEEP_CHUNK // w))
-    bufs = [np.empty(rb * w) for _ in range(4)]  # one cache-sized block, reused
+    n_sub = -(-E // SWEEP_SUB)
+    rb = min(n_sub, max(1, SWEEP_CHUNK // (w * SWEEP_SUB))) * SWEEP_SUB  # whole sub-blocks
+    # one cache-sized block, reused: gathered coefficients (int8 signs are cheaper to gather),
+    # the state z0 + i z1 and the breakpoint values
+    bufs = (np.empty(rb * w, dtype=V.dtype), np.empty(rb * w, dtype=complex), np.empty(rb * w))
+    # per sub-block and column: extreme breakpoint values, state before the sub-block
+    s_hi, s_lo = np.empty((n_sub, w)), np.empty((n_sub, w))
+    s_z = np.empty((n_sub, w), dtype=complex)
+    ic_sub = np.maximum.reduceat(ev.inv_c, np.arange(0, E, SWEEP_SUB))[:, None]
     for c0 in range(0, m, w):
         c1 = min(m, c0 + w)
         Vc = np.ascontiguousarray(V[:, c0:c1])  # take() copies a strided source per call
-        carry = ev.ref.T @ Vc  # (2, mc): the state before the first event
-        hi = np.full(c1 - c0, -np.inf)
-        lo = np.full(c1 - c0, np.inf)
-        found: list[tuple[np.ndarray, ...]] = []
-        for r0 in range(0, E, rb):
-            r1 = min(E, r0 + rb)
-            shape = (r1 - r0, c1 - c0)
-            G, z0, va, t = (b[: shape[0] * shape[1]].reshape(shape) for b in bufs)
-            np.take(Vc, ev.pt[r0:r1], axis=0, out=G, mode="clip")
-            np.multiply(G, ev.w0[r0:r1, None], out=z0)
-            z0[0] += carry[0]
-            np.cumsum(z0, axis=0, out=z0)
-            z1 = np.multiply(G, ev.w1[r0:r1, None], out=G)
-            z1[0] += carry[1]
-            np.cumsum(z1, axis=0, out=z1)
-            carry = np.stack([z0[-1], z1[-1]])
-            np.multiply(z0, ev.ca[r0:r1, None], out=va)  # the value at the start of each arc
-            va += np.multiply(z1, ev.sa[r0:r1, None], out=t)
-            b_hi, b_lo = va.max(axis=0), va.min(axis=0)
-            np.maximum(hi, b_hi, out=hi)
-            np.minimum(lo, b_lo, out=lo)
-            # candidates (a superset: hi and lo only grow): breakpoints whose value over
-            # cos(l/2) (l: the longer adjacent arc) reaches the best value so far; only the
-            # columns whose block extremes can reach it are examined
-            top_p = np.maximum(hi, 0.0) - slack
-            top_m = np.minimum(lo, 0.0) + slack
-            ic = ev.inv_c[r0:r1]
-            ic_max = float(ic.max())
-            q = np.nonzero(
-                (np.maximum(b_hi * ic_max, b_hi) >= top_p)
-                | (np.minimum(b_lo * ic_max, b_lo) <= top_m)
-            )[0]
-            if q.size == 0:
-                continue
-            sub = va[:, q] * ic[:, None]
-            cand = (sub >= top_p[q]) | (sub <= top_m[q])
-            k, jq = np.nonzero(cand)
-            j = q[jq]
-            if k.size:
-                found.append((k + r0, j, z0[k, j], z1[k, j]))
+        hi_c, lo_c, z_c = s_hi[:, : c1 - c0], s_lo[:, : c1 - c0], s_z[:, : c1 - c0]
+        _first_pass(ev, Vc, rb, bufs, hi_c, lo_c, z_c)
+        hi, lo = hi_c.max(axis=0), lo_c.min(axis=0)
+        # sub-blocks that can hold a candidate breakpoint: value over cos(l/2) (l: the
+        # longer adjacent arc) reaching the final maximum
+        top_p = np.maximum(hi, 0.0) - slack
+        top_m = np.minimum(lo, 0.0) + slack
+        reach = (np.maximum(hi_c * ic_sub, hi_c) >= top_p) | (
+            np.minimum(lo_c * ic_sub, lo_c) <= top_m
+        )
+        t_all, j_all = np.nonzero(reach)
         p_out, m_out = hi, -lo
-        if found:
-            k, j, a0, a1 = (np.concatenate(f) for f in zip(*found, strict=True))
-            # arcs k (state a0, a1) and k - 1 (state before the toggle at breakpoint k)
-            prev0, prev1 = _state_before(ev, Vc, k, j, a0, a1)
-            _interior(
-                ev,
-                np.concatenate([k, (k - 1) % E]),
-                np.concatenate([j, j]),
-                np.concatenate([a0, prev0]),
-                np.concatenate([a1, prev1]),
-                p_out,
-                m_out,
-            )
+        for p0 in range(0, t_all.size, _PAIR_CHUNK):
+            t, j = t_all[p0 : p0 + _PAIR_CHUNK], j_all[p0 : p0 + _PAIR_CHUNK]
+            arc, col, z = _candidates(ev, Vc, t, j, z_c[t, j], top_p, top_m)
+            _interior(ev, arc, col, z.real, z.imag, p_out, m_out)
         plus[c0:c1], minus[c0:c1] = p_out, m_out
     return plus, minus
 
 
-def _state_before(
+def _first_pass(
     ev: _Events,
     Vc: np.ndarray,
-    k: np.ndarray,
+    rb: int,
+    bufs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    s_hi: np.ndarray,
+    s_lo: np.ndarray,
+    s_z: np.ndarray,
+) -> None:
+    r"""The sweep over all events for the columns of ``Vc``: fills, per sub-block of
+    ``SWEEP_SUB`` events, the largest and smallest breakpoint values
+    :math:`g(\beta_k) = \langle z_k, u(\beta_k)\rangle` (``s_hi``, ``s_lo``) and the state
+    :math:`z_0 + i z_1` before the sub-block (``s_z``). ``bufs``: flat buffers for the
+    gathered coefficients (dtype of ``Vc``), the states (complex) and the values."""
+    E, w, sub = ev.pt.size, Vc.shape[1], SWEEP_SUB
+    # (w,): the state before the first event (no point active: 0)
+    carry = np.zeros(w, dtype=complex)
+    if ev.ref is not None:
+        carry.real, carry.imag = ev.ref.T @ Vc
+    for r0 in range(0, E, rb):
+        r1 = min(E, r0 + rb)
+        rows = r1 - r0
+        G, Z, va = (b[: rows * w].reshape(rows, w) for b in bufs)
+        np.take(Vc, ev.pt[r0:r1], axis=0, out=G, mode="clip")
+        np.multiply(G, ev.w[r0:r1, None], out=Z)
+        Z[0] += carry
+        np.cumsum(Z, axis=0, out=Z)
+        t0, t1 = r0 // sub, -(-r1 // sub)
+        s_z[t0] = carry
+        s_z[t0 + 1 : t1] = Z[sub - 1 : rows - 1 : sub]
+        carry = Z[-1].copy()
+        # the value at the start of each arc: z0 ca + z1 sa (the state is not needed after)
+        np.multiply(Z.real, ev.ca[r0:r1, None], out=va)
+        z1sa = np.multiply(Z.imag, ev.sa[r0:r1, None], out=Z.imag)
+        va += z1sa
+        full = rows - rows % sub
+        if full:
+            blocks = va[:full].reshape(-1, sub, w)
+            blocks.max(axis=1, out=s_hi[t0 : t0 + full // sub])
+            blocks.min(axis=1, out=s_lo[t0 : t0 + full // sub])
+        if full < rows:
+            va[full:].max(axis=0, out=s_hi[t1 - 1])
+            va[full:].min(axis=0, out=s_lo[t1 - 1])
+
+
+def _candidates(
+    ev: _Events,
+    Vc: np.ndarray,
+    t: np.ndarray,
     j: np.ndarray,
-    a0: np.ndarray,
-    a1: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The state on arc k - 1 from the state on arc k: undo the toggle at breakpoint k (for
-    k = 0 this is arc E - 1, since all toggles sum to 0)."""
-    v = Vc[ev.pt[k], j]
-    return a0 - v * ev.w0[k], a1 - v * ev.w1[k]
+    b: np.ndarray,
+    top_p: np.ndarray,
+    top_m: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Recompute sub-blocks ``t`` of columns ``j`` from the states ``b`` before them (the
+    first pass's products and sums, in the same order, so the same states) and return
+    ``(arc, column, z)`` for the arcs next to each candidate breakpoint k (whose value over
+    cos(l/2) reaches ``top_p`` or ``top_m``): arc k and arc k - 1, each with its own state
+    from the sums (arc -1 is arc E - 1, whose state is the one before event 0)."""
+    E = ev.pt.size
+    tab = ev.sub_tables()
+    Z = Vc[tab.pt[t], j[:, None]] * tab.w[t]  # (P, SUB)
+    Z[:, 0] += b
+    np.cumsum(Z, axis=1, out=Z)
+    va = Z.real * tab.ca[t]
+    va += Z.imag * tab.sa[t]
+    va *= tab.inv_c[t]  # 0 past the last event
+    cand = (va >= top_p[j, None]) | (va <= top_m[j, None])
+    if tab.pad:
+        cand &= tab.valid[t]
+    p, q = np.nonzero(cand)
+    k = t[p] * SWEEP_SUB + q
+    prev = np.where(q == 0, b[p], Z[p, np.maximum(q - 1, 0)])
+    return (
+        np.concatenate([k, (k - 1) % E]),
+        np.concatenate([j[p], j[p]]),
+        np.concatenate([Z[p, q], prev]),
+    )
 
 
 def _interior(
@@ -245,10 +329,12 @@ def _interior(
     m_out: np.ndarray,
 ) -> None:
     r"""Raise ``p_out``/``m_out`` to :math:`\|z\|` where :math:`\pm z` points into its arc."""
-    d_a = a1 * ev.ca[arc] - a0 * ev.sa[arc]  # g'(a+)
-    d_b = a0 * ev.sb[arc] - a1 * ev.cb[arc]  # -g'(b-)
+    ca, sa = ev.ca[arc], ev.sa[arc]
+    cb, sb = np.cos(ev.a_end[arc]), np.sin(ev.a_end[arc])
+    d_a = a1 * ca - a0 * sa  # g'(a+)
+    d_b = a0 * sb - a1 * cb  # -g'(b-)
     # <z, u(a) + u(b)> >= 0 excludes a z opposite to a zero-length arc (tied breakpoints)
-    mid = a0 * (ev.ca[arc] + ev.cb[arc]) + a1 * (ev.sa[arc] + ev.sb[arc])
+    mid = a0 * (ca + cb) + a1 * (sa + sb)
     nrm = np.hypot(a0, a1)
     inside = (d_a >= 0) & (d_b >= 0) & (mid >= -1e-9 * nrm)
     np.maximum.at(p_out, col[inside], nrm[inside])
@@ -261,7 +347,8 @@ def sweep_values(
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""The exact circle maxima of :math:`\pm\sum_i v_i\,\mathrm{relu}(\langle u, y_i\rangle)`
     for every column of ``v`` (n, m), as ``(plus, minus)`` arrays (m,); ``y`` (n, 2) is sorted
-    once (see :func:`neuron_sup_sweep` for the method). ``v_bound``: a known bound on
+    once (see :func:`neuron_sup_sweep` for the method). ``v`` is float64, or int8 for sign
+    vectors (the same values, cheaper to gather). ``v_bound``: a known bound on
     :math:`|v_{ij}|` (1 for sign vectors), which saves a pass over ``v``."""
     return _sweep_both(_Events(y), v, v_bound)
 

@@ -58,6 +58,8 @@ class _Oracle:
     signs_only = True
     #: (B / n) sqrt(tr(K - L L')) of a Nystrom factor L, else 0
     approx_error = 0.0
+    #: dtype of the Monte Carlo sign blocks (int8 for the 1-D sweep, which only gathers them)
+    sign_dtype: Any = float
 
     def __init__(
         self, cls: Any, x: Any, max_dense_n: int = MAX_DENSE_N, n_landmarks: int = 200
@@ -122,6 +124,7 @@ class _Oracle:
             if X.shape[1] == 1:
                 self.sup_method = "angle-sweep (exact) / great-circle-search (lower)"
                 self._exact = self._relu_sweep
+                self.sign_dtype = np.int8
             else:
                 self.sup_method = "great-circle-search (lower)"
                 self._exact = None
@@ -290,6 +293,31 @@ def _linear_mc_blocks(
         out[c0:c1] = oracle.scale * _lp_norm(Z, oracle.q, axis=0)
 
 
+def _block_mc(
+    oracle: _Oracle,
+    stream: SignStream,
+    search_seed: Any,
+    progress: Callable[[float], None] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Monte Carlo sups per column block of signs (all classes but linear ones): the values
+    and, for networks, the certified lower values (else the values again)."""
+    parts, lparts = [], []
+    n_cblocks = len(list(stream.col_blocks()))
+    for c in range(n_cblocks):
+        S = stream.block(c, oracle.sign_dtype)
+        v = oracle.exact(S)
+        if oracle.relu:
+            lo = oracle.lower(S, search_seed) if v is None else v
+            lparts.append(lo)
+            v = lo if v is None else v
+        assert v is not None
+        parts.append(v)
+        if progress is not None:
+            progress((c + 1) / n_cblocks)
+    vals = np.concatenate(parts)
+    return vals, (np.concatenate(lparts) if oracle.relu else vals)
+
+
 def empirical_rademacher(
     cls: Any,
     x: Any = None,
@@ -416,21 +444,7 @@ def empirical_rademacher(
             vals = _linear_mc(oracle, stream, progress)
             low = vals
         else:
-            parts, lparts = [], []
-            n_cblocks = len(list(stream.col_blocks()))
-            for c in range(n_cblocks):
-                S = stream.block(c)
-                v = oracle.exact(S)
-                if oracle.relu:
-                    lo = oracle.lower(S, search_seed) if v is None else v
-                    lparts.append(lo)
-                    v = lo if v is None else v
-                assert v is not None
-                parts.append(v)
-                if progress is not None:
-                    progress((c + 1) / n_cblocks)
-            vals = np.concatenate(parts)
-            low = np.concatenate(lparts) if oracle.relu else vals
+            vals, low = _block_mc(oracle, stream, search_seed, progress)
         estimate = oracle.radius * float(vals.mean())
         stderr = oracle.radius * float(vals.std(ddof=1) / math.sqrt(n_sigmas))
         lower_total = oracle.radius * float(low.mean())
@@ -443,6 +457,7 @@ def empirical_rademacher(
         upper = min(float(b.value) for b in bounds if b.kind == "upper")
     else:
         lower, upper = estimate, estimate + oracle.approx_error
+    name = repr(cls)
     return RademacherResult(
         estimate=float(estimate),
         stderr=float(stderr),
@@ -451,7 +466,7 @@ def empirical_rademacher(
         method=mname,
         n=int(n),
         n_sigmas=int(used),
-        class_name=repr(cls) if len(repr(cls)) < 300 else type(cls).__name__,
+        class_name=name if len(name) < 300 else type(cls).__name__,
         sup_method=oracle.sup_method,
         bounds=tuple(bounds) if with_bounds else (),
         seed=rng if isinstance(rng, int | np.integer) else None,

@@ -65,14 +65,16 @@ class SignStream:
             r1 = min(self.n, r0 + ROW_BLOCK)
             yield r0, r1, random_bits(gen, r1 - r0, stop - start)
 
-    def block(self, c: int) -> np.ndarray:
-        """The signs of column block ``c`` as a float array (n, width)."""
+    def block(self, c: int, dtype: Any = float) -> np.ndarray:
+        """The signs of column block ``c`` as an array (n, width) of ``dtype`` (float64, or
+        int8 for a kernel that only gathers them)."""
         start, stop = c * COL_BLOCK, min(self.m, (c + 1) * COL_BLOCK)
-        out = np.empty((self.n, stop - start))
+        out = np.empty((self.n, stop - start), dtype=dtype)
         for r0, r1, bits in self.bit_rows(c):
-            np.copyto(out[r0:r1], bits)
-        out *= -2.0  # in place: sign = 1 - 2 bit, exactly
-        out += 1.0
+            signs = bits.view(np.int8)  # a fresh array: sign = 1 - 2 bit, exactly, in a byte
+            signs *= -2
+            signs += 1
+            np.copyto(out[r0:r1], signs)
         return out
 
     def matrix(self) -> np.ndarray:

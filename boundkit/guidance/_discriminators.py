@@ -15,7 +15,6 @@ Trained discriminators follow Kim et al. (2022): binary cross-entropy on pairs
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from typing import Any
 
@@ -24,6 +23,7 @@ from numpy.polynomial import legendre
 from scipy.special import expit
 
 from boundkit._errors import BoundkitError
+from boundkit.classes import tensor_features, tensor_indices
 from boundkit.guidance._mixture import OUMixture, diffuse
 
 __all__ = [
@@ -220,7 +220,8 @@ class LogisticDiscriminator(_Fitted, Discriminator):
     features : {"poly", "fourier"}
         Basis in x (on standardised coordinates :math:`\tilde x = (x - c)/s`): monomials of
         total degree <= ``degree``, or products of :math:`\cos, \sin(k\pi\tilde x_j/4)` of total
-        frequency <= ``degree``.
+        frequency <= ``degree`` (:func:`boundkit.classes.tensor_features`, the feature code of
+        the linear classes).
     degree : int
         Complexity in x (>= 1).
     t_degree : int
@@ -280,39 +281,20 @@ class LogisticDiscriminator(_Fitted, Discriminator):
         if not self.C > 0:
             raise BoundkitError(f"C must be > 0, got {self.C}")
 
-    def _basis_1d(self, z: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Values and derivatives of the 1-D basis b_0..b_J at standardised points z."""
-        vals, ders = [np.ones_like(z)], [np.zeros_like(z)]
-        if self.features == "poly":
-            for j in range(1, self.degree + 1):
-                vals.append(z**j)
-                ders.append(j * z ** (j - 1))
-        else:
-            om = np.pi / 4.0
-            for k in range(1, self.degree + 1):
-                c, s = np.cos(k * om * z), np.sin(k * om * z)
-                vals += [c, s]
-                ders += [-k * om * s, k * om * c]
-        return vals, ders
-
-    def _order(self, j: int) -> int:
-        return j if self.features == "poly" else (j + 1) // 2
+    def _features(self, z: np.ndarray, grad: bool = False) -> Any:
+        """phi_a(z~) for the fitted multi-indices (and gradients in z~): the shared code."""
+        return tensor_features(z, self.multi_, self.features, grad=grad)
 
     def _design(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Training design: columns phi_a(x~) P_k(u) without the constant (0, 0) column."""
-        z = (x - self.center_) / self.scale_
-        d = x.shape[1]
-        per = [self._basis_1d(z[:, i])[0] for i in range(d)]
+        phi = self._features((x - self.center_) / self.scale_)
         tb = legendre.legvander(_time_feature(t, self.t_max), self.t_degree)
         cols = []
-        for idx in self.multi_:
-            v = per[0][idx[0]]
-            for i in range(1, d):
-                v = v * per[i][idx[i]]
+        for a, idx in enumerate(self.multi_):
             for k in range(self.t_degree + 1):
                 if sum(idx) == 0 and k == 0:
                     continue
-                cols.append(v * tb[:, k])
+                cols.append(phi[:, a] * tb[:, k])
         return np.column_stack(cols)
 
     def fit(self, data: Any, model_samples: Any, *, rng: Any = None) -> LogisticDiscriminator:
@@ -326,11 +308,7 @@ class LogisticDiscriminator(_Fitted, Discriminator):
         self._validate()
         rng = np.random.default_rng(rng)
         data, model_samples, xt, t, y = self._training_set(data, model_samples, rng)
-        self.multi_ = [
-            idx
-            for idx in itertools.product(range(self._n_basis()), repeat=self.dim)
-            if sum(self._order(j) for j in idx) <= self.degree
-        ]
+        self.multi_ = tensor_indices(self.dim, int(self.degree), self.features)
         phi = self._design(xt, t)
         self.col_mean_ = phi.mean(axis=0)
         self.col_scale_ = np.maximum(phi.std(axis=0), 1e-12)
@@ -371,21 +349,15 @@ class LogisticDiscriminator(_Fitted, Discriminator):
             )
         return (x - self.center_) / self.scale_, tb @ self.coef_matrix_.T
 
-    def _n_basis(self) -> int:
-        return self.degree + 1 if self.features == "poly" else 2 * self.degree + 1
-
     def logit(self, x: Any, t: Any) -> np.ndarray:
         r"""Fitted logit :math:`\ell_t(x)`."""
         self._check_fitted()
         x = _as_points(x, self.dim)
         z, c = self._effective(x, t)
-        per = [self._basis_1d(z[:, i])[0] for i in range(self.dim)]
+        phi = self._features(z)
         out = np.zeros(len(x))
-        for a, idx in enumerate(self.multi_):
-            v = per[0][idx[0]]
-            for i in range(1, self.dim):
-                v = v * per[i][idx[i]]
-            out += c[:, a] * v
+        for a in range(len(self.multi_)):
+            out += c[:, a] * phi[:, a]
         return out
 
     def grad_logit(self, x: Any, t: Any) -> np.ndarray:
@@ -393,18 +365,12 @@ class LogisticDiscriminator(_Fitted, Discriminator):
         self._check_fitted()
         x = _as_points(x, self.dim)
         z, c = self._effective(x, t)
-        per = [self._basis_1d(z[:, i]) for i in range(self.dim)]
+        _, dphi = self._features(z, grad=True)
         out = np.zeros_like(x)
         for a, idx in enumerate(self.multi_):
-            ca = c[:, a]
             for i in range(self.dim):
-                if idx[i] == 0:
-                    continue
-                g = per[i][1][idx[i]]
-                for i2 in range(self.dim):
-                    if i2 != i:
-                        g = g * per[i2][0][idx[i2]]
-                out[:, i] += ca * g
+                if idx[i]:
+                    out[:, i] += c[:, a] * dphi[:, a, i]
         return out / self.scale_
 
 

@@ -184,18 +184,65 @@ def test_sweep_values_match_the_grid_for_both_signs(points):
     np.testing.assert_allclose(plus, neuron_sup_sweep(y, V, return_argmax=True)[0], atol=1e-9)
 
 
-def test_sweep_values_are_blocked_without_changing_values(monkeypatch):
+@pytest.mark.parametrize("points", ["relu-1d", "general"])
+def test_sweep_values_are_blocked_without_changing_values(monkeypatch, points):
+    """Every state is a sequential sum in event order and the examined arcs are those that can
+    beat the final maximum, so the blocking changes no bit: column blocks, event blocks,
+    candidate sub-blocks (a partial last one) and chunks of recomputed sub-blocks."""
     import boundkit.classes._sweep as sw
 
     rng = np.random.default_rng(5)
-    y = np.column_stack([rng.normal(size=300), np.ones(300)])
+    x = rng.normal(size=300)
+    y = np.column_stack([x, np.ones(300)]) if points == "relu-1d" else rng.normal(size=(300, 2))
     V = np.where(rng.random((300, 70)) < 0.5, -1.0, 1.0)
+    V[:, 0] = 0.0  # every breakpoint is a candidate
+    V[:, 1] = 1.0
+    V[:, 2:10] = rng.normal(size=(300, 8))
     whole = sw.sweep_values(y, V)
     monkeypatch.setattr(sw, "SWEEP_COLS", 8)
     monkeypatch.setattr(sw, "SWEEP_CHUNK", 8 * 37)  # 37 events per block: many carries
+    monkeypatch.setattr(sw, "SWEEP_SUB", 7)  # 600 = 85 * 7 + 5
+    monkeypatch.setattr(sw, "_PAIR_CHUNK", 5)
     blocked = sw.sweep_values(y, V)
-    np.testing.assert_allclose(blocked[0], whole[0], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(blocked[1], whole[1], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(blocked[0], whole[0])
+    np.testing.assert_array_equal(blocked[1], whole[1])
+    assert whole[0][0] == 0.0 and whole[1][0] == 0.0
+
+
+def test_int8_signs_give_the_float_values():
+    """The Monte Carlo kernel gathers int8 signs: the products and sums are those of floats."""
+    from boundkit.classes import sweep_values
+
+    rng = np.random.default_rng(6)
+    y = np.column_stack([np.round(rng.normal(size=500), 1), np.ones(500)])  # with ties
+    S = np.where(rng.random((500, 300)) < 0.5, -1.0, 1.0)
+    got = sweep_values(y, S.astype(np.int8), v_bound=1.0)
+    want = sweep_values(y, S)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_sweep_starts_where_fewest_points_are_active():
+    """The sweep starts in the longest gap with the fewest active points: none for y = (x, 1)
+    (so its first state needs no product); for general points, the fewest over the middles of
+    all gaps (brute force), and the values still match the grid (test above)."""
+    import boundkit.classes._sweep as sw
+
+    rng = np.random.default_rng(9)
+    for n in [1, 2, 3, 17, 60, 500]:
+        x = rng.normal(size=n) * rng.exponential()
+        assert sw._Events(np.column_stack([x, np.ones(n)])).ref is None
+    for _ in range(10):
+        y = rng.normal(size=(25, 2)) + rng.normal(size=2)
+        ev = sw._Events(y)
+        alpha = np.arctan2(y[:, 1], y[:, 0])
+        beta = np.sort(np.concatenate([alpha - np.pi / 2, alpha + np.pi / 2]) % (2 * np.pi))
+        beta = np.append(beta, beta[0] + 2 * np.pi)
+        gaps = np.diff(beta)
+        mids = (beta[:-1] + gaps / 2)[gaps >= 1e-3 * gaps.max()]
+        counts = (np.stack([np.cos(mids), np.sin(mids)], 1) @ y.T > 0).sum(axis=1)
+        at_start = 0 if ev.ref is None else int((ev.ref != 0).any(axis=1).sum())
+        assert at_start == counts.min()
 
 
 def test_relu_rademacher_in_1d_runs_no_search(monkeypatch):

@@ -265,3 +265,26 @@ def test_progress_callback_reaches_one_and_does_not_change_the_result(make_cls, 
     assert seen and seen[-1] == pytest.approx(1.0, abs=1e-12)
     assert all(0.0 < s <= 1.0 + 1e-12 for s in seen)
     assert all(s2 >= s1 for s1, s2 in zip(seen, seen[1:], strict=False))
+
+
+def test_sign_blocks_are_the_same_in_int8_and_float():
+    stream = SignStream(np.random.default_rng(11), ROW_BLOCK + 77, 300)  # two row blocks
+    for c in range(2):
+        s8 = stream.block(c, np.int8)
+        assert s8.dtype == np.int8
+        np.testing.assert_array_equal(s8, stream.block(c))
+    assert set(np.unique(stream.block(1))) == {-1.0, 1.0}
+
+
+def test_relu_1d_monte_carlo_sups_are_the_sweep_on_the_same_float_signs():
+    """The Monte Carlo path (int8 signs, blocks of 256) gives bit for bit the sups of the
+    general entry point on the float sign matrix of the same seed (one child seed goes to
+    the network optimiser first)."""
+    x = np.random.default_rng(12).normal(size=(400, 1))
+    cls = ReLUNetwork2(width=3, B1=1.3, B2=0.6)
+    res = empirical_rademacher(cls, x, n_sigmas=300, rng=13, with_bounds=False)
+    gen = np.random.default_rng(13)
+    gen.spawn(1)
+    S = SignStream(gen, 400, 300).matrix()
+    np.testing.assert_array_equal(res.sups, rademacher_sups(cls, x, S))
+    assert res.estimate == pytest.approx(float(np.mean(rademacher_sups(cls, x, S))), rel=1e-15)

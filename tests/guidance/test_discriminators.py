@@ -133,3 +133,67 @@ def test_errors():
         OptimalDiscriminator(tt.p, get_guidance_setting("square-2d").q)
     with pytest.raises(BoundkitError):
         OptimalDiscriminator(tt.p, tt.q).logit([[0.0]], -1.0)
+
+
+# -- the features are the shared ones of boundkit.classes -----------------------------------------
+@pytest.mark.parametrize("toy", ["bimodal", "square-2d"])
+@pytest.mark.parametrize("kind", ["poly", "fourier"])
+def test_logit_is_the_shared_features_times_the_coefficients(fitted, toy, kind):
+    """logit = sum_a c_a(t) phi_a(x~), phi from boundkit.classes.tensor_features."""
+    from numpy.polynomial import legendre
+
+    from boundkit.classes import tensor_features, tensor_indices
+
+    d = fitted[toy, kind]
+    x = np.random.default_rng(8).normal(size=(30, d.dim)) * 2.0
+    t = np.linspace(0.0, 4.0, 30)
+    z = (x - d.center_) / d.scale_
+    phi = tensor_features(z, tensor_indices(d.dim, d.degree, kind), kind)
+    c = legendre.legvander(2 * np.sqrt(t / d.t_max) - 1, d.t_degree) @ d.coef_matrix_.T
+    np.testing.assert_allclose(d.logit(x, t), (c * phi).sum(axis=1), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("toy", ["bimodal", "square-2d"])
+def test_poly_design_columns_are_the_linear_class_poly_features(fitted, toy):
+    """The x-part of the logistic design (Legendre degree 0 in time) is, column for column and
+    bit for bit, LinearClass("poly") on the same standardised points."""
+    from boundkit.classes import LinearClass
+
+    d = fitted[toy, "poly"]
+    x = np.random.default_rng(9).normal(size=(25, d.dim)) * 2.0
+    design = d._design(x, np.zeros(25))
+    ks = [a for a, idx in enumerate(d.multi_) if sum(idx)]
+    x_part = design[:, [i * (d.t_degree + 1) - 1 for i in range(1, len(ks) + 1)]]
+    lin = LinearClass("poly", degree=d.degree).design_matrix((x - d.center_) / d.scale_)
+    assert x_part.shape == lin.shape
+    assert sorted(map(tuple, x_part.T)) == sorted(map(tuple, lin.T))
+
+
+def test_fourier_features_are_cos_sin_of_k_pi_x_over_4(fitted):
+    """Independent formula for the 1-D Fourier discriminator's feature values."""
+    d = fitted["bimodal", "fourier"]
+    x = np.linspace(-3, 3, 11)[:, None]
+    z = ((x - d.center_) / d.scale_)[:, 0]
+    want = [np.ones_like(z)]
+    for k in range(1, d.degree + 1):
+        want += [np.cos(k * np.pi * z / 4), np.sin(k * np.pi * z / 4)]
+    got = d._features((x - d.center_) / d.scale_)
+    np.testing.assert_allclose(got, np.stack(want, axis=1), rtol=1e-13, atol=1e-14)
+
+
+def test_a_wrong_frequency_or_constant_in_the_shared_code_changes_guidance(fitted, monkeypatch):
+    """No private copy is left: breaking the shared feature code breaks the discriminators."""
+    import boundkit.classes._features as feats
+
+    x = np.random.default_rng(10).normal(size=(20, 1))
+    four, poly = fitted["bimodal", "fourier"], fitted["bimodal", "poly"]
+    before = four.logit(x, 0.3), four.grad_logit(x, 0.3), poly.grad_logit(x, 0.3)
+    monkeypatch.setattr(feats, "FOURIER_OMEGA", 2 * feats.FOURIER_OMEGA)
+    assert np.abs(four.logit(x, 0.3) - before[0]).max() > 1e-3
+    assert np.abs(four.grad_logit(x, 0.3) - before[1]).max() > 1e-3
+    monkeypatch.undo()
+    monomial = feats._monomial
+    monkeypatch.setattr(feats, "_monomial", lambda y, e: 2.0 * monomial(y, e))
+    assert np.abs(poly.grad_logit(x, 0.3) - before[2]).max() > 1e-3
+    monkeypatch.undo()
+    np.testing.assert_array_equal(poly.grad_logit(x, 0.3), before[2])
