@@ -25,6 +25,8 @@ __all__ = [
     "WEIGHT_SUM_TOL",
     "check_delta",
     "check_finite_array",
+    "check_int",
+    "check_norm_exponent",
     "check_points",
     "check_positive",
     "check_seed",
@@ -89,7 +91,9 @@ def check_finite_array(
     return arr
 
 
-def check_points(x: Any, dim: int | None = None, *, name: str = "x") -> np.ndarray:
+def check_points(
+    x: Any, dim: int | None = None, *, name: str = "x", nonempty: bool = False
+) -> np.ndarray:
     r"""``x`` as a finite float array of points, shape ``(m, dim)``.
 
     A 1-d array is read as ``m`` points of dimension 1 when ``dim`` is 1 or unknown, and as a
@@ -101,6 +105,8 @@ def check_points(x: Any, dim: int | None = None, *, name: str = "x") -> np.ndarr
     dim : int, optional
         Required number of columns.
     name : str
+    nonempty : bool
+        Refuse zero points (or zero columns).
 
     Returns
     -------
@@ -120,7 +126,10 @@ def check_points(x: Any, dim: int | None = None, *, name: str = "x") -> np.ndarr
     >>> check_points([0.0, 1.0]).shape
     (2, 1)
     """
-    arr = np.asarray(x, dtype=float)
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise BoundkitError(f"{name} must be a numeric array of shape (n,) or (n, d)") from None
     if arr.ndim == 0:
         arr = arr.reshape(1, 1)
     elif arr.ndim == 1:
@@ -130,6 +139,8 @@ def check_points(x: Any, dim: int | None = None, *, name: str = "x") -> np.ndarr
         raise BoundkitError(f"{name} must have shape (m, d), got an array with shape {arr.shape}")
     if dim is not None and arr.shape[1] != dim:
         raise BoundkitError(f"{name} must have {dim} column(s), got shape {arr.shape}")
+    if nonempty and (arr.shape[0] == 0 or arr.shape[1] == 0):
+        raise BoundkitError(f"{name} is empty (shape {arr.shape}): need at least one point")
     if not np.all(np.isfinite(arr)):
         raise BoundkitError(f"{name} contains NaN or infinite values")
     return arr
@@ -268,6 +279,44 @@ def check_delta(delta: Any, *, name: str = "delta") -> float:
     if not 0.0 < out < 1.0:
         raise BoundkitError(f"{name} must be in (0, 1), got {delta!r}")
     return out
+
+
+def check_int(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
+    r"""An integer hyper-parameter in :math:`[\text{low}, \text{high}]` (not a bool).
+
+    Examples
+    --------
+    >>> check_int(3, "width")
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise BoundkitError(f"{name} must be an integer >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise BoundkitError(f"{name} = {value} is above the limit {high}")
+    return int(value)
+
+
+def check_norm_exponent(p: Any) -> float:
+    r"""A norm exponent :math:`p \in \{1, 2, \infty\}` as a float (``"inf"`` accepted).
+
+    Examples
+    --------
+    >>> check_norm_exponent("inf")
+    inf
+    """
+    if isinstance(p, str):
+        if p.strip().lower() in {"inf", "infinity", "linf", "max"}:
+            return float("inf")
+        try:
+            p = float(p)
+        except ValueError:
+            raise BoundkitError(f"norm p must be 1, 2 or inf, got {p!r}") from None
+    if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating):
+        raise BoundkitError(f"norm p must be 1, 2 or inf, got {p!r}")
+    p = float(p)
+    if p not in (1.0, 2.0, float("inf")):
+        raise BoundkitError(f"norm p must be 1, 2 or inf, got {p!r}")
+    return p
 
 
 def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:

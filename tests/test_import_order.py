@@ -27,27 +27,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("claims/_builtin_generators.py", "boundkit.generators._stationary"): (
         "the C1 check re-simplifies with the derivation's own helpers (_simplify, _tidy_logs)"
     ),
-    ("complexity/_bounds.py", "boundkit.classes._base"): (
-        "point, radius and norm validation of the classes (_as_points, _check_radius, "
-        "_norm_exponent): to move to boundkit._validation (owner: classes)"
-    ),
-    ("complexity/_bounds.py", "boundkit.classes._relu"): (
-        "_check_int of the ReLU class: to move to boundkit._validation (owner: classes)"
-    ),
-    ("complexity/_empirical.py", "boundkit.classes._base"): (
-        "_as_points and _lp_norm of the classes: to move to boundkit._validation (owner: classes)"
-    ),
-    ("complexity/_empirical.py", "boundkit.classes._sweep"): (
-        "the exact 1-D ReLU angle sweep is shared with the class's support function and has no "
-        "public name (owner: classes)"
-    ),
-    ("complexity/_empirical.py", "boundkit.classes._relu"): (
-        "_check_int of the ReLU class: to move to boundkit._validation (owner: classes)"
-    ),
-    ("duality/_support.py", "boundkit.classes._base"): (
-        "_norm_exponent reads a class's p ('inf', 2, ...) as the class itself does; to move to "
-        "boundkit._validation with the other class checks (owner: classes)"
-    ),
 }
 
 

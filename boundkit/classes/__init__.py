@@ -12,6 +12,7 @@ from boundkit.classes._base import (
     DiscriminatorClass,
     FittedDiscriminator,
     dual_exponent,
+    lp_norm,
     project_ball,
 )
 from boundkit.classes._checks import check_class, class_checks
@@ -32,6 +33,7 @@ __all__ = [
     "check_class",
     "class_checks",
     "dual_exponent",
+    "lp_norm",
     "neuron_sup_search",
     "neuron_sup_sweep",
     "sweep_values",

@@ -10,30 +10,26 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import check_norm_exponent as _norm_exponent
+from boundkit._validation import check_points, check_positive
 
 __all__ = [
     "DiscriminatorClass",
     "FittedDiscriminator",
     "dual_exponent",
+    "lp_norm",
     "project_ball",
 ]
 
 
-def _norm_exponent(p: Any) -> float:
-    """Validate a norm exponent ``p`` in {1, 2, inf} and return it as a float."""
-    if isinstance(p, str):
-        if p.strip().lower() in {"inf", "infinity", "linf", "max"}:
-            return float("inf")
-        try:
-            p = float(p)
-        except ValueError:
-            raise BoundkitError(f"norm p must be 1, 2 or inf, got {p!r}") from None
-    if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating):
-        raise BoundkitError(f"norm p must be 1, 2 or inf, got {p!r}")
-    p = float(p)
-    if p not in (1.0, 2.0, float("inf")):
-        raise BoundkitError(f"norm p must be 1, 2 or inf, got {p!r}")
-    return p
+def _as_points(x: Any, name: str = "x") -> np.ndarray:
+    """Sample points of a class: :func:`boundkit._validation.check_points`, non-empty."""
+    return check_points(x, name=name, nonempty=True)
+
+
+def _check_radius(B: Any, name: str = "B") -> float:
+    """A radius: :func:`boundkit._validation.check_positive` (a finite number > 0)."""
+    return check_positive(name, B)
 
 
 def dual_exponent(p: Any) -> float:
@@ -62,8 +58,11 @@ def dual_exponent(p: Any) -> float:
     return {1.0: float("inf"), 2.0: 2.0, float("inf"): 1.0}[p]
 
 
-def _lp_norm(z: np.ndarray, p: float, axis: int = 0) -> np.ndarray:
-    """The l_p norm along ``axis`` for p in {1, 2, inf} (fast paths, no NaN)."""
+def lp_norm(z: np.ndarray, p: float, axis: int = 0) -> np.ndarray:
+    r"""The :math:`\ell_p` norm along ``axis`` for :math:`p \in \{1, 2, \infty\}` (fast paths).
+
+    .. math:: \|z\|_p = \Big(\sum_i |z_i|^p\Big)^{1/p}, \quad \|z\|_\infty = \max_i |z_i|.
+    """
     if p == 2.0:
         if axis == 0:
             return np.sqrt(np.einsum("i...,i...->...", z, z))
@@ -122,23 +121,6 @@ def project_ball(w: np.ndarray, p: Any, B: float) -> np.ndarray:
     return np.sign(w) * np.maximum(a - theta, 0.0)
 
 
-def _as_points(x: Any, name: str = "x") -> np.ndarray:
-    """Validate sample points: a finite, non-empty float array of shape (n, d) ((n,) -> (n, 1))."""
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise BoundkitError(f"{name} must be a numeric array of shape (n,) or (n, d)") from None
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise BoundkitError(f"{name} must have shape (n,) or (n, d), got shape {arr.shape}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise BoundkitError(f"{name} is empty (shape {arr.shape}): need at least one point")
-    if not np.all(np.isfinite(arr)):
-        raise BoundkitError(f"{name} contains NaN or infinite values")
-    return arr
-
-
 def _as_coefficients(v: Any, n: int) -> tuple[np.ndarray, bool]:
     """Validate coefficients ``v`` of shape (n,) or (n, m); return (2-D array, was_1d)."""
     try:
@@ -155,29 +137,10 @@ def _as_coefficients(v: Any, n: int) -> tuple[np.ndarray, bool]:
     return arr, one_d
 
 
-def _check_int(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
-    """Validate an integer hyper-parameter in ``[low, high]``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise BoundkitError(f"{name} must be an integer >= {low}, got {value!r}")
-    if high is not None and value > high:
-        raise BoundkitError(f"{name} = {value} is above the limit {high}")
-    return int(value)
-
-
 def _check_optional_radius(value: Any, name: str) -> None:
     """``None`` or a finite number > 0."""
     if value is not None:
         _check_radius(value, name)
-
-
-def _check_radius(B: Any, name: str = "B") -> float:
-    """Validate a radius: a finite number > 0."""
-    if isinstance(B, bool) or not isinstance(B, int | float | np.integer | np.floating):
-        raise BoundkitError(f"{name} must be a positive number, got {B!r}")
-    B = float(B)
-    if not np.isfinite(B) or B <= 0:
-        raise BoundkitError(f"{name} must be a finite number > 0, got {B!r}")
-    return B
 
 
 @dataclass(frozen=True)

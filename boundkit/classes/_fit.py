@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.classes._base import FittedDiscriminator, _as_points, _lp_norm
+from boundkit.classes._base import FittedDiscriminator, _as_points, lp_norm
 
 __all__: list[str] = []
 
@@ -116,7 +116,7 @@ def fit_design(
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - reported in diagnostics
         grad = gradient(w, nu)
-        gap = float(B * _lp_norm(grad, q_exp) - grad @ w)
+        gap = float(B * lp_norm(grad, q_exp) - grad @ w)
         if gap <= tol * max(1.0, abs(val)):
             converged, status = True, "gap below tolerance"
             break

@@ -9,17 +9,17 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import check_int as _check_int
+from boundkit._validation import check_norm_exponent as _norm_exponent
 from boundkit.classes._base import (
     DiscriminatorClass,
     FittedDiscriminator,
     _as_coefficients,
     _as_points,
-    _check_int,
     _check_optional_radius,
     _check_radius,
-    _lp_norm,
-    _norm_exponent,
     dual_exponent,
+    lp_norm,
     project_ball,
 )
 from boundkit.classes._features import (
@@ -137,12 +137,12 @@ class LinearClass(DiscriminatorClass):
     def dual_norm(self, z: Any) -> np.ndarray | float:
         r"""The dual norm :math:`\|z\|_q` along axis 0 (float for 1-D ``z``, array otherwise)."""
         arr = np.asarray(z, dtype=float)
-        out = _lp_norm(arr, self.q, axis=0)
+        out = lp_norm(arr, self.q, axis=0)
         return float(out) if arr.ndim == 1 else out
 
     def norm(self, params: Any) -> float:
         r"""The weight norm :math:`\|w\|_p` of ``params = w``."""
-        return float(_lp_norm(np.asarray(params, dtype=float).ravel(), _norm_exponent(self.p)))
+        return float(lp_norm(np.asarray(params, dtype=float).ravel(), _norm_exponent(self.p)))
 
     # -- features -----------------------------------------------------------------------------
     def design_matrix(self, x: Any) -> np.ndarray:
@@ -213,7 +213,7 @@ class LinearClass(DiscriminatorClass):
         B = self._radius()
         phi = self.design_matrix(x)
         v2, one_d = _as_coefficients(v, phi.shape[0])
-        out = B * _lp_norm(phi.T @ v2, self.q, axis=0)
+        out = B * lp_norm(phi.T @ v2, self.q, axis=0)
         return float(out[0]) if one_d else out
 
     def evaluate(self, params: Any, x: Any) -> np.ndarray:
@@ -234,7 +234,7 @@ class LinearClass(DiscriminatorClass):
         gen = np.random.default_rng(rng)
         k = self.design_matrix(x).shape[1]
         w = gen.normal(size=k)
-        nrm = float(_lp_norm(np.asarray(w), _norm_exponent(self.p)))
+        nrm = float(lp_norm(np.asarray(w), _norm_exponent(self.p)))
         return np.asarray(w / max(nrm, 1e-300) * self._radius() * gen.uniform())
 
     def cvxpy_constraint(self, w: Any) -> Any:

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit._validation import check_int as _check_int
 from boundkit.classes._base import (
     DiscriminatorClass,
     FittedDiscriminator,
     _as_coefficients,
     _as_points,
-    _check_int,
     _check_optional_radius,
     _check_radius,
     project_ball,

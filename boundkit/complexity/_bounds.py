@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit.classes._base import _as_points, _check_radius
+from boundkit._validation import check_int, check_norm_exponent, check_points, check_positive
 from boundkit.complexity._results import ComplexityBound
 
 _LOG_FLOAT_MAX = math.log(np.finfo(float).max)
@@ -35,7 +35,7 @@ _SZAREK = "Khintchine inequality with Szarek's optimal constant 1/sqrt(2) (Latal
 
 
 def _matrix(a: Any, name: str) -> np.ndarray:
-    arr = _as_points(a, name)
+    arr = check_points(a, name=name, nonempty=True)
     return arr
 
 
@@ -84,7 +84,7 @@ def khintchine_bracket(phi: Any, B: float = 1.0) -> tuple[ComplexityBound, Compl
     (10.0, 7.071068)
     """
     P = _matrix(phi, "phi")
-    B = _check_radius(B)
+    B = check_positive("B", B)
     n = P.shape[0]
     ss = float(np.sum(P * P))
     up = B * (math.sqrt(ss) / n)
@@ -124,7 +124,7 @@ def linear_l1_bound(phi: Any, B: float = 1.0) -> ComplexityBound:
     0.588705
     """
     P = _matrix(phi, "phi")
-    B = _check_radius(B)
+    B = check_positive("B", B)
     n, k = P.shape
     mx = float(np.abs(P).max())
     val = B * mx * math.sqrt(2.0 * math.log(2 * k) / n)
@@ -167,7 +167,7 @@ def linear_linf_bracket(phi: Any, B: float = 1.0) -> tuple[ComplexityBound, Comp
     1.0
     """
     P = _matrix(phi, "phi")
-    B = _check_radius(B)
+    B = check_positive("B", B)
     n = P.shape[0]
     cn = float(np.sqrt((P * P).sum(axis=0)).sum())
     up = B * (cn / n)
@@ -219,7 +219,7 @@ def rkhs_trace_bracket(K: Any, B: float = 1.0) -> tuple[ComplexityBound, Complex
 
 def _rkhs_pair(tr: float, n: int, B: float) -> tuple[ComplexityBound, ComplexityBound]:
     r"""The trace bracket from :math:`\operatorname{tr}K` (no Gram matrix needed)."""
-    B = _check_radius(B)
+    B = check_positive("B", B)
     if tr < 0:
         raise BoundkitError(f"K is not positive semi-definite (negative trace {tr:.3g})")
     up = B * (math.sqrt(tr) / n)
@@ -346,8 +346,8 @@ def relu2_bound(x: Any, B1: float = 1.0, B2: float = 1.0) -> ComplexityBound:
     >>> float(relu2_bound(np.zeros((4, 1))))  # 2 sqrt(4) / 4
     1.0
     """
-    X = _as_points(x)
-    B1, B2 = _check_radius(B1, "B1"), _check_radius(B2, "B2")
+    X = check_points(x, nonempty=True)
+    B1, B2 = check_positive("B1", B1), check_positive("B2", B2)
     n = X.shape[0]
     ss = float(np.sum(X * X)) + n
     val = 2.0 * B1 * (B2 * (math.sqrt(ss) / n))
@@ -394,8 +394,8 @@ def golowich_bound(
     >>> round(float(golowich_bound(np.ones((1, 1)), [1.0], bias=False)), 6)
     2.17741
     """
-    X = _as_points(x)
-    M = [_check_radius(m, "frobenius norm") for m in frobenius_norms]
+    X = check_points(x, nonempty=True)
+    M = [check_positive("frobenius norm", m) for m in frobenius_norms]
     if not M:
         raise BoundkitError("frobenius_norms must list at least one layer")
     L = len(M)
@@ -454,11 +454,10 @@ def class_bounds(cls: Any, x: Any = None, *, gram: Any = None) -> tuple[Complexi
     ['khintchine-lower', 'khintchine-upper']
     """
     from boundkit.classes import FiniteClass, LinearClass, ReLUNetwork2, RKHSBall
-    from boundkit.classes._base import _norm_exponent
 
     if isinstance(cls, LinearClass):
         phi = cls.design_matrix(x)
-        p = _norm_exponent(cls.p)
+        p = check_norm_exponent(cls.p)
         if p == 2.0:
             return khintchine_bracket(phi, cls.B)
         if p == 1.0:
@@ -467,13 +466,13 @@ def class_bounds(cls: Any, x: Any = None, *, gram: Any = None) -> tuple[Complexi
     if isinstance(cls, RKHSBall):
         if gram is not None:  # the caller's own (validated) Gram matrix
             return _rkhs_pair(float(np.trace(gram)), len(gram), cls.B)
-        return _rkhs_pair(float(cls.gram_diagonal(x).sum()), _as_points(x).shape[0], cls.B)
+        return _rkhs_pair(
+            float(cls.gram_diagonal(x).sum()), check_points(x, nonempty=True).shape[0], cls.B
+        )
     if isinstance(cls, FiniteClass):
         return (massart_bound(cls.values_on(x)),)
     if isinstance(cls, ReLUNetwork2):
-        from boundkit.classes._relu import _check_int
-
-        width = _check_int(cls.width, "width")
+        width = check_int(cls.width, "width")
         B1, B2 = cls._radii()
         return (relu2_bound(x, B1, B2), golowich_bound(x, [math.sqrt(width) * B1, B2]))
     return ()

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
-from boundkit._validation import MAX_WORK, check_size
-from boundkit.classes._base import _as_points, _lp_norm
+from boundkit._validation import MAX_WORK, check_int, check_points, check_size
+from boundkit.classes import lp_norm, sweep_values
 from boundkit.complexity._bounds import class_bounds
 from boundkit.complexity._enumerate import (
     block_enumeration,
@@ -79,7 +79,7 @@ class _Oracle:
             self.radius, self.scale = self.B, 1.0 / self.n
             self.sup_method = "closed-form (dual norm)"
             self._exact: Callable[[np.ndarray], np.ndarray] | None = self._linear
-        elif isinstance(cls, RKHSBall) and _as_points(x).shape[0] > max_dense_n:
+        elif isinstance(cls, RKHSBall) and check_points(x, nonempty=True).shape[0] > max_dense_n:
             # sigma' K~ sigma = ||L' sigma||^2: the linear-l2 kernel on the factor
             self.kind = "linear"
             self.B = cls._radius()
@@ -115,7 +115,7 @@ class _Oracle:
         elif isinstance(cls, ReLUNetwork2):
             self.kind = "relu"
             self.relu = True
-            X = _as_points(x)
+            X = check_points(x, nonempty=True)
             self.X = X
             self.n = X.shape[0]
             self.Xt = np.column_stack([X, np.ones(self.n)])
@@ -133,7 +133,7 @@ class _Oracle:
                 raise BoundkitError(
                     f"{type(cls).__name__} is not a discriminator class (no support_function)"
                 )
-            self.x = _as_points(x)
+            self.x = check_points(x, nonempty=True)
             self.n = self.x.shape[0]
             self.radius, self.scale = 1.0, 1.0 / self.n
             self._exact = self._generic
@@ -141,7 +141,7 @@ class _Oracle:
     # exact suprema ---------------------------------------------------------------------------
     def _linear(self, S: np.ndarray) -> np.ndarray:
         assert self.linear_phi is not None
-        return self.scale * _lp_norm(self.linear_phi.T @ S, self.q, axis=0)
+        return self.scale * lp_norm(self.linear_phi.T @ S, self.q, axis=0)
 
     def _rkhs(self, S: np.ndarray) -> np.ndarray:
         assert self.K is not None
@@ -160,8 +160,6 @@ class _Oracle:
         return self.scale * (self.H @ S).max(axis=0)
 
     def _relu_sweep(self, S: np.ndarray) -> np.ndarray:
-        from boundkit.classes._sweep import sweep_values
-
         # one sort, blocks of sign vectors; |sigma_i| <= 1 (rademacher_sups: any coefficients)
         bound = 1.0 if self.signs_only else None
         plus, minus = sweep_values(self.Xt, S, v_bound=bound)
@@ -199,14 +197,13 @@ class _Oracle:
     def lower(self, S: np.ndarray, seed: Any) -> np.ndarray:
         """For networks: the optimiser's one-neuron value (certified lower)."""
         from boundkit.classes import neuron_sup_search
-        from boundkit.classes._relu import _check_int
 
         m = S.shape[1]
         val, _ = neuron_sup_search(
             self.Xt,
             np.concatenate([S, -S], axis=1),
-            n_restarts=_check_int(self.cls.n_restarts, "n_restarts"),
-            max_iter=min(_check_int(self.cls.max_iter, "max_iter"), 100),
+            n_restarts=check_int(self.cls.n_restarts, "n_restarts"),
+            max_iter=min(check_int(self.cls.max_iter, "max_iter"), 100),
             rng=seed,
         )
         return self.scale * np.maximum(np.maximum(val[:m], val[m:]), 0.0)
@@ -290,7 +287,7 @@ def _linear_mc_blocks(
             Z += block.sum(axis=0)[:, None] - 2.0 * (block.T @ fbits)
             if progress is not None:
                 progress((c + r1 / stream.n) / n_cblocks)
-        out[c0:c1] = oracle.scale * _lp_norm(Z, oracle.q, axis=0)
+        out[c0:c1] = oracle.scale * lp_norm(Z, oracle.q, axis=0)
 
 
 def _block_mc(

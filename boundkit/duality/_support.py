@@ -98,10 +98,10 @@ def class_on_support(cls: Any, atoms: np.ndarray) -> ClassOnSupport:
     """
     k = atoms.shape[0]
     if hasattr(cls, "design_matrix"):
-        from boundkit.classes._base import _norm_exponent
+        from boundkit._validation import check_norm_exponent
 
         B = _check_B(getattr(cls, "B", None))
-        p = _norm_exponent(getattr(cls, "p", 2.0))
+        p = check_norm_exponent(getattr(cls, "p", 2.0))
         Phi = np.asarray(cls.design_matrix(atoms), dtype=float)
         if Phi.ndim != 2 or Phi.shape[0] != k or not np.all(np.isfinite(Phi)):
             raise BoundkitError(f"the design matrix must be finite with {k} rows")
