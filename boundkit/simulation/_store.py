@@ -99,30 +99,48 @@ class OutputFolder:
         self.release()
 
     def _acquire(self) -> None:
+        """Take the lock file, which always holds its owner's pid when it exists.
+
+        The pid is written to a private file first and hard-linked to the lock name (atomic,
+        fails if the lock exists): a lock created empty and filled afterwards could be read
+        empty by a second run, taken for a stale lock and replaced, leaving two runs holding it.
+        Where hard links are not supported the lock is created with ``O_EXCL`` and then filled.
+        """
         lock = self.path / LOCK_NAME
-        for _ in range(3):
-            try:
-                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
+        mine = f"{os.getpid()}\n"
+        tmp = self.path / f"{LOCK_NAME}.{os.getpid()}.tmp"
+        tmp.write_text(mine)
+        try:
+            for _ in range(3):
                 try:
-                    owner = int(lock.read_text().strip() or "0")
-                except (OSError, ValueError):
-                    owner = 0
-                if owner and _pid_alive(owner) and owner != os.getpid():
-                    raise BoundkitError(
-                        f"{self.path} is in use by another simulate run (pid {owner}); wait for "
-                        "it or use another --out"
-                    ) from None
-                # a stale lock (its process is gone): take it over
-                try:
-                    lock.unlink()
-                except FileNotFoundError:
-                    pass
-                continue
-            with os.fdopen(fd, "w") as fh:
-                fh.write(f"{os.getpid()}\n")
-            self._locked = True
-            return
+                    try:
+                        os.link(tmp, lock)
+                    except FileExistsError:
+                        raise
+                    except OSError:  # no hard links here (e.g. some network file systems)
+                        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                        with os.fdopen(fd, "w") as fh:
+                            fh.write(mine)
+                except FileExistsError:
+                    try:
+                        owner = int(lock.read_text().strip() or "0")
+                    except (OSError, ValueError):
+                        owner = 0
+                    if owner and _pid_alive(owner) and owner != os.getpid():
+                        raise BoundkitError(
+                            f"{self.path} is in use by another simulate run (pid {owner}); "
+                            "wait for it or use another --out"
+                        ) from None
+                    # a stale lock (its process is gone): take it over
+                    try:
+                        lock.unlink()
+                    except FileNotFoundError:
+                        pass
+                    continue
+                self._locked = True
+                return
+        finally:
+            tmp.unlink(missing_ok=True)
         raise BoundkitError(f"could not lock {self.path} (another run keeps taking it)")
 
     def release(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -170,3 +171,26 @@ def test_csv_writer_writes_what_the_csv_module_writes(tmp_path):
 def test_seed_goes_through_the_validation_layer(seed):
     with pytest.raises(BoundkitError, match="seed must be a non-negative integer"):
         simulate("finite", [5], **dict(KW, seed=seed))
+
+
+def test_the_lock_file_holds_its_owner_pid_from_the_moment_it_exists(tmp_path, monkeypatch):
+    """The lock appears by an atomic hard link of a file that already holds the pid: a second
+    run can never read it empty, take it for stale and replace it (CI saw two runs holding the
+    lock, caught only by the stamp check, when the pid was written after an O_EXCL create)."""
+    import boundkit.simulation._store as store
+
+    seen = []
+    real_link = os.link
+
+    def checking_link(src, dst, *a, **k):
+        seen.append(Path(src).read_text())
+        assert not Path(dst).exists()
+        return real_link(src, dst, *a, **k)
+
+    monkeypatch.setattr(store.os, "link", checking_link)
+    with store.OutputFolder(tmp_path / "out", "hash") as folder:
+        lock = folder.path / store.LOCK_NAME
+        assert lock.read_text() == f"{os.getpid()}\n"
+        assert sorted(p.name for p in folder.path.iterdir()) == sorted(["cells", lock.name])
+    assert seen == [f"{os.getpid()}\n"]
+    assert not lock.exists()
