@@ -159,6 +159,23 @@ class Generator:
                 f"e.g. get_generator({self.name!r}, {names.split(',')[0]}=0.5)"
             )
 
+    def _nan_safe(self, key: str) -> bool:
+        """Whether the compiled ``key`` (conjugate or link) already maps NaN to NaN.
+
+        True for closed forms without a domain branch (KL's ``exp(t - 1)``): an elementwise
+        numpy expression's value at NaN does not depend on the other elements, so one probe
+        decides it, and :func:`_nan_where_nan` (a pass over ``t``) is skipped. Numeric
+        conjugates are never assumed safe."""
+        slot = f"{key}_nan_safe"
+        if slot not in self._cache:
+            safe = False
+            if self.closed_form:
+                with np.errstate(all="ignore"):
+                    probe = np.asarray(self._compiled(key)(np.array([np.nan, 0.0])), dtype=float)
+                safe = bool(np.isnan(probe[0]))
+            self._cache[slot] = safe
+        return self._cache[slot]
+
     def _compiled(self, key: str):
         if key in self._cache:
             return self._cache[key]
@@ -268,7 +285,9 @@ class Generator:
             out = np.where(bad & (u == np.inf), np.inf, out)
             # at t = -inf the supremum is approached as u -> 0: f*(-inf) = -f(0+)
             out = np.where(bad & (t == -np.inf), -_float(self.f_at_0), out)
-        return self._out(_nan_where_nan(out, t), t)
+        if not self._nan_safe("conjugate"):
+            out = _nan_where_nan(out, t)
+        return self._out(out, t)
 
     def link(self, t: Any) -> np.ndarray:
         r"""Evaluate the link :math:`(f^*)'(t) \ge 0`; ``+inf`` outside the domain.
@@ -285,7 +304,10 @@ class Generator:
             where ``t`` is NaN.
         """
         t = self._as_array(t)
-        return self._out(_nan_where_nan(self._compiled("link")(t), t), t)
+        out = self._compiled("link")(t)
+        if not self._nan_safe("link"):
+            out = _nan_where_nan(out, t)
+        return self._out(out, t)
 
     def in_domain(self, t: Any) -> np.ndarray:
         r"""Whether :math:`t \in \mathrm{dom} f^*`, vectorised.
