@@ -32,9 +32,12 @@ __all__ = ["CVXPY_KEYS", "CvxpyForm", "cvxpy_form", "fast_conjugate", "fast_link
 
 def raw_lambdify(expr: sp.Expr, sym: sp.Symbol = T) -> Callable[..., Any]:
     """The stabilised expression of :func:`lambdify_stable`, lambdified without its wrapper
-    (no error-state context, no shape normalisation: for callers that do both once)."""
+    (no error-state context, no shape normalisation: for callers that do both once); the
+    stabilised expression itself is attached as ``.expression``, as on the wrapper."""
     stable = lambdify_stable(expr, sym).expression  # type: ignore[attr-defined]
-    return sp.lambdify(sym, stable, modules=stable_modules())
+    fn = sp.lambdify(sym, stable, modules=stable_modules())
+    fn.expression = stable  # type: ignore[attr-defined]
+    return fn
 
 
 def _compile(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:

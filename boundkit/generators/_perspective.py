@@ -102,16 +102,14 @@ def _taylor(f: sp.Expr) -> tuple[float, ...]:
 _SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError, TypeError)
 
 
-def _scalar_phi(
-    phi_expr: sp.Expr, phi: Callable[[np.ndarray], np.ndarray]
-) -> Callable[[float], float] | None:
-    r"""The stabilised :math:`\phi(1 + r)` compiled for one Python float (``math`` module).
+def _scalar_phi(phi: Callable[[np.ndarray], np.ndarray]) -> Callable[[float], float] | None:
+    r"""The stabilised :math:`\phi(1 + r)` of the vectorised ``phi`` (its ``.expression``)
+    compiled for one Python float (``math`` module).
 
-    The same expression as the vectorised ``phi``; kept only when it compiles with the
-    ``math`` module and agrees with ``phi`` to 1e-13 on test points across
-    :math:`[-0.999, 10^6]` (a helper without a scalar version, such as Wright omega, leaves
-    ``None`` and the numpy path)."""
-    stable = lambdify_stable(phi_expr, _R).expression  # type: ignore[attr-defined]
+    Kept only when it compiles with the ``math`` module and agrees with ``phi`` to 1e-13 on
+    test points across :math:`[-0.999, 10^6]` (a helper without a scalar version, such as
+    Wright omega, leaves ``None`` and the numpy path)."""
+    stable = phi.expression  # type: ignore[attr-defined]
     try:
         fn = sp.lambdify(_R, stable, modules="math")
         r_test = np.array([-0.999, -0.5, -1e-3, 0.0, 1e-3, 0.3, 2.0, 1e3, 1e6])
@@ -133,8 +131,7 @@ def _compile(g: Any) -> _Perspective:
         g._need_numeric()
     f = g.f
     f1_expr, fp1_expr = f.subs(U, 1), g.fprime_at_1
-    phi_expr = _standard_expr(f, f1_expr, fp1_expr)
-    phi = _raw(phi_expr, _R)
+    phi = _raw(_standard_expr(f, f1_expr, fp1_expr), _R)
     fpinf = _float(g.fprime_at_inf)
     f_rev = lambdify_stable(_reversed_expr(f), _V)
     v_test = np.array([1e-3, 0.1, 0.5, 0.9, 1.0])
@@ -157,7 +154,7 @@ def _compile(g: Any) -> _Perspective:
         fp1=_float(fp1_expr),
         fpinf=fpinf,
         series=_taylor(f) if smooth else (),
-        phi_scalar=_scalar_phi(phi_expr, phi),
+        phi_scalar=_scalar_phi(phi),
     )
     if cache is not None:
         cache["perspective"] = comp
@@ -205,11 +202,15 @@ def _series(c: _Perspective, r: np.ndarray, q: np.ndarray, out: np.ndarray) -> n
     n = len(c.series)
     if top > 0.0:
         n = min(n, 1 + int(np.ceil(18.0 / max(-np.log10(top), 1e-300))))
-    coefs = c.series[:n]
+    return np.where(near, q * r * r * _horner(c.series[:n], r), out)
+
+
+def _horner(coefs: tuple[float, ...], r: Any) -> Any:
+    r""":math:`\sum_n c_n r^n` by Horner's rule (a float or an array ``r``)."""
     poly = coefs[-1]
     for coef in coefs[-2::-1]:
         poly = coef + r * poly
-    return np.where(near, q * r * r * poly, out)
+    return poly
 
 
 def _terms(c: _Perspective, p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -350,10 +351,7 @@ def _one_small_pair(
         if not _R_FORWARD <= r <= _R_REVERSED:
             return None
         if series and -_R_SERIES <= r <= _R_SERIES:
-            poly = series[-1]
-            for coef in series[-2::-1]:
-                poly = coef + r * poly
-            total += q_i * r * r * poly
+            total += q_i * r * r * _horner(series, r)
             continue
         try:
             total += q_i * phi(r)

@@ -62,6 +62,21 @@ def _corrupt(path: Path) -> BoundkitError:
     )
 
 
+def _create_lock(lock: Path, filled: Path, text: str) -> None:
+    """Create ``lock`` holding ``text``, or raise FileExistsError: a hard link of the already
+    filled file ``filled`` (atomic); ``O_EXCL`` then a write where hard links do not exist."""
+    try:
+        os.link(filled, lock)
+        return
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (e.g. some network file systems)
+        pass
+    fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
 class OutputFolder:
     r"""The output folder of one sweep, locked for the lifetime of the object's context.
 
@@ -113,14 +128,7 @@ class OutputFolder:
         try:
             for _ in range(3):
                 try:
-                    try:
-                        os.link(tmp, lock)
-                    except FileExistsError:
-                        raise
-                    except OSError:  # no hard links here (e.g. some network file systems)
-                        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-                        with os.fdopen(fd, "w") as fh:
-                            fh.write(mine)
+                    _create_lock(lock, tmp, mine)
                 except FileExistsError:
                     try:
                         owner = int(lock.read_text().strip() or "0")

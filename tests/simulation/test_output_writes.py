@@ -60,6 +60,19 @@ def _tricky_table(replicate_offset=0):
     }
 
 
+def _count_replicate_runs(monkeypatch, toy) -> dict[str, int]:
+    """Count the calls of ``toy``'s ``run_replicates`` (blocks actually computed)."""
+    calls = {"n": 0}
+    original = type(toy).run_replicates
+
+    def counted(self, n, seeds, **kw):
+        calls["n"] += 1
+        return original(self, n, seeds, **kw)
+
+    monkeypatch.setattr(type(toy), "run_replicates", counted)
+    return calls
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 4096])
 @pytest.mark.parametrize("offset", [0, 2**60])
 def test_csv_bytes_across_chunks_and_runs(tmp_path, monkeypatch, chunk, offset):
@@ -97,14 +110,7 @@ def test_cells_of_the_older_layout_are_resumed(tmp_path, monkeypatch):
             cols = {str(k): z["__data__"][:, j] for j, k in enumerate(z["__columns__"])}
         np.savez(path, **cols)  # the older layout
     toy = get_toy("finite")
-    calls = {"n": 0}
-    original = type(toy).run_replicates
-
-    def counted(self, n, seeds, **kw):
-        calls["n"] += 1
-        return original(self, n, seeds, **kw)
-
-    monkeypatch.setattr(type(toy), "run_replicates", counted)
+    calls = _count_replicate_runs(monkeypatch, toy)
     again = simulate(toy, SIZES, **KW, out_dir=tmp_path)
     assert calls["n"] == 0
     for k in ref.table:
@@ -161,14 +167,7 @@ def test_sigkill_loses_and_duplicates_nothing(tmp_path, monkeypatch, mode):
     assert (out / ".lock").exists() and not (out / "results.csv").exists()
 
     toy = get_toy("finite")
-    calls = {"n": 0}
-    original = type(toy).run_replicates
-
-    def counted(self, n, seeds, **kw):
-        calls["n"] += 1
-        return original(self, n, seeds, **kw)
-
-    monkeypatch.setattr(type(toy), "run_replicates", counted)
+    calls = _count_replicate_runs(monkeypatch, toy)
     resumed = simulate(toy, SIZES, **KW, out_dir=out)
     assert calls["n"] == 8 - len(stored)
     monkeypatch.undo()
