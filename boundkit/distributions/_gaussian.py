@@ -2,6 +2,7 @@ r"""Gaussian and Gaussian-mixture distributions on :math:`\mathbb R^d`."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -35,14 +36,18 @@ def _as_cov(cov: Any, d: int, *, name: str = "cov") -> np.ndarray:
     return 0.5 * (c + c.T)
 
 
+@functools.lru_cache(maxsize=32)
 def _hermite_nodes(d: int, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Tensor Gauss-Hermite nodes and weights for the standard normal in dimension d."""
+    """Tensor Gauss-Hermite nodes and weights for the standard normal in dimension d (cached;
+    the arrays are read-only)."""
     z, w = np.polynomial.hermite_e.hermegauss(order)
     w = w / w.sum()
     grids = np.meshgrid(*([z] * d), indexing="ij")
     wgrids = np.meshgrid(*([w] * d), indexing="ij")
     nodes = np.stack([g.ravel() for g in grids], axis=1)
     weights = np.prod(np.stack([g.ravel() for g in wgrids], axis=1), axis=1)
+    nodes.flags.writeable = False
+    weights.flags.writeable = False
     return nodes, weights
 
 

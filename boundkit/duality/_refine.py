@@ -18,6 +18,7 @@ from boundkit.distributions import (
     GaussianMixture,
     GridDensity,
 )
+from boundkit.duality._adapted_rule import adapted_rule
 from boundkit.duality._common import resolve_generator
 from boundkit.generators import fast_link, kl_affine_shift, shift_functional
 
@@ -143,6 +144,10 @@ class RefinedDistribution(Distribution):
         Refined probabilities on the support (finite and grid bases).
     closed_form : Gaussian or None
         The refined Gaussian (KL, Gaussian base, quadratic ``h``).
+    quadrature_error : float
+        Gaussian and Gaussian-mixture bases: the estimated error of :math:`(\nu_h, \Lambda)`
+        from the order-doubling check of the quadrature (0 otherwise); :meth:`expect` uses the
+        same rule.
     dim : int
 
     Notes
@@ -174,6 +179,8 @@ class RefinedDistribution(Distribution):
         pmf: np.ndarray | None = None,
         closed_form: Gaussian | None = None,
         nu_stderr: float = 0.0,
+        rule: tuple[np.ndarray, np.ndarray] | None = None,
+        quadrature_error: float = 0.0,
     ) -> None:
         self.base = base
         self.generator = generator
@@ -185,6 +192,8 @@ class RefinedDistribution(Distribution):
         self.pmf = pmf
         self.closed_form = closed_form
         self.nu_stderr = float(nu_stderr)
+        self._rule = rule
+        self.quadrature_error = float(quadrature_error)
         self.dim = int(base.dim)
         self.atoms = None
         self._finite: FiniteDistribution | None = None
@@ -253,7 +262,7 @@ class RefinedDistribution(Distribution):
         if self.pmf is not None:
             on = self.pmf > 0
             return float(np.dot(self.pmf[on], _eval_func(func, self.atoms[on])))
-        quad = _quadrature(self.base)
+        quad = self._rule if self._rule is not None else _quadrature(self.base)
         if quad is None:
             raise BoundkitError(
                 "this refined model has no exact expectation (sample-only base): use samples"
@@ -460,6 +469,12 @@ def refine(
     :math:`\log\mathbb E_Q e^h = c + \tfrac12\mu'^\top\Sigma'^{-1}\mu'
     - \tfrac12\mu^\top\Sigma^{-1}\mu + \tfrac12\log\frac{\det\Sigma'}{\det\Sigma}`.
 
+    Other Gaussian and Gaussian-mixture bases (dimension at most 3) use Gauss-Hermite
+    quadrature whose order is doubled until :math:`(\nu_h, \Lambda)` agree to about
+    :math:`10^{-11}`; when :math:`h` moves the mass where :math:`Q` has little, Gaussians on
+    the modes of :math:`\log q + h` join the rule (see ``boundkit.duality._adapted_rule``).
+    The estimated error is :attr:`RefinedDistribution.quadrature_error`.
+
     Examples
     --------
     >>> from boundkit.distributions import FiniteDistribution
@@ -497,11 +512,18 @@ def refine(
         return RefinedDistribution(
             Q, g, lam_kl - 1.0 - c_kl, lam_kl, "closed_form", h=h, closed_form=G
         )
-    quad = _quadrature(Q)
-    if quad is not None:
-        nodes, w = quad
-        res = shift_functional(g, _eval_func(h, nodes), w)
-        return RefinedDistribution(Q, g, res.nu, res.value, "quadrature", h=h)
+    if isinstance(Q, Gaussian | GaussianMixture) and Q.dim <= 3:
+        rule = adapted_rule(Q, h, g)
+        return RefinedDistribution(
+            Q,
+            g,
+            rule.nu,
+            rule.value,
+            "quadrature",
+            h=h,
+            rule=(rule.nodes, rule.weights),
+            quadrature_error=rule.error,
+        )
     # sample-only base: self-normalised Monte Carlo for nu
     gen = np.random.default_rng(rng)
     xs = Q.sample(int(n_nu), rng=gen)
