@@ -12,7 +12,8 @@ Built-in toys: ``gauss1d-quadratic`` (closed form), ``finite`` (an :class:`Exper
 finite support, any generator), ``mixture1d`` and ``mixture2d`` (grid quadrature with a
 reported error; random Fourier features), and the ``mixture1d`` variants ``mixture1d-rkhs``
 (RKHS ball), ``mixture1d-relu`` (two-layer ReLU network) and ``mixture1d-kde`` (a memorising
-KDE as Q). A user toy is one line, e.g. ``register_toy(Experiment(P, Q, cls, "kl",
+KDE as Q); all but ``gauss1d-quadratic`` are named :class:`Experiment` objects (one code
+path with a user's experiment). A user toy is one line, e.g. ``register_toy(Experiment(P, Q, cls, "kl",
 name="mine"))``.
 """
 

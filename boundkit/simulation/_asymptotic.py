@@ -97,17 +97,13 @@ def _finite_supports(toy: Toy) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     from boundkit.simulation._linear_kl import tilt
     from boundkit.simulation._mixture import MixtureToy
 
-    if isinstance(toy, FiniteToy):
+    if isinstance(toy, FiniteToy | MixtureToy):
         if toy.generator != "kl":
             raise BoundkitError(f"toy {toy.name!r} uses {toy.generator}: the prediction is for KL")
+        sup, phi = toy.support, toy._phi
         w = toy.best_w()
-        qs = np.exp(tilt(toy.logq, toy.phi, w[None, :])[0][0])
-        return toy.phi, qs, toy.phi, toy.p, w
-    if isinstance(toy, MixtureToy) and type(toy) is MixtureToy:
-        g = toy._grid
-        w = toy.best_w()
-        qs = np.exp(tilt(g["logq"], g["phi"], w[None, :])[0][0])
-        return g["phi"], qs, g["phi"], np.exp(g["logp"]), w
+        qs = np.exp(tilt(np.log(sup.q), phi, w[None, :])[0][0])
+        return phi, qs, phi, sup.p, w
     raise BoundkitError(
         f"toy {toy.name!r} ({type(toy).__name__}) is not a linear-in-features KL toy on a "
         "finite support or grid"
