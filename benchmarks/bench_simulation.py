@@ -255,6 +255,7 @@ def test_user_experiment_adds_under_5_percent(benchmark):
 #: The built-in toys rebuilt as named Experiments, each with its factory (a fresh build, as in
 #: a new process) and the sweep of the ratio benchmark below.
 _REBUILT = {
+    "gauss1d-quadratic": ([10, 100, 1000], 2000),
     "mixture1d": ([10, 100, 1000], 100),
     "mixture2d": ([10, 100, 1000], 100),
     "mixture1d-rkhs": ([10, 100, 1000], 100),
@@ -269,9 +270,10 @@ def test_user_experiment_of_a_rebuilt_toy_adds_under_5_percent(benchmark, name):
     and running it costs what building and running the registered toy does (ratio of the
     best of 3, interleaved, this process's CPU time, one worker, in one run)."""
     from benchmarks._baseline import SMALL, interleaved, report
-    from boundkit.simulation import Experiment, _mixture, _relu_toy
+    from boundkit.simulation import Experiment, Gauss1DQuadratic, _mixture, _relu_toy
 
     factory = {
+        "gauss1d-quadratic": Gauss1DQuadratic,
         "mixture1d": _mixture.mixture1d,
         "mixture2d": _mixture.mixture2d,
         "mixture1d-rkhs": _mixture.mixture1d_rkhs,
@@ -286,6 +288,8 @@ def test_user_experiment_of_a_rebuilt_toy_adds_under_5_percent(benchmark, name):
     def builtin():
         return simulate(factory(), sizes, **kw)
 
+    grid = {"box": parts.box, "n_grid": parts.n_grid, "value_range": parts.value_range()}
+
     def user():
         ex = Experiment(
             parts.P,
@@ -293,11 +297,9 @@ def test_user_experiment_of_a_rebuilt_toy_adds_under_5_percent(benchmark, name):
             parts.cls,
             "kl",
             name="user",
-            population="grid",
-            box=parts.box,
-            n_grid=parts.n_grid,
-            value_range=parts.value_range(),
+            population=parts.population_kind,
             population_class=parts.population_class,
+            **(grid if parts.population_kind == "grid" else {}),
         )
         return simulate(ex, sizes, **kw)
 

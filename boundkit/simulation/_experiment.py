@@ -31,6 +31,7 @@ from boundkit.classes import FiniteClass, LinearClass, ReLUNetwork2, RKHSBall
 from boundkit.distributions import FiniteDistribution, Gaussian
 from boundkit.duality import gaussian_closed_form_available, gaussian_divergence
 from boundkit.generators import get_generator, is_kl, perspective_divergence, shift_functional
+from boundkit.simulation._closed_form import GaussianQuadraticKL
 from boundkit.simulation._linear_kl import fit_linear_kl
 from boundkit.simulation._mc_support import (
     MC_BATCHES,
@@ -52,7 +53,7 @@ from boundkit.simulation._toys import PopulationTerms, Toy
 
 __all__ = ["Experiment"]
 
-POPULATION_KINDS = ("auto", "finite", "grid", "monte-carlo")
+POPULATION_KINDS = ("auto", "finite", "grid", "monte-carlo", "closed-form")
 #: Default Monte Carlo population sample (points of P plus points of Q).
 DEFAULT_MC_SIZE = 20_000
 
@@ -101,9 +102,13 @@ class Experiment(Toy):
         The generator f (catalogue name, alpha member, user expression or a Generator).
     name : str
         Registry name (for :func:`boundkit.simulation.register_toy` and the CSV).
-    population : {"auto", "finite", "grid", "monte-carlo"}
+    population : {"auto", "finite", "grid", "monte-carlo", "closed-form"}
         How population quantities are computed: ``"finite"`` (exact sums; both P and Q
-        finite), ``"grid"`` (midpoint quadrature on ``n_grid`` cells per axis of ``box``,
+        finite), ``"closed-form"`` (1-D Gaussian P and Q, the quadratic class
+        ``LinearClass("poly", degree=2, p=2)``, KL: every term and every replicate in closed
+        form, the sample drawn through its sufficient statistics; see
+        :mod:`boundkit.simulation._closed_form`; never picked by ``"auto"``), ``"grid"``
+        (midpoint quadrature on ``n_grid`` cells per axis of ``box``,
         dimension 1 or 2), ``"monte-carlo"`` (a seeded sample of ``mc_size`` points, half
         from P and half from Q, with importance weights and batch-means standard errors);
         ``"auto"`` picks finite when possible, else grid (dimension 1 or 2 with a box given or
@@ -222,7 +227,18 @@ class Experiment(Toy):
                 f"{type(cls).__name__} needs a finite support (its members live on given "
                 "points): use finite P and Q"
             )
-        if population == "finite":
+        self._closed: GaussianQuadraticKL | None = None
+        self.support: Support | None
+        if population == "closed-form":
+            if value_range is not None:
+                raise BoundkitError(
+                    "population='closed-form': quadratics are unbounded on the real line, "
+                    "value_range does not apply"
+                )
+            self._closed = GaussianQuadraticKL.of(P, Q, cls, self._g)
+            self.box = None
+            self.support = None
+        elif population == "finite":
             self.box = None
             self.support = finite_support(P, Q)
         elif population == "monte-carlo":
@@ -233,18 +249,23 @@ class Experiment(Toy):
         else:
             self.box = np.asarray(default_box(P, Q) if box is None else box, dtype=float)
             self.support = grid_support(P, Q, self.box, self.n_grid)
-        if np.any((self.support.p > 0) & (self.support.q <= 0)):
+        if self.support is not None and np.any((self.support.p > 0) & (self.support.q <= 0)):
             raise BoundkitError(
                 "P puts mass where Q has none: D_f(P||Q_h) is infinite for every h (give a Q "
                 "with full support)"
             )
-        self._fast = is_kl(self.generator) and isinstance(cls, LinearClass) and float(cls.q) == 2.0
-        x = self.support.x
-        self._phi = cls.design_matrix(x) if self._fast else None
+        self._fast = (
+            self.support is not None
+            and is_kl(self.generator)
+            and isinstance(cls, LinearClass)
+            and float(cls.q) == 2.0
+        )
+        self._phi = cls.design_matrix(self.support.x) if self._fast else None
         self._value_range = self._range(value_range)
+        where = "closed form" if self.support is None else f"{self.support.x.shape[0]} points"
         self.description = description or (
             f"P: {type(P).__name__}, Q: {type(Q).__name__} ({population}, "
-            f"{x.shape[0]} points), H: {cls!r}, {generator_name(self._g)}"
+            f"{where}), H: {cls!r}, {generator_name(self._g)}"
         )
         self._pop: tuple[np.ndarray, PopulationTerms] | None = None
         self._pop_batches: dict[str, np.ndarray] = {}
@@ -369,6 +390,8 @@ class Experiment(Toy):
         return h, PopulationTerms(**terms)
 
     def _best(self) -> tuple[np.ndarray, PopulationTerms]:
+        if self._pop is None and self._closed is not None:
+            self._pop = self._closed.population()
         if self._pop is None and self.population_kind == "monte-carlo":
             self._pop = self._population_mc()
         if self._pop is None:
@@ -400,7 +423,8 @@ class Experiment(Toy):
         return self._pop_fit
 
     def best_values(self) -> np.ndarray:
-        r"""Values of the population maximiser :math:`h^*` on the support."""
+        r"""Values of the population maximiser :math:`h^*` on the support (closed form: its
+        coefficients :math:`(a^*, b^*)`)."""
         return self._best()[0].copy()
 
     # ------------------------------------------------------------------ replicates
@@ -416,7 +440,10 @@ class Experiment(Toy):
         self, n: int, seeds: Sequence[np.random.SeedSequence], *, n_mc_sigma: int = 200
     ) -> dict[str, np.ndarray]:
         """Run one replicate per seed (see :meth:`Toy.run_replicates`)."""
+        if self._closed is not None:
+            return self._closed.run_replicates(n, seeds)
         sup = self.support
+        assert sup is not None
         n, R = int(n), len(seeds)
         bounded = self._value_range is not None
         samples, p_hats = [], []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from boundkit import BoundkitError
 from boundkit.classes import LinearClass, ReLUNetwork2, RKHSBall
 from boundkit.distributions import Gaussian, GaussianMixture
 from boundkit.models import NystromFeatures
@@ -82,3 +83,55 @@ def test_builtin_toy_equals_the_experiment_of_its_parts(name):
     for k in a.table:
         if k != "toy":
             assert np.array_equal(a.table[k], b.table[k]), (name, k)
+
+
+def _gauss_parts(B=0.4):
+    P, Q = Gaussian([0.5], [[0.7**2]]), Gaussian([0.0], [[1.0]])
+    return P, Q, LinearClass("poly", degree=2, p=2, B=B)
+
+
+def test_gauss1d_equals_the_closed_form_experiment_of_its_parts():
+    toy = get_toy("gauss1d-quadratic")
+    P, Q, cls = _gauss_parts()
+    ex = Experiment(P, Q, cls, "kl", name="mine", population="closed-form")
+    assert isinstance(toy, Experiment) and toy.population_kind == "closed-form"
+    assert ex.population() == toy.population()
+    a, b = simulate(toy, [5, 30, 200], **KW), simulate(ex, [5, 30, 200], **KW)
+    assert set(a.table) == set(b.table) and "theta_0" in a.table
+    for k in a.table:
+        if k != "toy":
+            assert np.array_equal(a.table[k], b.table[k]), k
+
+
+def test_closed_form_population_against_grid_quadrature():
+    """The closed forms against the independent grid path (midpoint quadrature, batched Newton
+    on the grid, the shared kernels): every term within the reported quadrature error."""
+    P, Q, cls = _gauss_parts()
+    exact = Experiment(P, Q, cls, "kl", population="closed-form").population()
+    grid = Experiment(P, Q, cls, "kl", population="grid", n_grid=2001).population()
+    assert grid.quadrature_error < 1e-8
+    for k in ("divergence_base", "divergence_best", "restricted_divergence", "ipm_base"):
+        got, want = getattr(grid, k), getattr(exact, k)
+        assert abs(got - want) <= max(grid.quadrature_error, 1e-10), (k, got, want)
+    assert exact.divergence_best < exact.divergence_base  # a non-trivial refinement
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"P": Gaussian([0.0, 0.0], np.eye(2)), "Q": Gaussian([0.0, 0.0], np.eye(2))}, "1-D"),
+        ({"cls": LinearClass("poly", degree=3, B=0.4)}, "quadratic class"),
+        ({"cls": LinearClass("poly", degree=2, p=1, B=0.4)}, "quadratic class"),
+        ({"generator": "pearson"}, "KL refinement"),
+        ({"cls": LinearClass("poly", degree=2, B=0.6)}, "B must be in"),
+        ({"value_range": (-1.0, 1.0)}, "unbounded"),
+    ],
+)
+def test_closed_form_refuses_what_it_does_not_compute(change, match):
+    P, Q, cls = _gauss_parts()
+    args = {"P": P, "Q": Q, "cls": cls, "generator": "kl"} | change
+    extra = {"value_range": args.pop("value_range")} if "value_range" in args else {}
+    with pytest.raises(BoundkitError, match=match):
+        Experiment(
+            args["P"], args["Q"], args["cls"], args["generator"], population="closed-form", **extra
+        )
