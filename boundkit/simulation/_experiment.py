@@ -422,6 +422,19 @@ class Experiment(Toy):
         self._best()
         return self._pop_fit
 
+    def best_weights(self) -> np.ndarray:
+        r"""The population maximiser :math:`w^*` of the batched KL path (KL with an L2 linear
+        class on a finite or grid support): :math:`h^* = \Phi w^*` on the support."""
+        sup = self.support
+        if not self._fast or sup is None or self.population_kind == "monte-carlo":
+            raise BoundkitError(
+                f"experiment {self.name!r} has no batched KL weights (KL with an L2 linear "
+                "class on a finite or grid support)"
+            )
+        assert self._phi is not None
+        m = (sup.p @ self._phi)[None, :]
+        return fit_linear_kl(m, np.log(sup.q), self._phi, float(self.cls.B))[0][0]
+
     def best_values(self) -> np.ndarray:
         r"""Values of the population maximiser :math:`h^*` on the support (closed form: its
         coefficients :math:`(a^*, b^*)`)."""

@@ -36,7 +36,6 @@ from boundkit._errors import BoundkitError
 from boundkit.classes import LinearClass, RKHSBall
 from boundkit.models import NystromFeatures
 from boundkit.simulation._experiment import Experiment
-from boundkit.simulation._linear_kl import fit_linear_kl
 
 __all__ = ["MixtureToy", "mixture_parts"]
 
@@ -274,9 +273,7 @@ class MixtureToy(Experiment):
 
     def best_w(self) -> np.ndarray:
         r"""The population maximiser :math:`w^*` (on the quadrature grid)."""
-        sup = self.support
-        assert self._phi is not None
-        return fit_linear_kl((sup.p @ self._phi)[None, :], np.log(sup.q), self._phi, self.B)[0][0]
+        return self.best_weights()
 
     def config(self) -> dict[str, Any]:
         """JSON-ready configuration (the Experiment's, plus the toy's parameters)."""

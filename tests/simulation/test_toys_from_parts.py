@@ -135,3 +135,18 @@ def test_closed_form_refuses_what_it_does_not_compute(change, match):
         Experiment(
             args["P"], args["Q"], args["cls"], args["generator"], population="closed-form", **extra
         )
+
+
+def test_asymptotic_moments_of_a_user_experiment_are_the_toys():
+    """linear_kl_moments reads any KL Experiment (closed form, finite, grid), so the
+    prediction of a user's experiment is the registered toy's."""
+    from boundkit.simulation import linear_kl_moments
+
+    P, Q, cls = _gauss_parts()
+    user_gauss = Experiment(P, Q, cls, "kl", population="closed-form")
+    P1, Q1, cls1, kw = _user("mixture1d")
+    user_mix = Experiment(P1, Q1, cls1, "kl", population="grid", **kw)
+    for name, ex in (("gauss1d-quadratic", user_gauss), ("mixture1d", user_mix)):
+        a, b = linear_kl_moments(name), linear_kl_moments(ex)
+        for field in ("mean_p", "cov_p", "mean_star", "cov_star", "w_star"):
+            assert np.array_equal(getattr(a, field), getattr(b, field)), (name, field)
