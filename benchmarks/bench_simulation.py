@@ -308,4 +308,6 @@ def test_user_experiment_of_a_rebuilt_toy_adds_under_5_percent(benchmark, name):
     report(
         benchmark, toy=name, builtin_seconds=t["builtin"], experiment_seconds=t["user"], ratio=ratio
     )
-    assert ratio < 1.05
+    # the smoke run (BOUNDKIT_BENCH_SMALL=1: a fifth of the replicates, ~0.1-1 s per sweep)
+    # only checks that both paths run; the 5% target is measured at full size
+    assert ratio < (1.5 if SMALL else 1.05)
