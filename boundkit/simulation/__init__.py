@@ -8,12 +8,12 @@ class and generator (population terms exact, by quadrature with its error, or, i
 3 and up or for models without a known box, a stated Monte Carlo estimate whose standard
 errors go into every column: ``population="monte-carlo"``), and :func:`load_spec` from a TOML
 spec file (``boundkit simulate --spec FILE``).
-Built-in toys: ``gauss1d-quadratic`` (closed form), ``finite`` (an :class:`Experiment` on a
-finite support, any generator), ``mixture1d`` and ``mixture2d`` (grid quadrature with a
-reported error; random Fourier features), and the ``mixture1d`` variants ``mixture1d-rkhs``
-(RKHS ball), ``mixture1d-relu`` (two-layer ReLU network) and ``mixture1d-kde`` (a memorising
-KDE as Q). A user toy is one line, e.g. ``register_toy(Experiment(P, Q, cls, "kl",
-name="mine"))``.
+Built-in toys: ``gauss1d-quadratic`` (closed form), ``finite`` (a finite support, any
+generator), ``mixture1d`` and ``mixture2d`` (grid quadrature with a reported error; random
+Fourier features), and the ``mixture1d`` variants ``mixture1d-rkhs`` (RKHS ball),
+``mixture1d-relu`` (two-layer ReLU network) and ``mixture1d-kde`` (a memorising KDE as Q).
+Every one is a named :class:`Experiment` (one code path with a user's experiment). A user toy
+is one line, e.g. ``register_toy(Experiment(P, Q, cls, "kl", name="mine"))``.
 """
 
 from boundkit.simulation._asymptotic import (

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from boundkit._errors import BoundkitError
+from boundkit.generators import is_kl
 from boundkit.simulation._toys import Toy, get_toy
 
 __all__ = [
@@ -92,22 +93,20 @@ def _gauss_moments(mean: float, var: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _finite_supports(toy: Toy) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]:
-    """(phi on Q's atoms, Q* weights, phi on P's atoms, P weights, w*) for finite-support toys."""
-    from boundkit.simulation._finite_toy import FiniteToy
+    """(phi on Q's atoms, Q* weights, phi on P's atoms, P weights, w*) for a KL experiment with
+    an L2 linear class on a finite support or a quadrature grid."""
+    from boundkit.simulation._experiment import Experiment
     from boundkit.simulation._linear_kl import tilt
-    from boundkit.simulation._mixture import MixtureToy
 
-    if isinstance(toy, FiniteToy):
-        if toy.generator != "kl":
+    if isinstance(toy, Experiment) and toy.population_kind in ("finite", "grid"):
+        if not is_kl(toy.generator):
             raise BoundkitError(f"toy {toy.name!r} uses {toy.generator}: the prediction is for KL")
-        w = toy.best_w()
-        qs = np.exp(tilt(toy.logq, toy.phi, w[None, :])[0][0])
-        return toy.phi, qs, toy.phi, toy.p, w
-    if isinstance(toy, MixtureToy) and type(toy) is MixtureToy:
-        g = toy._grid
-        w = toy.best_w()
-        qs = np.exp(tilt(g["logq"], g["phi"], w[None, :])[0][0])
-        return g["phi"], qs, g["phi"], np.exp(g["logp"]), w
+        if toy._fast:
+            sup, phi = toy.support, toy._phi
+            assert sup is not None and phi is not None
+            w = toy.best_weights()
+            qs = np.exp(tilt(np.log(sup.q), phi, w[None, :])[0][0])
+            return phi, qs, phi, sup.p, w
     raise BoundkitError(
         f"toy {toy.name!r} ({type(toy).__name__}) is not a linear-in-features KL toy on a "
         "finite support or grid"
@@ -117,9 +116,11 @@ def _finite_supports(toy: Toy) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 def linear_kl_moments(toy: str | Toy) -> LinearKLMoments:
     r"""The population moments of a linear-in-features KL toy.
 
-    ``gauss1d-quadratic``: closed forms (:math:`\phi = (x, x^2)`, Gaussian moments of
-    :math:`P` and of :math:`Q_{h^*} = N(\mu_{h^*}, v_{h^*})`); ``finite``: exact finite sums;
-    mixture toys with features: the toy's quadrature grid (its ``quadrature_error`` applies).
+    Any KL :class:`~boundkit.simulation.Experiment` (every built-in toy is one) with
+    ``population="closed-form"`` (``gauss1d-quadratic``): closed forms (:math:`\phi = (x,
+    x^2)`, Gaussian moments of :math:`P` and of :math:`Q_{h^*} = N(\mu_{h^*}, v_{h^*})`); with
+    an L2 linear class on a finite support (``finite``): exact finite sums; on a grid (the
+    mixture toys with features): the quadrature grid (its ``quadrature_error`` applies).
 
     Examples
     --------
@@ -127,19 +128,20 @@ def linear_kl_moments(toy: str | Toy) -> LinearKLMoments:
     >>> m.cov_star.shape
     (2, 2)
     """
-    from boundkit.simulation._gauss1d import Gauss1DQuadratic
+    from boundkit.simulation._experiment import Experiment
 
     toy = get_toy(toy)
-    if isinstance(toy, Gauss1DQuadratic):
-        w = toy.best_theta()
-        mu, v = toy.refined_params(w)
-        mp, cp = _gauss_moments(toy.mean_p, toy.std_p**2)
+    closed = toy._closed if isinstance(toy, Experiment) else None
+    if closed is not None:
+        w = toy.best_values()
+        mu, v = closed.refined_params(w)
+        mp, cp = _gauss_moments(closed.mean_p, closed.std_p**2)
         ms, cs = _gauss_moments(float(mu), float(v))
-        return LinearKLMoments(mp, cp, ms, cs, w, toy.B)
+        return LinearKLMoments(mp, cp, ms, cs, w, closed.B)
     phi_q, qs, phi_p, p, w = _finite_supports(toy)
     ms, cs = _cov(qs, phi_q)
     mp, cp = _cov(p, phi_p)
-    return LinearKLMoments(mp, cp, ms, cs, np.asarray(w, dtype=float), float(toy.B))
+    return LinearKLMoments(mp, cp, ms, cs, np.asarray(w, dtype=float), float(toy.cls.B))
 
 
 @dataclass(frozen=True)

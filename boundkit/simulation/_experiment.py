@@ -27,10 +27,11 @@ import numpy as np
 
 from boundkit._errors import BoundkitError
 from boundkit.bounds import c7_pointwise_rhs, generator_name
-from boundkit.classes import FiniteClass, LinearClass, RKHSBall
+from boundkit.classes import FiniteClass, LinearClass, ReLUNetwork2, RKHSBall
 from boundkit.distributions import FiniteDistribution, Gaussian
 from boundkit.duality import gaussian_closed_form_available, gaussian_divergence
 from boundkit.generators import get_generator, is_kl, perspective_divergence, shift_functional
+from boundkit.simulation._closed_form import GaussianQuadraticKL
 from boundkit.simulation._linear_kl import fit_linear_kl
 from boundkit.simulation._mc_support import (
     MC_BATCHES,
@@ -52,7 +53,7 @@ from boundkit.simulation._toys import PopulationTerms, Toy
 
 __all__ = ["Experiment"]
 
-POPULATION_KINDS = ("auto", "finite", "grid", "monte-carlo")
+POPULATION_KINDS = ("auto", "finite", "grid", "monte-carlo", "closed-form")
 #: Default Monte Carlo population sample (points of P plus points of Q).
 DEFAULT_MC_SIZE = 20_000
 
@@ -101,9 +102,13 @@ class Experiment(Toy):
         The generator f (catalogue name, alpha member, user expression or a Generator).
     name : str
         Registry name (for :func:`boundkit.simulation.register_toy` and the CSV).
-    population : {"auto", "finite", "grid", "monte-carlo"}
+    population : {"auto", "finite", "grid", "monte-carlo", "closed-form"}
         How population quantities are computed: ``"finite"`` (exact sums; both P and Q
-        finite), ``"grid"`` (midpoint quadrature on ``n_grid`` cells per axis of ``box``,
+        finite), ``"closed-form"`` (1-D Gaussian P and Q, the quadratic class
+        ``LinearClass("poly", degree=2, p=2)``, KL: every term and every replicate in closed
+        form, the sample drawn through its sufficient statistics; see
+        :mod:`boundkit.simulation._closed_form`; never picked by ``"auto"``), ``"grid"``
+        (midpoint quadrature on ``n_grid`` cells per axis of ``box``,
         dimension 1 or 2), ``"monte-carlo"`` (a seeded sample of ``mc_size`` points, half
         from P and half from Q, with importance weights and batch-means standard errors);
         ``"auto"`` picks finite when possible, else grid (dimension 1 or 2 with a box given or
@@ -120,11 +125,15 @@ class Experiment(Toy):
     description : str, optional
         One line shown by ``boundkit simulate``.
     fit_seed : int
-        Seed of the fits of non-convex classes (ReLU restarts).
+        Seed of the population fit of non-convex classes (ReLU restarts); the fit of each
+        replicate is seeded by an integer drawn last from that replicate's own stream.
     mc_size : int
         Monte Carlo population only: the sample size K (points of P plus points of Q).
     mc_seed : int
         Monte Carlo population only: the seed of that sample.
+    population_class : DiscriminatorClass, optional
+        The class whose ``fit`` finds the population maximiser :math:`h^*` (default ``cls``):
+        the same class with other fit settings, e.g. a ReLU network with more restarts.
 
     Notes
     -----
@@ -169,6 +178,7 @@ class Experiment(Toy):
         fit_seed: int = 0,
         mc_size: int = DEFAULT_MC_SIZE,
         mc_seed: int = 0,
+        population_class: Any = None,
     ) -> None:
         if population not in POPULATION_KINDS:
             raise BoundkitError(
@@ -206,12 +216,29 @@ class Experiment(Toy):
         self.fit_seed = int(fit_seed)
         self.class_name = type(cls).__name__
         self.mc_size, self.mc_seed = int(mc_size), int(mc_seed)
+        if population_class is not None and type(population_class) is not type(cls):
+            raise BoundkitError(
+                f"population_class must be a {type(cls).__name__} like cls (the same class "
+                f"with other fit settings); got {type(population_class).__name__}"
+            )
+        self.population_class = cls if population_class is None else population_class
         if population != "finite" and isinstance(cls, RKHSBall | FiniteClass):
             raise BoundkitError(
                 f"{type(cls).__name__} needs a finite support (its members live on given "
                 "points): use finite P and Q"
             )
-        if population == "finite":
+        self._closed: GaussianQuadraticKL | None = None
+        self.support: Support | None
+        if population == "closed-form":
+            if value_range is not None:
+                raise BoundkitError(
+                    "population='closed-form': quadratics are unbounded on the real line, "
+                    "value_range does not apply"
+                )
+            self._closed = GaussianQuadraticKL.of(P, Q, cls, self._g)
+            self.box = None
+            self.support = None
+        elif population == "finite":
             self.box = None
             self.support = finite_support(P, Q)
         elif population == "monte-carlo":
@@ -222,21 +249,27 @@ class Experiment(Toy):
         else:
             self.box = np.asarray(default_box(P, Q) if box is None else box, dtype=float)
             self.support = grid_support(P, Q, self.box, self.n_grid)
-        if np.any((self.support.p > 0) & (self.support.q <= 0)):
+        if self.support is not None and np.any((self.support.p > 0) & (self.support.q <= 0)):
             raise BoundkitError(
                 "P puts mass where Q has none: D_f(P||Q_h) is infinite for every h (give a Q "
                 "with full support)"
             )
-        self._fast = is_kl(self.generator) and isinstance(cls, LinearClass) and float(cls.q) == 2.0
-        x = self.support.x
-        self._phi = cls.design_matrix(x) if self._fast else None
+        self._fast = (
+            self.support is not None
+            and is_kl(self.generator)
+            and isinstance(cls, LinearClass)
+            and float(cls.q) == 2.0
+        )
+        self._phi = cls.design_matrix(self.support.x) if self._fast else None
         self._value_range = self._range(value_range)
+        where = "closed form" if self.support is None else f"{self.support.x.shape[0]} points"
         self.description = description or (
             f"P: {type(P).__name__}, Q: {type(Q).__name__} ({population}, "
-            f"{x.shape[0]} points), H: {cls!r}, {generator_name(self._g)}"
+            f"{where}), H: {cls!r}, {generator_name(self._g)}"
         )
         self._pop: tuple[np.ndarray, PopulationTerms] | None = None
         self._pop_batches: dict[str, np.ndarray] = {}
+        self._pop_fit: Any = None
 
     # ------------------------------------------------------------------ class range
     def _range(self, given: Any) -> tuple[float, float] | None:
@@ -261,11 +294,18 @@ class Experiment(Toy):
         return self._value_range
 
     # ------------------------------------------------------------------ fitting
-    def fit_values(self, m: np.ndarray | None, samples: Sequence[np.ndarray] | None) -> np.ndarray:
+    def fit_values(
+        self,
+        m: np.ndarray | None,
+        samples: Sequence[np.ndarray] | None,
+        fit_seeds: Sequence[int] | None = None,
+    ) -> np.ndarray:
         r"""Values :math:`h_n(x_k)` on the support of the fitted discriminators, (R, K).
 
         ``m`` are the empirical feature means (KL with an L2 linear class: batched Newton);
-        otherwise each sample in ``samples`` is fitted with the class's ``fit``.
+        otherwise each sample in ``samples`` is fitted with the class's ``fit``, seeded by
+        ``fit_seeds[r]`` (default: ``fit_seed`` for every sample; only non-convex classes
+        such as the ReLU network use it, for their restarts).
         """
         sup = self.support
         if self._fast:
@@ -274,19 +314,30 @@ class Experiment(Toy):
             return w @ self._phi.T
         assert samples is not None
         out = np.empty((len(samples), sup.x.shape[0]))
+        seeds = [self.fit_seed] * len(samples) if fit_seeds is None else list(fit_seeds)
         for r, s in enumerate(samples):
-            fit = self.cls.fit(s, self._g, sup.x, sup.q, rng=self.fit_seed)
+            fit = self.cls.fit(s, self._g, sup.x, sup.q, rng=seeds[r])
             out[r] = fit.h(sup.x)
         return out
 
     # ------------------------------------------------------------------ population
-    def _population_on(self, sup: Support) -> tuple[np.ndarray, PopulationTerms]:
-        if self._fast:
+    def _population_on(
+        self, sup: Support, member: Any = None
+    ) -> tuple[np.ndarray, PopulationTerms, Any]:
+        r"""Population terms on ``sup`` at its maximiser :math:`h^*`, or at the fitted
+        ``member`` (a :class:`~boundkit.classes.FittedDiscriminator`) when given; returns
+        ``(h on sup, terms, the fit or None on the batched KL path)``."""
+        if member is not None:
+            h = np.asarray(member.h(sup.x), dtype=float)
+        elif self._fast:
             phi = self.cls.design_matrix(sup.x)
             w, _ = fit_linear_kl((sup.p @ phi)[None, :], np.log(sup.q), phi, float(self.cls.B))
             h = (w @ phi.T)[0]
         else:
-            fit = self.cls.fit(sup.x, self._g, sup.x, sup.q, p_weights=sup.p, rng=self.fit_seed)
+            fit = self.population_class.fit(
+                sup.x, self._g, sup.x, sup.q, p_weights=sup.p, rng=self.fit_seed
+            )
+            member = fit
             h = np.asarray(fit.h(sup.x), dtype=float)
         qh, lam = refine_rows(self._g, h[None, :], sup.q)
         pop = PopulationTerms(
@@ -295,7 +346,7 @@ class Experiment(Toy):
             restricted_divergence=float(sup.p @ h - lam[0]),
             ipm_base=float(self.cls.support_function(sup.x, sup.p - sup.q)),
         )
-        return h, pop
+        return h, pop, member
 
     def _closed_base(self) -> float | None:
         r""":math:`D_f(P\|Q)` in closed form (two Gaussians), else None."""
@@ -307,7 +358,7 @@ class Experiment(Toy):
     def _population_mc(self) -> tuple[np.ndarray, PopulationTerms]:
         """Population terms on the Monte Carlo support, with batch-means standard errors."""
         sup, g = self.support, self._g
-        h, pop = self._population_on(sup)
+        h, pop, _ = self._population_on(sup)
         exact_base = self._closed_base()
         self._tails = TailIndices.of(g, sup)
         if exact_base is None:
@@ -339,18 +390,24 @@ class Experiment(Toy):
         return h, PopulationTerms(**terms)
 
     def _best(self) -> tuple[np.ndarray, PopulationTerms]:
+        if self._pop is None and self._closed is not None:
+            self._pop = self._closed.population()
         if self._pop is None and self.population_kind == "monte-carlo":
             self._pop = self._population_mc()
         if self._pop is None:
-            h, pop = self._population_on(self.support)
+            h, pop, member = self._population_on(self.support)
             if self.population_kind == "grid":
                 fine = grid_support(self.P, self.Q, self.box, 2 * self.n_grid)
-                _, ref = self._population_on(fine)
+                # a non-convex fit is a local optimum: refitting on the finer grid would
+                # measure the optimiser, so the same member is evaluated there
+                keep = member if isinstance(self.cls, ReLUNetwork2) else None
+                _, ref, _ = self._population_on(fine, keep)
                 a, b = pop.to_dict(), ref.to_dict()
                 change = max(abs(a[k] - b[k]) for k in a if k != "quadrature_error")
                 err = change + self.support.outside_mass
                 pop = PopulationTerms(**{**a, "quadrature_error": float(err)})
             self._pop = (h, pop)
+            self._pop_fit = member
         return self._pop
 
     def population(self) -> PopulationTerms:
@@ -358,8 +415,29 @@ class Experiment(Toy):
         Carlo estimates with their standard errors (``stderr``)."""
         return self._best()[1]
 
+    def population_fit(self) -> Any:
+        r"""The fit of :math:`h^*` by the class's ``fit`` (a
+        :class:`~boundkit.classes.FittedDiscriminator` with ``params``), or None when the
+        batched KL solver found it (KL with an L2 linear class) or on Monte Carlo supports."""
+        self._best()
+        return self._pop_fit
+
+    def best_weights(self) -> np.ndarray:
+        r"""The population maximiser :math:`w^*` of the batched KL path (KL with an L2 linear
+        class on a finite or grid support): :math:`h^* = \Phi w^*` on the support."""
+        sup = self.support
+        if not self._fast or sup is None or self.population_kind == "monte-carlo":
+            raise BoundkitError(
+                f"experiment {self.name!r} has no batched KL weights (KL with an L2 linear "
+                "class on a finite or grid support)"
+            )
+        assert self._phi is not None
+        m = (sup.p @ self._phi)[None, :]
+        return fit_linear_kl(m, np.log(sup.q), self._phi, float(self.cls.B))[0][0]
+
     def best_values(self) -> np.ndarray:
-        r"""Values of the population maximiser :math:`h^*` on the support."""
+        r"""Values of the population maximiser :math:`h^*` on the support (closed form: its
+        coefficients :math:`(a^*, b^*)`)."""
         return self._best()[0].copy()
 
     # ------------------------------------------------------------------ replicates
@@ -375,11 +453,15 @@ class Experiment(Toy):
         self, n: int, seeds: Sequence[np.random.SeedSequence], *, n_mc_sigma: int = 200
     ) -> dict[str, np.ndarray]:
         """Run one replicate per seed (see :meth:`Toy.run_replicates`)."""
+        if self._closed is not None:
+            return self._closed.run_replicates(n, seeds)
         sup = self.support
+        assert sup is not None
         n, R = int(n), len(seeds)
         bounded = self._value_range is not None
         samples, p_hats = [], []
         rs = np.empty(R)
+        fit_seeds = np.empty(R, dtype=np.int64)
         for r, ss in enumerate(seeds):
             gen = np.random.default_rng(ss)
             s, p_hat = self._draw(n, gen)
@@ -387,6 +469,9 @@ class Experiment(Toy):
             p_hats.append(p_hat)
             if bounded:
                 rs[r] = self.empirical_rademacher(s, rng=gen, n_mc=n_mc_sigma).estimate
+            # the seed of this replicate's fit (restarts of non-convex classes), last from
+            # its stream so that the sample and R_S do not depend on it
+            fit_seeds[r] = gen.integers(2**31 - 1)
         m = None
         if self._fast:
             assert self._phi is not None
@@ -394,7 +479,7 @@ class Experiment(Toy):
                 m = np.stack(p_hats) @ self._phi
             else:
                 m = np.stack([self.cls.design_matrix(s).mean(0) for s in samples])
-        H = self.fit_values(m, samples)
+        H = self.fit_values(m, samples, [int(v) for v in fit_seeds])
         qh, _ = refine_rows(self._g, H, sup.q)
         sf = self.cls.support_function
         out: dict[str, np.ndarray] = {
@@ -472,29 +557,37 @@ class Experiment(Toy):
 
     def config(self) -> dict[str, Any]:
         """JSON-ready configuration (P and Q by fingerprint, the class by its parameters)."""
-        return {
-            "name": self.name,
-            "class": type(self).__name__,
-            "generator": generator_name(self._g),
-            "class_name": self.class_name,
-            "discriminators": repr(self.cls),
-            "population": self.population_kind,
-            "P": _fingerprint(self.P),
-            "Q": _fingerprint(self.Q),
-            "box": None if self.box is None else self.box.tolist(),
-            "n_grid": self.n_grid if self.population_kind == "grid" else None,
-            "value_range": None if self._value_range is None else list(self._value_range),
-        } | (
+        return (
             {
-                "mc_size": self.mc_size,
-                "mc_seed": self.mc_seed,
-                "population_estimate": (
-                    f"Monte Carlo: {self.support.x.shape[0]} points (half from P, half from "
-                    f"Q, seed {self.mc_seed}), importance weights against their mixture, "
-                    f"standard errors by {MC_BATCHES} batch means"
-                    + ("; D_f(P||Q) in closed form" if self._closed_base() is not None else "")
-                ),
+                "name": self.name,
+                "class": type(self).__name__,
+                "generator": generator_name(self._g),
+                "class_name": self.class_name,
+                "discriminators": repr(self.cls),
+                "population": self.population_kind,
+                "P": _fingerprint(self.P),
+                "Q": _fingerprint(self.Q),
+                "box": None if self.box is None else self.box.tolist(),
+                "n_grid": self.n_grid if self.population_kind == "grid" else None,
+                "value_range": None if self._value_range is None else list(self._value_range),
             }
-            if self.population_kind == "monte-carlo"
-            else {}
+            | (
+                {"population_class": repr(self.population_class)}
+                if self.population_class is not self.cls
+                else {}
+            )
+            | (
+                {
+                    "mc_size": self.mc_size,
+                    "mc_seed": self.mc_seed,
+                    "population_estimate": (
+                        f"Monte Carlo: {self.support.x.shape[0]} points (half from P, half from "
+                        f"Q, seed {self.mc_seed}), importance weights against their mixture, "
+                        f"standard errors by {MC_BATCHES} batch means"
+                        + ("; D_f(P||Q) in closed form" if self._closed_base() is not None else "")
+                    ),
+                }
+                if self.population_kind == "monte-carlo"
+                else {}
+            )
         )

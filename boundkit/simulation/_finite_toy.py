@@ -141,7 +141,7 @@ class FiniteToy(Experiment):
 
     def best_w(self) -> np.ndarray:
         r"""The population maximiser :math:`w^*` (KL): :math:`h^* = \Phi w^*` on the atoms."""
-        return self.fit((self.p @ self.phi)[None, :])[0]
+        return self.best_weights()
 
     def config(self) -> dict[str, Any]:
         """JSON-ready configuration."""

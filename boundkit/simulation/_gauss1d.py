@@ -1,19 +1,9 @@
 r"""The closed-form toy ``gauss1d-quadratic``: Gaussians in 1-D and quadratic discriminators.
 
 :math:`P = N(\mu_P, \sigma_P^2)`, :math:`Q = N(\mu_Q, \sigma_Q^2)`,
-:math:`\mathcal H = \{a x + b x^2 : \|(a, b)\|_2 \le B\}` with :math:`B < 1/(2\sigma_Q^2)` so that
-:math:`E_Q e^h < \infty` for every :math:`h \in \mathcal H`. Everything is closed form:
-
-.. math::
-
-    \Lambda(a, b) = \log E_Q e^{a x + b x^2}
-    = -\tfrac12 \log k + \frac{(\mu_Q + a\sigma_Q^2)^2}{2\sigma_Q^2 k}
-      - \frac{\mu_Q^2}{2\sigma_Q^2},
-    \qquad k = 1 - 2 b \sigma_Q^2,
-
-and :math:`Q_h = N(\mu_h, v_h)` with :math:`v_h = \sigma_Q^2 / k`,
-:math:`\mu_h = (\mu_Q + a\sigma_Q^2)/k`. The empirical maximiser :math:`h_n` depends on the
-sample only through :math:`(\bar x, \overline{x^2})`; all replicates are solved at once.
+:math:`\mathcal H = \{a x + b x^2 : \|(a, b)\|_2 \le B\}` with :math:`B < 1/(2\sigma_Q^2)`. It is
+a named :class:`~boundkit.simulation.Experiment` with ``population="closed-form"`` (the closed
+forms of :mod:`boundkit.simulation._closed_form`): one code path with a user's experiment.
 """
 
 from __future__ import annotations
@@ -26,37 +16,17 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.classes import LinearClass
 from boundkit.distributions import Gaussian
-from boundkit.simulation._ball2d import maximise_on_ball
-from boundkit.simulation._toys import PopulationTerms, Toy
+from boundkit.simulation._closed_form import GaussianQuadraticKL, gaussian_kl
+from boundkit.simulation._experiment import Experiment
 
 __all__ = ["Gauss1DQuadratic", "gaussian_kl"]
-
-
-def gaussian_kl(mu1: Any, var1: Any, mu2: Any, var2: Any) -> np.ndarray:
-    r"""KL divergence between univariate Gaussians, vectorised.
-
-    Notes
-    -----
-    .. math::
-
-        \mathrm{KL}(N(\mu_1, v_1)\|N(\mu_2, v_2))
-        = \tfrac12\Big(\log\frac{v_2}{v_1} + \frac{v_1 + (\mu_1-\mu_2)^2}{v_2} - 1\Big).
-
-    Examples
-    --------
-    >>> float(gaussian_kl(0.0, 1.0, 1.0, 1.0))
-    0.5
-    """
-    mu1, var1, mu2, var2 = (np.asarray(v, dtype=float) for v in (mu1, var1, mu2, var2))
-    r = var1 / var2
-    return 0.5 * (-np.log(r) + r + (mu1 - mu2) ** 2 / var2 - 1.0)
 
 
 def _normal(mean: float, std: float) -> Gaussian:
     return Gaussian(np.array([mean]), np.array([[std**2]]))
 
 
-class Gauss1DQuadratic(Toy):
+class Gauss1DQuadratic(Experiment):
     r"""Gaussian P and Q in 1-D, quadratic discriminators in an L2 ball (all closed form).
 
     Parameters
@@ -88,9 +58,6 @@ class Gauss1DQuadratic(Toy):
     True
     """
 
-    generator = "kl"
-    class_name = "quadratic"
-
     def __init__(
         self,
         name: str = "gauss1d-quadratic",
@@ -108,152 +75,62 @@ class Gauss1DQuadratic(Toy):
                 f"B must be in (0, 1/(2 std_q^2)) = (0, {1 / (2 * std_q**2):.4g}) so that "
                 f"E_Q e^h is finite on the ball; got B={B}"
             )
-        self.name = name
         self.mean_p, self.std_p = float(mean_p), float(std_p)
         self.mean_q, self.std_q = float(mean_q), float(std_q)
         self.B = float(B)
-        self.description = (
-            f"P=N({mean_p:g},{std_p:g}^2), Q=N({mean_q:g},{std_q:g}^2), "
-            f"H={{ax+bx^2: ||(a,b)||<={B:g}}}, KL"
+        super().__init__(
+            _normal(mean_p, std_p),
+            _normal(mean_q, std_q),
+            LinearClass("poly", degree=2, p=2, B=self.B),
+            "kl",
+            name=name,
+            population="closed-form",
+            description=(
+                f"P=N({mean_p:g},{std_p:g}^2), Q=N({mean_q:g},{std_q:g}^2), "
+                f"H={{ax+bx^2: ||(a,b)||<={B:g}}}, KL"
+            ),
         )
-        self.P = _normal(mean_p, std_p)
-        self.Q = _normal(mean_q, std_q)
-        self.cls = LinearClass("poly", degree=2, p=2, B=self.B)
-        self._pop_cache: tuple[np.ndarray, PopulationTerms] | None = None
+        self.class_name = "quadratic"
+        assert self._closed is not None
+        self.closed: GaussianQuadraticKL = self._closed
 
     # ------------------------------------------------------------------ closed forms
     def refined_params(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         r"""Mean and variance of :math:`Q_h` for ``theta = (a, b)`` of shape (..., 2)."""
-        theta = np.asarray(theta, dtype=float)
-        s2 = self.std_q**2
-        k = 1.0 - 2.0 * theta[..., 1] * s2
-        return (self.mean_q + theta[..., 0] * s2) / k, s2 / k
+        return self.closed.refined_params(theta)
 
     def lam(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         r"""Value, gradient and Hessian of :math:`\Lambda(a, b) = \log E_Q e^{ax+bx^2}`."""
-        theta = np.asarray(theta, dtype=float)
-        s2 = self.std_q**2
-        mq = self.mean_q
-        k = 1.0 - 2.0 * theta[..., 1] * s2
-        lin = mq + theta[..., 0] * s2
-        val = -0.5 * np.log(k) + lin**2 / (2 * s2 * k) - mq**2 / (2 * s2)
-        mu, v = lin / k, s2 / k
-        grad = np.stack([mu, mu**2 + v], axis=-1)
-        c = 2 * mu * v
-        hess = np.stack(
-            [np.stack([v, c], -1), np.stack([c, 2 * v**2 + 4 * mu**2 * v], -1)], axis=-2
-        )
-        return val, grad, hess
+        return self.closed.lam(theta)
 
     def moments_p(self) -> np.ndarray:
         """(E_P x, E_P x^2)."""
-        return np.array([self.mean_p, self.mean_p**2 + self.std_p**2])
+        return self.closed.moments_p()
 
     def fit(self, m: np.ndarray) -> np.ndarray:
         r"""Maximisers :math:`(a, b)` for rows of feature means ``m`` (shape (R, 2))."""
-        m = np.atleast_2d(np.asarray(m, dtype=float))
-        s2 = self.std_q**2
-        var = m[:, 1] - m[:, 0] ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            b = 0.5 * (1.0 / s2 - 1.0 / var)
-            a = m[:, 0] / var - self.mean_q / s2
-        interior = np.where((var > 0)[:, None], np.stack([a, b], -1), np.nan)
-        return maximise_on_ball(m, self.lam, self.B, interior=interior).theta
+        return self.closed.fit(m)
 
     def objective(self, theta: np.ndarray, m: np.ndarray) -> np.ndarray:
         r""":math:`J(\theta) = m^\top\theta - \Lambda(\theta)`."""
-        return (np.asarray(m) * np.asarray(theta)).sum(-1) - self.lam(theta)[0]
-
-    def _best(self) -> tuple[np.ndarray, PopulationTerms]:
-        if self._pop_cache is None:
-            mp = self.moments_p()
-            theta = self.fit(mp[None, :])[0]
-            mu, v = self.refined_params(theta)
-            kl_base = float(gaussian_kl(self.mean_p, self.std_p**2, self.mean_q, self.std_q**2))
-            kl_best = float(gaussian_kl(self.mean_p, self.std_p**2, mu, v))
-            mq = np.array([self.mean_q, self.mean_q**2 + self.std_q**2])
-            pop = PopulationTerms(
-                divergence_base=kl_base,
-                divergence_best=kl_best,
-                restricted_divergence=float(self.objective(theta, mp)),
-                ipm_base=float(self.B * np.linalg.norm(mp - mq)),
-            )
-            self._pop_cache = (theta, pop)
-        return self._pop_cache
-
-    def population(self) -> PopulationTerms:
-        """Exact population terms (see :class:`PopulationTerms`)."""
-        return self._best()[1]
+        return self.closed.objective(theta, m)
 
     def best_theta(self) -> np.ndarray:
         r"""The population maximiser :math:`h^* = (a^*, b^*)`."""
-        return self._best()[0].copy()
-
-    def value_range(self) -> None:
-        """None: quadratic functions are unbounded on the real line."""
-        return None
+        return self.best_values()
 
     # ------------------------------------------------------------------ replicates
     def sufficient_statistics(self, n: int, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
-        r"""Feature means :math:`(\bar x, \overline{x^2})` of one sample per seed, shape (R, 2).
-
-        Notes
-        -----
-        The sample enters only through its mean and biased variance, which for Gaussian data
-        are independent with known laws, so they are drawn directly (two draws per replicate,
-        whatever n):
-
-        .. math::
-
-            \bar x = \mu_P + \frac{\sigma_P}{\sqrt n} Z,\quad
-            S^2 = \frac{\sigma_P^2}{n}\chi^2_{n-1},\quad \overline{x^2} = S^2 + \bar x^2 .
-        """
-        n = int(n)
-        z = np.empty(len(seeds))
-        c = np.empty(len(seeds))
-        for r, ss in enumerate(seeds):
-            gen = np.random.default_rng(ss)
-            z[r] = gen.standard_normal()
-            c[r] = gen.chisquare(n - 1)
-        m1 = self.mean_p + self.std_p / np.sqrt(n) * z
-        s2 = self.std_p**2 * c / n
-        return np.stack([m1, s2 + m1**2], axis=-1)
-
-    def draw_sample(self, n: int, seed: np.random.SeedSequence) -> np.ndarray:
-        """A full sample of size n (for per-sample computations such as R_S), shape (n, 1)."""
-        return np.random.default_rng(seed).normal(self.mean_p, self.std_p, size=(int(n), 1))
-
-    def run_replicates(
-        self, n: int, seeds: Sequence[np.random.SeedSequence]
-    ) -> dict[str, np.ndarray]:
-        """Run all replicates at once (see :meth:`Toy.run_replicates`)."""
-        m = self.sufficient_statistics(n, seeds)
-        theta = self.fit(m)
-        return self.measure(theta, m)
+        r"""Feature means :math:`(\bar x, \overline{x^2})` of one sample per seed, shape (R, 2)
+        (see :meth:`GaussianQuadraticKL.sufficient_statistics`)."""
+        return self.closed.sufficient_statistics(n, seeds)
 
     def measure(self, theta: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
         """Exact measurements of the refined models ``theta`` fitted on feature means ``m``."""
-        mu, v = self.refined_params(theta)
-        mp = self.moments_p()
-        kl = gaussian_kl(self.mean_p, self.std_p**2, mu, v)
-        div_ref = gaussian_kl(mu, v, self.mean_q, self.std_q**2)
-        mh = np.stack([mu, mu**2 + v], -1)
-        ipm = self.B * np.linalg.norm(mp - mh, axis=-1)
-        ipm_emp = self.B * np.linalg.norm(m - mh, axis=-1)
-        dev = self.B * np.linalg.norm(mp - m, axis=-1)
-        return {
-            "divergence": kl,
-            "divergence_refinement": div_ref,
-            "ipm": ipm,
-            "ipm_empirical": ipm_emp,
-            "dev_up": dev,
-            "dev_down": dev.copy(),
-            "theta_0": theta[:, 0].copy(),
-            "theta_1": theta[:, 1].copy(),
-        }
+        return self.closed.measure(theta, m)
 
     def config(self) -> dict[str, Any]:
-        """JSON-ready configuration."""
+        """JSON-ready configuration (the Experiment's, plus the toy's parameters)."""
         return {
             **super().config(),
             "mean_p": self.mean_p,

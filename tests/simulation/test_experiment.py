@@ -181,3 +181,46 @@ def test_bad_experiments(kwargs, match):
     args.update(kwargs)
     with pytest.raises(BoundkitError, match=match):
         Experiment(args.pop("P"), args.pop("Q"), args.pop("cls"), "kl", **args)
+
+
+def test_replicate_fits_are_seeded_from_their_own_streams():
+    """A non-convex class (ReLU restarts): replicate r's fit is seeded by the integer drawn
+    from its stream after its sample; redone here by hand with the class's fit and the kernels.
+    With one seed for all replicates (the old rule) replicate 1 would not match."""
+    from boundkit.generators import perspective_divergence, shift_functional
+
+    P, Q = Gaussian([0.3], [[0.5]]), Gaussian([0.0], [[1.0]])
+    cls = ReLUNetwork2(2, B1=1.0, B2=1.0, n_restarts=2, max_iter=40)
+    ex = Experiment(P, Q, cls, "kl", name="relu-grid", population="grid", n_grid=64)
+    seeds = np.random.SeedSequence(11).spawn(2)
+    out = ex.run_replicates(7, seeds)
+    sup = ex.support
+    for r, ss in enumerate(seeds):
+        gen = np.random.default_rng(ss)
+        s = P.sample(7, rng=gen)
+        fit = cls.fit(s, "kl", sup.x, sup.q, rng=int(gen.integers(2**31 - 1)))
+        qh = sup.q * shift_functional("kl", fit.h(sup.x), sup.q).ratio
+        assert out["divergence"][r] == pytest.approx(
+            float(perspective_divergence("kl", sup.p, qh)), rel=1e-12
+        )
+
+
+def test_population_class_is_the_same_class():
+    with pytest.raises(BoundkitError, match="population_class must be a ReLUNetwork2"):
+        Experiment(
+            P4,
+            Q4,
+            ReLUNetwork2(2, n_restarts=1),
+            "kl",
+            population_class=LinearClass(B=1.0),
+        )
+    more = ReLUNetwork2(2, B1=1.0, B2=1.0, n_restarts=3, max_iter=30)
+    ex = Experiment(
+        P4,
+        Q4,
+        ReLUNetwork2(2, B1=1.0, B2=1.0, n_restarts=1, max_iter=30),
+        "kl",
+        population_class=more,
+    )
+    assert ex.population_fit() is not None
+    assert ex.config()["population_class"] == repr(more)

@@ -142,7 +142,7 @@ def test_solver_objective_agrees_with_the_kernel():
     from boundkit.simulation._linear_kl import _solver_lse, tilt
 
     toy = get_toy("mixture1d")
-    g = toy._grid
+    g = {"phi": toy.phi(toy.support.x), "logq": np.log(toy.support.q)}
     w = np.random.default_rng(0).normal(size=(7, g["phi"].shape[1]))
     H = w @ g["phi"].T
     kernel = shift_functional("kl", H, np.exp(g["logq"])).value

@@ -37,7 +37,7 @@ def _mix_pdf(x, w, m, s):
 def test_relu_population_kl_against_quad():
     toy = _small()
     pop = toy.population()
-    params = toy._params
+    params = toy.population_fit().params
     w, m, s = [0.75, 0.25], [-1.0, 2.0], [0.6, 0.4]
     mean = 0.75 * -1.0 + 0.25 * 2.0
     var = sum(wk * (sk**2 + (mk - mean) ** 2) for wk, mk, sk in zip(w, m, s, strict=True))
@@ -69,9 +69,9 @@ def test_relu_population_kl_against_quad():
 def test_relu_ipm_against_angle_brute_force():
     """The exact support function is >= every single neuron on a fine angle grid, and close."""
     toy = _small()
-    g = toy._grid
-    v = np.exp(g["logp"]) - np.exp(g["logq"])
-    x = g["nodes"][:, 0]
+    sup = toy.support
+    v = sup.p - sup.q
+    x = sup.x[:, 0]
     th = np.linspace(0, 2 * np.pi, 20001)
     vals = np.maximum(np.outer(np.cos(th), x) + np.sin(th)[:, None], 0.0) @ v
     brute = toy.B1 * toy.B2 * np.abs(vals).max()

@@ -173,20 +173,26 @@ def test_toy_bound_errors_and_values():
 
 
 def test_rkhs_features_are_an_rkhs_ball():
-    """phi(x) = K_ZZ^{+1/2} k(Z, x): ||w|| is the RKHS norm of h = sum_j alpha_j k(., z_j)
-    (alpha = K^{+1/2} w), and ||phi(x)||^2 <= k(x, x) = 1 (so h in [-B, B])."""
+    """phi(x) = K_ZZ^{+1/2} k(Z, x) (boundkit.models.NystromFeatures, the one copy): ||w|| is
+    the RKHS norm of h = sum_j alpha_j k(., z_j) (alpha = K^{+1/2} w) for w in the range of
+    K_ZZ, and ||phi(x)||^2 <= k(x, x) = 1 (so h in [-B, B])."""
+    from boundkit.models import NystromFeatures
+
     toy = get_toy("mixture1d-rkhs")
-    feat = toy._phi
-    z = feat.z
+    feat = toy.cls.features
+    assert isinstance(feat, NystromFeatures)
+    z = feat.landmarks
+    assert z.shape[0] == toy.n_features == 15
     # one meaning of the RBF parameter everywhere: k(x, y) = exp(-gamma |x - y|^2)
     kzz = np.exp(-toy.gamma * (z - z.T) ** 2)
-    rng = np.random.default_rng(0)
-    w = rng.normal(size=feat.n_features)
-    alpha = feat.proj @ w
-    assert alpha @ kzz @ alpha == pytest.approx(w @ w, rel=1e-8)
+    vals, vecs = np.linalg.eigh(kzz)
+    kept = vecs[:, vals > 1e-8 * vals.max()]  # the eigenvalues psd_sqrt keeps
+    w = kept @ np.random.default_rng(0).normal(size=kept.shape[1])
+    alpha = feat._root_inv @ w
+    assert alpha @ kzz @ alpha == pytest.approx(w @ w, rel=1e-6)
     x = np.linspace(-7, 7, 301)[:, None]
     h_kernel = np.exp(-toy.gamma * (x - z.T) ** 2) @ alpha
-    assert np.allclose(toy.phi(x) @ w, h_kernel, atol=1e-9)
+    assert np.allclose(toy.phi(x) @ w, h_kernel, atol=1e-7)
     assert np.all((toy.phi(x) ** 2).sum(1) <= 1 + 1e-9)
     assert toy.value_range() == (-toy.B, toy.B)
 
