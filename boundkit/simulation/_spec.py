@@ -87,10 +87,10 @@ _DIST = {
 _MORE_DIST = ("sklearn", "refined", "python")
 _DIST_KINDS = (*_DIST, *_MORE_DIST)
 _CLASS = {
-    "python": ("object",),
     "linear": ("features", "degree", "n_components", "gamma", "p", "B", "bias", "rng"),
     "rkhs": ("kernel", "B", "gamma", "degree", "coef0"),
     "relu2": ("width", "B1", "B2", "n_restarts", "max_iter", "rng"),
+    "python": ("object",),
 }
 
 
