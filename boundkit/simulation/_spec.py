@@ -8,7 +8,8 @@ describes an experiment from parts::
                                           # [generator] name = "kl" | alpha = 0.5 |
                                           #             expression = "u*log(u) - u + 1"
 
-    [P]                                   # kind: finite | gaussian | mixture | grid
+    [P]                                   # kind: finite | gaussian | mixture | grid |
+                                          # sklearn | refined | python (see below)
                                           # (gaussian, mixture: any dimension)
     kind = "mixture"
     weights = [0.75, 0.25]
@@ -42,6 +43,44 @@ describes an experiment from parts::
 
     [figures]                             # optional
     out = "figures/my-experiment"
+
+The other distribution kinds (:mod:`boundkit.simulation._spec_kinds`)::
+
+    [P]                                   # a scikit-learn density fitted at load time
+    kind = "sklearn"
+    model = "GaussianMixture"             # | BayesianGaussianMixture | KernelDensity
+    data = "iris"                         # bundled with scikit-learn, or "my.csv" / "my.npy"
+                                          # (relative to the spec file); standardised
+    pca = 1                               # optional: first principal components
+    n_components = 3                      # covariance_type, reg_covar, random_state, max_iter;
+    random_state = 0                      # KernelDensity: bandwidth
+
+    [Q]                                   # Q_h = duality.refine(base, h, f)
+    kind = "refined"
+    h = "0.4*x - 0.1*x**2"                # expression in x (x1, x2, ...), "plugin:NAME", or a
+                                          # [Q.h] table: features/degree/... + weights, or A, b, c
+    generator = "kl"                      # default: the spec's generator
+    [Q.base]
+    kind = "gaussian"
+    mean = [0.0]
+    cov = [[2.0]]
+
+    [P]                                   # a density given by an expression on a box
+    kind = "grid"
+    logpdf = "-(x**2 - 1)**2 / 0.5"       # unnormalised, in x (x1, x2 in 2-D)
+    box = [[-3.0, 3.0]]
+    cells = 200
+
+    [P]                                   # an object of a --plugin module (models.as_model)
+    kind = "python"
+    object = "plugin:target"
+
+    [class]                               # also: features = "plugin:phi" (a callable feature
+    kind = "python"                       # map of a linear class)
+    object = "plugin:my_class"
+
+A refined model that is not sampled exactly (not a finite base, nor KL with a quadratic h on a
+Gaussian) is refused as P and for a Monte Carlo population; it gets its base's quadrature box.
 
 Every error names the key, the value and what was expected, on one line.
 """
@@ -424,6 +463,13 @@ class ExperimentSpec:
 
 def load_spec(path: str | Path, *, plugins: Sequence[Any] = ()) -> ExperimentSpec:
     r"""Read and validate an experiment spec file (TOML); see the module docstring.
+
+    Distributions: ``kind`` finite, gaussian, mixture, grid (values, or a ``logpdf``
+    expression on a ``box``), sklearn (a GaussianMixture, BayesianGaussianMixture or
+    KernelDensity fitted on a bundled data set or a CSV/NPY file), refined
+    (:math:`Q_h`, :math:`dQ_h/dQ = (f^*)'(h - \nu_h)`, :func:`boundkit.duality.refine` of a
+    base table) and python (``object = "plugin:NAME"``); classes: linear (features identity,
+    poly, rff or ``"plugin:NAME"``), rkhs, relu2, python.
 
     Parameters
     ----------
