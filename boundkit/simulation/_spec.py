@@ -225,6 +225,8 @@ def _distribution(w: _Where, label: str, table: Any) -> Any:
         return _python_distribution(w, label, table)
     if kind == "grid" and "logpdf" in table:
         return kinds.expression_grid(w, label, table)
+    if kind == "grid" and ("box" in table or "cells" in table):
+        raise w.error(f"{label}.logpdf", None, "a value (box and cells go with a logpdf)")
     w.keys(table, label, ("kind", *_DIST[kind]))
     missing = [k for k in _DIST[kind] if k not in table and not (kind == "mixture" and k == "covs")]
     if missing:

@@ -448,6 +448,30 @@ SK = (
             "box = [[-3.0, 3.0]]\ncells = 2",
             "P.cells = 2: expected an integer in 4..2000",
         ),
+        (
+            """
+            [P]
+            kind = "grid"
+            logpdf = "-x**2"
+            box = [[-3.0, 3.0]]
+            """
+            + GAUSS_Q,
+            'logpdf = "-x**2"\n',
+            "",
+            "P.logpdf = None: expected a value (box and cells go with a logpdf)",
+        ),
+        (
+            """
+            [P]
+            kind = "grid"
+            logpdf = "-x**2"
+            box = [[-3.0, 3.0], [-1.0, 1.0]]
+            """
+            + GAUSS_Q.replace("[0.0]", "[0.0, 0.0]").replace("[[4.0]]", "[[4.0, 0.0], [0.0, 4.0]]"),
+            'kind = "grid"',
+            'kind = "grid"',
+            "P.logpdf = '-x**2': expected an expression in x1, x2 (unknown name 'x'",
+        ),
     ],
 )
 def test_new_kind_errors_are_one_line_with_exit_2(tmp_path, capsys, body, old, new, needle):
