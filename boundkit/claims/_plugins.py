@@ -24,6 +24,17 @@ def plugin_module(spec: str | os.PathLike[str]) -> ModuleType:
     """The module a :func:`load_plugin` call imported for ``spec`` (a file path or a module
     name), for looking up the objects it defines (``"plugin:NAME"`` in spec files).
 
+    Parameters
+    ----------
+    spec : str or path
+        What was given to :func:`load_plugin`.
+
+    Returns
+    -------
+    module
+        The imported module (a file plugin lives in ``sys.modules`` under
+        ``boundkit_plugin_<its resolved path>``).
+
     Raises
     ------
     BoundkitError
