@@ -4,7 +4,8 @@ A spec names a registered toy (``toy = "finite"``, including toys registered by 
 describes an experiment from parts::
 
     name = "my-experiment"
-    generator = "kl"                      # catalogue name or expression in u, or a table:
+    generator = "kl"                      # catalogue name, expression in u, "plugin:NAME"
+                                          # (a Generator of a --plugin module), or a table:
                                           # [generator] name = "kl" | alpha = 0.5 |
                                           #             expression = "u*log(u) - u + 1"
 
@@ -293,6 +294,14 @@ def _generator(w: _Where, value: Any, at: str = "generator") -> Any:
     names = "a catalogue name (kl, pearson, ...) or a convex expression in u with f(1) = 0"
     if isinstance(value, int | float | bool | list):
         raise w.error(at, value, "a generator name or an expression in u")
+    if isinstance(value, str) and value.startswith("plugin:"):
+        from boundkit.generators import Generator
+        from boundkit.simulation._spec_kinds import plugin_object
+
+        g = plugin_object(w, at, value, w.plugins)
+        if not isinstance(g, Generator):
+            raise w.error(at, value, "a boundkit Generator (generators.get_generator(...))")
+        return g
     if isinstance(value, str):
         key, text, params = at, value, {}
         if value.strip().lower() == "alpha":

@@ -511,3 +511,13 @@ def test_plugin_module_by_name_from_the_cli(tmp_path, monkeypatch, capsys):
     pop = json.loads(capsys.readouterr().out)["population"]
     kl = 0.5 * (0.8 / 4 + 0.25 / 4 - 1 + np.log(4 / 0.8))
     assert abs(pop["divergence_base"] - kl) < 1e-6
+
+
+def test_generator_from_a_plugin(tmp_path):
+    from boundkit.generators import get_generator
+
+    g = get_generator("alpha", alpha=0.5)
+    path = _spec(tmp_path, 'generator = "plugin:g"\n' + MIX_P + GAUSS_Q)
+    assert load_spec(path, plugins=[{"g": g}]).toy._g is g
+    with pytest.raises(BoundkitError, match=r"generator = 'plugin:g': expected a boundkit Gen"):
+        load_spec(path, plugins=[{"g": "kl"}])
