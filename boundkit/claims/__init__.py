@@ -17,7 +17,7 @@ True
 """
 
 from boundkit.claims._falsifier import Parameter, SearchResult, SearchSpace, falsify
-from boundkit.claims._plugins import load_plugin
+from boundkit.claims._plugins import load_plugin, plugin_module
 from boundkit.claims._properties import property_claim
 from boundkit.claims._records import (
     LEVELS,
@@ -61,6 +61,7 @@ __all__ = [
     "falsify",
     "get_claim",
     "load_plugin",
+    "plugin_module",
     "plan",
     "property_claim",
     "record_from_dict",

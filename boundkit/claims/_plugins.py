@@ -7,11 +7,46 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from boundkit._errors import BoundkitError
 from boundkit.claims import _registry
 
-__all__ = ["load_plugin"]
+__all__ = ["load_plugin", "plugin_module"]
+
+
+def _file_module_name(path: Path) -> str:
+    """The ``sys.modules`` name under which a plugin file is imported."""
+    return "boundkit_plugin_" + "".join(ch if ch.isalnum() else "_" for ch in str(path.resolve()))
+
+
+def plugin_module(spec: str | os.PathLike[str]) -> ModuleType:
+    """The module a :func:`load_plugin` call imported for ``spec`` (a file path or a module
+    name), for looking up the objects it defines (``"plugin:NAME"`` in spec files).
+
+    Parameters
+    ----------
+    spec : str or path
+        What was given to :func:`load_plugin`.
+
+    Returns
+    -------
+    module
+        The imported module (a file plugin lives in ``sys.modules`` under
+        ``boundkit_plugin_<its resolved path>``).
+
+    Raises
+    ------
+    BoundkitError
+        When ``spec`` was not loaded by :func:`load_plugin`.
+    """
+    text = os.fspath(spec)
+    path = Path(text)
+    is_file = text.endswith(".py") or path.exists()
+    module = sys.modules.get(_file_module_name(path) if is_file else text)
+    if module is None:
+        raise BoundkitError(f"plugin {text!r} is not loaded (load_plugin it first)")
+    return module
 
 
 def load_plugin(spec: str | os.PathLike[str]) -> list[str]:
@@ -41,9 +76,7 @@ def load_plugin(spec: str | os.PathLike[str]) -> list[str]:
         if text.endswith(".py") or path.exists():
             if not path.is_file():
                 raise BoundkitError(f"plugin file {text!r} does not exist")
-            name = "boundkit_plugin_" + "".join(
-                ch if ch.isalnum() else "_" for ch in str(path.resolve())
-            )
+            name = _file_module_name(path)
             module_spec = importlib.util.spec_from_file_location(name, path)
             if module_spec is None or module_spec.loader is None:
                 raise BoundkitError(f"cannot import plugin file {text!r}")

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from boundkit.cli._cmd_simulate import add_plugin_argument, load_plugins
+from boundkit.cli._cmd_simulate import add_plugin_argument, load_plugins, plugin_namespaces
 
 HELP = "regenerate the figures (bound vs measured gap, improvement, slack of the bounds, guidance)"
 
@@ -46,7 +46,7 @@ def _spec_figures(args: argparse.Namespace) -> list[Path]:
     from boundkit.plotting import simulation_figures
     from boundkit.simulation import load_spec
 
-    spec = load_spec(args.spec)
+    spec = load_spec(args.spec, plugins=plugin_namespaces(args))
     overrides: dict[str, object] = {"n_jobs": args.workers, "progress": False}
     if args.seed is not None:
         overrides["seed"] = args.seed

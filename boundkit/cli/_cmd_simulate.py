@@ -62,6 +62,14 @@ def load_plugins(args: argparse.Namespace) -> None:
         load_plugin(spec)
 
 
+def plugin_namespaces(args: argparse.Namespace) -> list[object]:
+    """The modules of the ``--plugin`` arguments (loaded by :func:`load_plugins`), where a spec
+    file's ``"plugin:NAME"`` values are looked up."""
+    from boundkit.claims import plugin_module
+
+    return [plugin_module(spec) for spec in getattr(args, "plugin", None) or ()]
+
+
 def sweep_settings(args: argparse.Namespace) -> tuple[object, dict[str, object]]:
     """The toy and the ``simulate`` keyword arguments from ``--spec`` and the flags.
 
@@ -83,7 +91,7 @@ def sweep_settings(args: argparse.Namespace) -> tuple[object, dict[str, object]]
     if args.spec is not None:
         if args.toy is not None:
             raise BoundkitError("give a toy name or --spec FILE, not both")
-        spec = load_spec(args.spec)
+        spec = load_spec(args.spec, plugins=plugin_namespaces(args))
         toy: object = spec.toy
         defaults.update(
             sizes=spec.sizes,

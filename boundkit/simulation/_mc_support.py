@@ -52,6 +52,7 @@ __all__ = [
     "divergence_khat",
     "monte_carlo_support",
     "refuse_heavy_tail",
+    "sub_support",
 ]
 
 #: Batches of the batch-means standard errors.
@@ -120,10 +121,26 @@ def monte_carlo_support(P: Any, Q: Any, size: int, seed: int) -> Support:
 
 
 def sub_support(sup: Support, b: int) -> tuple[np.ndarray, Support]:
-    """Batch ``b`` of a Monte Carlo support (its indices and renormalised weights)."""
-    assert sup.batch is not None
+    r"""Batch ``b`` of a Monte Carlo support: its indices and renormalised weights
+    :math:`p_k / \sum_{j \in b} p_j`, :math:`q_k / \sum_{j \in b} q_j`.
+
+    Raises
+    ------
+    BoundkitError
+        If ``sup`` has no batches (not a Monte Carlo support) or batch ``b`` has no point
+        with positive weight under both P and Q.
+    """
+    if sup.batch is None:
+        raise BoundkitError(
+            f"sub_support needs a Monte Carlo support (with batches); got a {sup.kind!r} support"
+        )
     idx = np.flatnonzero(sup.batch == b)
     p, q = sup.p[idx], sup.q[idx]
+    if not (p.sum() > 0 and q.sum() > 0):
+        raise BoundkitError(
+            f"batch {b!r} of the Monte Carlo support has no weight under P or Q (batches are "
+            f"0..{int(sup.batch.max())})"
+        )
     return idx, Support(x=sup.x[idx], p=p / p.sum(), q=q / q.sum(), kind="monte-carlo")
 
 
@@ -210,15 +227,16 @@ def divergence_khat(t: TailIndices, which: str, r: np.ndarray | None = None) -> 
     b1 = max(t.beta - 1.0, 0.0)
     if which == "base":
         return np.array([max(b1 * t.k_q, t.gamma * t.k_p)])
-    assert r is not None
+    if which not in ("refined", "refinement"):
+        raise BoundkitError(f"which must be 'base', 'refined' or 'refinement'; got {which!r}")
+    if r is None:
+        raise BoundkitError(f"divergence_khat({which!r}) needs r = dQ_h/dQ on the support")
     r2 = np.atleast_2d(r)
     with np.errstate(divide="ignore"):
         kr, kinv = np.atleast_1d(driver_khat(r2)), np.atleast_1d(driver_khat(1.0 / r2))
     if which == "refined":
         return np.maximum(b1 * (t.k_q + kinv), (1.0 + t.gamma) * kr + t.gamma * t.k_p)
-    if which == "refinement":
-        return np.maximum(t.beta * kr, t.gamma * kinv)
-    raise ValueError(which)
+    return np.maximum(t.beta * kr, t.gamma * kinv)
 
 
 def refuse_heavy_tail(k: np.ndarray, what: str) -> None:

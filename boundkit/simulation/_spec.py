@@ -4,11 +4,13 @@ A spec names a registered toy (``toy = "finite"``, including toys registered by 
 describes an experiment from parts::
 
     name = "my-experiment"
-    generator = "kl"                      # catalogue name or expression in u, or a table:
+    generator = "kl"                      # catalogue name, expression in u, "plugin:NAME"
+                                          # (a Generator of a --plugin module), or a table:
                                           # [generator] name = "kl" | alpha = 0.5 |
                                           #             expression = "u*log(u) - u + 1"
 
-    [P]                                   # kind: finite | gaussian | mixture | grid
+    [P]                                   # kind: finite | gaussian | mixture | grid |
+                                          # sklearn | refined | python (see below)
                                           # (gaussian, mixture: any dimension)
     kind = "mixture"
     weights = [0.75, 0.25]
@@ -43,6 +45,44 @@ describes an experiment from parts::
     [figures]                             # optional
     out = "figures/my-experiment"
 
+The other distribution kinds (:mod:`boundkit.simulation._spec_kinds`)::
+
+    [P]                                   # a scikit-learn density fitted at load time
+    kind = "sklearn"
+    model = "GaussianMixture"             # | BayesianGaussianMixture | KernelDensity
+    data = "iris"                         # bundled with scikit-learn, or "my.csv" / "my.npy"
+                                          # (relative to the spec file); standardised
+    pca = 1                               # optional: first principal components
+    n_components = 3                      # covariance_type, reg_covar, random_state, max_iter;
+    random_state = 0                      # KernelDensity: bandwidth
+
+    [Q]                                   # Q_h = duality.refine(base, h, f)
+    kind = "refined"
+    h = "0.4*x - 0.1*x**2"                # expression in x (x1, x2, ...), "plugin:NAME", or a
+                                          # [Q.h] table: features/degree/... + weights, or A, b, c
+    generator = "kl"                      # default: the spec's generator
+    [Q.base]
+    kind = "gaussian"
+    mean = [0.0]
+    cov = [[2.0]]
+
+    [P]                                   # a density given by an expression on a box
+    kind = "grid"
+    logpdf = "-(x**2 - 1)**2 / 0.5"       # unnormalised, in x (x1, x2 in 2-D)
+    box = [[-3.0, 3.0]]
+    cells = 200
+
+    [P]                                   # an object of a --plugin module (models.as_model)
+    kind = "python"
+    object = "plugin:target"
+
+    [class]                               # also: features = "plugin:phi" (a callable feature
+    kind = "python"                       # map of a linear class)
+    object = "plugin:my_class"
+
+A refined model that is not sampled exactly (not a finite base, nor KL with a quadratic h on a
+Gaussian) is refused as P and for a Monte Carlo population; it gets its base's quadrature box.
+
 Every error names the key, the value and what was expected, on one line.
 """
 
@@ -50,10 +90,12 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from boundkit._errors import BoundkitError
 
@@ -81,10 +123,14 @@ _DIST = {
     "mixture": ("weights", "means", "covs"),
     "grid": ("axes", "density"),
 }
+#: Kinds read by :mod:`boundkit.simulation._spec_kinds` (their keys are checked there).
+_MORE_DIST = ("sklearn", "refined", "python")
+_DIST_KINDS = (*_DIST, *_MORE_DIST)
 _CLASS = {
     "linear": ("features", "degree", "n_components", "gamma", "p", "B", "bias", "rng"),
     "rkhs": ("kernel", "B", "gamma", "degree", "coef0"),
     "relu2": ("width", "B1", "B2", "n_restarts", "max_iter", "rng"),
+    "python": ("object",),
 }
 
 
@@ -107,10 +153,13 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 
 class _Where:
-    """Formats one-line spec errors: file, key, value and the expectation."""
+    """Formats one-line spec errors: file, key, value and the expectation; carries what the
+    parts need (the spec's folder, the plugin namespaces, the spec's generator value)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, plugins: Sequence[Any] = (), generator: Any = "kl") -> None:
         self.path = path
+        self.plugins = tuple(plugins)
+        self.generator = generator
 
     def error(self, key: str, value: Any, expected: str) -> BoundkitError:
         text = repr(value)
@@ -154,12 +203,31 @@ def _array(w: _Where, key: str, v: Any) -> Any:
 
 def _distribution(w: _Where, label: str, table: Any) -> Any:
     from boundkit import distributions as dist
+    from boundkit.simulation import _spec_kinds as kinds
 
     if not isinstance(table, Mapping) or "kind" not in table:
-        raise w.error(f"{label}.kind", None, f"one of {', '.join(_DIST)}")
+        raise w.error(f"{label}.kind", None, f"one of {', '.join(_DIST_KINDS)}")
     kind = table["kind"]
-    if kind not in _DIST:
-        raise w.error(f"{label}.kind", kind, f"one of {', '.join(_DIST)}")
+    if kind not in _DIST_KINDS:
+        raise w.error(f"{label}.kind", kind, f"one of {', '.join(_DIST_KINDS)}")
+    if kind == "sklearn":
+        return kinds.sklearn_model(w, label, table, w.path.parent)
+    if kind == "refined":
+        return kinds.refined_model(
+            w,
+            label,
+            table,
+            distribution=lambda key, t: _distribution(w, key, t),
+            generator=lambda key, v: _generator(w, v, key),
+            default_generator=w.generator,
+            plugins=w.plugins,
+        )
+    if kind == "python":
+        return _python_distribution(w, label, table)
+    if kind == "grid" and "logpdf" in table:
+        return kinds.expression_grid(w, label, table)
+    if kind == "grid" and ("box" in table or "cells" in table):
+        raise w.error(f"{label}.logpdf", None, "a value (box and cells go with a logpdf)")
     w.keys(table, label, ("kind", *_DIST[kind]))
     missing = [k for k in _DIST[kind] if k not in table and not (kind == "mixture" and k == "covs")]
     if missing:
@@ -184,6 +252,25 @@ def _distribution(w: _Where, label: str, table: Any) -> Any:
         raise BoundkitError(f"spec {w.path}: [{label}] {exc}") from None
 
 
+def _python_distribution(w: _Where, label: str, table: Mapping[str, Any]) -> Any:
+    """``kind = "python"``: ``object = "plugin:NAME"``, wrapped by
+    :func:`boundkit.models.as_model` (a distribution is kept as it is)."""
+    from boundkit.models import as_model
+    from boundkit.simulation._spec_kinds import plugin_object
+
+    w.keys(table, label, ("kind", "object"))
+    if "object" not in table:
+        raise w.error(f"{label}.object", None, "a value (\"plugin:NAME\", for kind 'python')")
+    obj = plugin_object(w, f"{label}.object", table["object"], w.plugins)
+    try:
+        model = as_model(obj, name=table["object"])
+    except BoundkitError as exc:
+        raise w.error(f"{label}.object", table["object"], f"a distribution ({exc})") from None
+    if not hasattr(model, "logpdf") or not getattr(model, "has_logpdf", True):
+        raise w.error(f"{label}.object", table["object"], "a model with sample and logpdf")
+    return model
+
+
 def _gaussian_shapes(w: _Where, label: str, table: Mapping[str, Any], a: dict[str, Any]) -> None:
     """``mean``: d numbers; ``cov``: a d x d matrix (a number is taken as 1 x 1)."""
     mean = a["mean"]
@@ -199,24 +286,34 @@ def _gaussian_shapes(w: _Where, label: str, table: Mapping[str, Any], a: dict[st
         )
 
 
-def _generator(w: _Where, value: Any) -> Any:
+def _generator(w: _Where, value: Any, at: str = "generator") -> Any:
     """The generator: a catalogue name or expression in u, or a table with one of ``name``,
-    ``alpha`` (the alpha family at that value) or ``expression``."""
+    ``alpha`` (the alpha family at that value) or ``expression``; ``at`` is its key."""
     from boundkit.generators import get_generator
 
     names = "a catalogue name (kl, pearson, ...) or a convex expression in u with f(1) = 0"
+    if isinstance(value, int | float | bool | list):
+        raise w.error(at, value, "a generator name or an expression in u")
+    if isinstance(value, str) and value.startswith("plugin:"):
+        from boundkit.generators import Generator
+        from boundkit.simulation._spec_kinds import plugin_object
+
+        g = plugin_object(w, at, value, w.plugins)
+        if not isinstance(g, Generator):
+            raise w.error(at, value, "a boundkit Generator (generators.get_generator(...))")
+        return g
     if isinstance(value, str):
-        key, text, params = "generator", value, {}
+        key, text, params = at, value, {}
         if value.strip().lower() == "alpha":
-            raise w.error("generator", value, "a value for alpha: [generator] alpha = 0.5")
+            raise w.error(at, value, f"a value for alpha: [{at}] alpha = 0.5")
     elif isinstance(value, Mapping):
-        w.keys(value, "generator", _GEN)
+        w.keys(value, at, _GEN)
         given = [k for k in _GEN if k in value]
         if "alpha" in given and value.get("name", "alpha") == "alpha":
             given = ["alpha"]
         if len(given) != 1:
-            raise w.error("generator", dict(value), "exactly one of name, alpha, expression")
-        key = f"generator.{given[0]}"
+            raise w.error(at, dict(value), "exactly one of name, alpha, expression")
+        key = f"{at}.{given[0]}"
         if given[0] == "alpha":
             _number(w, key, value["alpha"])
             text, params = "alpha", {"alpha": float(value["alpha"])}
@@ -225,9 +322,9 @@ def _generator(w: _Where, value: Any) -> Any:
             if not isinstance(text, str) or not text.strip():
                 raise w.error(key, text, "a non-empty string")
             if given[0] == "name" and text.strip().lower() == "alpha":
-                raise w.error(key, text, "a value for alpha: [generator] alpha = 0.5")
+                raise w.error(key, text, f"a value for alpha: [{at}] alpha = 0.5")
     else:
-        raise w.error("generator", value, f"{names}, or a [generator] table")
+        raise w.error(at, value, f"{names}, or a [{at}] table")
     try:
         return get_generator(text, **params)
     except BoundkitError as exc:
@@ -246,6 +343,17 @@ def _class(w: _Where, table: Any) -> Any:
     if kind not in _CLASS:
         raise w.error("class.kind", kind, f"one of {', '.join(_CLASS)}")
     w.keys(table, "class", ("kind", *_CLASS[kind]))
+    if kind == "python":
+        from boundkit.simulation._spec_kinds import plugin_object
+
+        if "object" not in table:
+            raise w.error("class.object", None, "a value (\"plugin:NAME\", for kind 'python')")
+        cls = plugin_object(w, "class.object", table["object"], w.plugins)
+        if not hasattr(cls, "support_function"):
+            raise w.error(
+                "class.object", table["object"], "a discriminator class (with support_function)"
+            )
+        return cls
     kw = {k: v for k, v in table.items() if k != "kind"}
     for k in ("B", "B1", "B2", "gamma", "coef0"):
         if k in kw:
@@ -255,10 +363,14 @@ def _class(w: _Where, table: Any) -> Any:
             _number(w, f"class.{k}", kw[k], integer=True, positive=k != "rng")
     if kind == "linear":
         feats = kw.get("features", "identity")
-        if feats not in ("identity", "poly", "rff"):
-            raise w.error(
-                "class.features", feats, "identity, poly or rff (callables: use a --plugin)"
-            )
+        if isinstance(feats, str) and feats.startswith("plugin:"):
+            from boundkit.simulation._spec_kinds import plugin_object
+
+            kw["features"] = plugin_object(w, "class.features", feats, w.plugins)
+            if not callable(kw["features"]):
+                raise w.error("class.features", feats, "a callable feature map phi(x) -> (m, k)")
+        elif feats not in ("identity", "poly", "rff"):
+            raise w.error("class.features", feats, 'identity, poly, rff or "plugin:NAME"')
         if kw.get("p", 2) not in (1, 2, "inf"):
             raise w.error("class.p", kw.get("p"), '1, 2 or "inf"')
         if "rng" not in kw and feats == "rff":
@@ -267,6 +379,45 @@ def _class(w: _Where, table: Any) -> Any:
     if kind == "rkhs":
         return classes.RKHSBall(**kw)
     return classes.ReLUNetwork2(**kw)
+
+
+def _check_refined_sampling(w: _Where, P: Any, table: Mapping[str, Any]) -> None:
+    """A refined P must be sampled exactly (replicates are samples of P): importance
+    resampling is only consistent, so a refined model without exact sampling is refused as P."""
+    from boundkit.duality import RefinedDistribution
+
+    if isinstance(P, RefinedDistribution) and P.pmf is None and P.closed_form is None:
+        raise w.error(
+            "P.kind",
+            table["kind"],
+            "a target sampled exactly: a refined P needs a finite or grid base, or KL with a "
+            "quadratic h on a Gaussian base (other refined models: use them as Q)",
+        )
+
+
+def _refined_population(w: _Where, P: Any, Q: Any, kind: str, pop: dict[str, Any]) -> None:
+    """A refined model without exact sampling (Q_h of a Gaussian or mixture base) gets the
+    base's quadrature box (:func:`default_box`, 8 standard deviations) when the spec gives none;
+    a Monte Carlo population would sample it by importance resampling, so that is refused."""
+    from boundkit.duality import RefinedDistribution
+    from boundkit.simulation._support import default_box, has_default_box
+
+    approx = [D for D in (P, Q) if isinstance(D, RefinedDistribution) and D.pmf is None]
+    approx = [D for D in approx if D.closed_form is None]
+    if not approx:
+        return
+    if kind == "monte-carlo" or P.dim > 2:
+        raise w.error(
+            "population.kind",
+            kind,
+            "a grid (dimension 1 or 2): a refined model is sampled approximately, so its "
+            "population terms cannot be a Monte Carlo estimate",
+        )
+    if "box" not in pop:
+        stand_in = [D.base if isinstance(D, RefinedDistribution) else D for D in (P, Q)]
+        if not has_default_box(*stand_in):
+            raise w.error("population.box", None, "a box [[lo, hi], ...] for the refined model")
+        pop["box"] = np.asarray(default_box(*stand_in), dtype=float).tolist()
 
 
 @dataclass(frozen=True)
@@ -321,13 +472,23 @@ class ExperimentSpec:
         return simulate(self.toy, sizes, **kw)
 
 
-def load_spec(path: str | Path) -> ExperimentSpec:
+def load_spec(path: str | Path, *, plugins: Sequence[Any] = ()) -> ExperimentSpec:
     r"""Read and validate an experiment spec file (TOML); see the module docstring.
+
+    Distributions: ``kind`` finite, gaussian, mixture, grid (values, or a ``logpdf``
+    expression on a ``box``), sklearn (a GaussianMixture, BayesianGaussianMixture or
+    KernelDensity fitted on a bundled data set or a CSV/NPY file), refined
+    (:math:`Q_h`, :math:`dQ_h/dQ = (f^*)'(h - \nu_h)`, :func:`boundkit.duality.refine` of a
+    base table) and python (``object = "plugin:NAME"``); classes: linear (features identity,
+    poly, rff or ``"plugin:NAME"``), rkhs, relu2, python.
 
     Parameters
     ----------
     path : path
         The ``.toml`` file.
+    plugins : sequence of modules or mappings
+        Where ``"plugin:NAME"`` values are looked up (``boundkit simulate --plugin FILE``
+        passes the plugin modules); the last namespace defining NAME wins.
 
     Returns
     -------
@@ -343,7 +504,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
 
     p = Path(path)
     doc = read_toml(p)
-    w = _Where(p)
+    w = _Where(p, plugins, doc.get("generator", "kl") if isinstance(doc, Mapping) else "kl")
     w.keys(doc, "", _TOP)
     name = doc.get("name", p.stem)
     if not isinstance(name, str) or not name.strip():
@@ -365,16 +526,17 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         P = _distribution(w, "P", doc["P"])
         Q = _distribution(w, "Q", doc["Q"])
         if P.dim != Q.dim:
-            key = next(k for k in ("mean", "means", "atoms", "axes") if k in doc["Q"])
+            keys = ("mean", "means", "atoms", "axes", "box", "pca", "object", "base")
+            key = next((k for k in keys if k in doc["Q"]), "kind")
             raise w.error(f"Q.{key}", doc["Q"][key], f"points of dimension {P.dim} (that of P)")
+        _check_refined_sampling(w, P, doc["P"])
         cls = _class(w, doc["class"])
-        if isinstance(doc.get("generator", "kl"), int | float | bool | list):
-            raise w.error("generator", doc["generator"], "a generator name or an expression in u")
         gen = _generator(w, doc.get("generator", "kl"))
         pop = dict(w.keys(doc.get("population", {}), "population", _POP))
         kind = pop.pop("kind", "auto")
         if kind not in _POP_KINDS:
             raise w.error("population.kind", kind, f"one of {', '.join(_POP_KINDS)}")
+        _refined_population(w, P, Q, kind, pop)
         if "n_grid" in pop:
             _number(w, "population.n_grid", pop["n_grid"], integer=True, positive=True)
         if "fit_seed" in pop:

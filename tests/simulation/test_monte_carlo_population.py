@@ -223,3 +223,67 @@ def test_batches_split_p_and_q_draws_evenly():
     for half in (sup.batch[:2048], sup.batch[2048:]):  # the draws of P, then those of Q
         assert np.all(np.bincount(half, minlength=MC_BATCHES) == 2048 // MC_BATCHES)
     assert np.isclose(sup.p.sum(), 1.0) and np.isclose(sup.q.sum(), 1.0)
+
+
+def test_per_replicate_heavy_tail_is_refused(monkeypatch):
+    r"""The population passes, but a replicate whose fitted :math:`h_n` makes
+    :math:`dQ_{h_n}/dQ` heavy-tailed is refused in ``run_replicates`` itself. With
+    :math:`h_n = |x|^2/2` and :math:`Q = N(0, I_3)`, :math:`r \propto e^{|x|^2/2}` has
+    :math:`P(r > t) \approx t^{-1}` (Pareto :math:`k \approx 1 > 0.7`); a linear
+    :math:`h_n = 0.3 x_1` has a light tail (:math:`k \approx 0.15`) and passes. Deterministic
+    (fixed seeds): no false failures."""
+    ex = Experiment(P3, Q3, LinearClass("identity", B=2.0), "kl", mc_size=4096, mc_seed=0)
+    ex.population()  # the population terms pass the tail check
+    x = ex.support.x
+    light = x @ np.array([0.3, 0.0, 0.0])
+    heavy = 0.5 * np.sum(x * x, axis=1)
+    seeds = np.random.SeedSequence(0).spawn(2)
+    monkeypatch.setattr(ex, "fit_values", lambda m, samples: np.vstack([light, light]))
+    out = ex.run_replicates(10, seeds, n_mc_sigma=20)
+    assert np.all(np.isfinite(out["divergence"]))
+    monkeypatch.setattr(ex, "fit_values", lambda m, samples: np.vstack([light, heavy]))
+    with pytest.raises(BoundkitError) as err:
+        ex.run_replicates(10, seeds, n_mc_sigma=20)
+    msg = str(err.value)
+    assert msg.startswith("Monte Carlo estimate of D_f(P||Q_hn) refused: its summands are ")
+    assert "heavy-tailed (Pareto k-hat = " in msg and "> 0.7" in msg and "\n" not in msg
+    k = float(msg.split("k-hat = ")[1].split(" ")[0])
+    assert 0.9 < k < 1.6, msg
+
+
+def test_refinement_tail_index_and_its_refusal():
+    r"""``divergence_khat`` on a ratio with a known tail: :math:`r = U^{-1/2}` has Pareto
+    :math:`k = 1/2`. With :math:`\beta = 2, \gamma = 0` (Pearson): :math:`D_f(P\|Q_h)` gets
+    :math:`\max((\beta - 1)(k_q + k(1/r)), (1 + \gamma) k(r)) = 1/2` (accepted),
+    :math:`D_f(Q_h\|Q)` gets :math:`\beta k(r) = 1` (refused). The estimate of k on 4096 draws
+    with a fixed seed is 0.53; a factor-2 slip (or beta - 1 for beta) moves one side across
+    0.7."""
+    from boundkit.simulation._mc_support import TailIndices, divergence_khat, refuse_heavy_tail
+
+    r = np.random.default_rng(0).random(4096) ** -0.5
+    t = TailIndices(beta=2.0, gamma=0.0, k_p=0.0, k_q=0.0)
+    refined = divergence_khat(t, "refined", r)
+    refinement = divergence_khat(t, "refinement", r)
+    assert 0.4 < refined[0] < 0.65 and abs(refinement[0] - 2 * refined[0]) < 1e-12
+    refuse_heavy_tail(refined, "D_f(P||Q_hn)")
+    with pytest.raises(BoundkitError, match=r"^Monte Carlo estimate of D_f\(Q_hn\|\|Q\) refused"):
+        refuse_heavy_tail(refinement, "D_f(Q_hn||Q)")
+    with pytest.raises(BoundkitError, match="needs r = dQ_h/dQ"):
+        divergence_khat(t, "refined")
+    with pytest.raises(BoundkitError, match="which must be 'base', 'refined' or 'refinement'"):
+        divergence_khat(t, "refind", r)
+
+
+def test_sub_support_checks_its_input():
+    from boundkit.simulation._mc_support import sub_support
+    from boundkit.simulation._support import Support
+
+    ex = Experiment(P3, Q3, LinearClass("identity", B=1.0), "kl", mc_size=4096, mc_seed=0)
+    idx, s = sub_support(ex.support, 3)
+    assert np.array_equal(idx, np.flatnonzero(ex.support.batch == 3))
+    assert abs(s.p.sum() - 1) < 1e-12 and abs(s.q.sum() - 1) < 1e-12
+    grid = Support(x=np.zeros((2, 1)), p=np.array([0.5, 0.5]), q=np.array([0.5, 0.5]), kind="grid")
+    with pytest.raises(BoundkitError, match="needs a Monte Carlo support .* 'grid' support"):
+        sub_support(grid, 0)
+    with pytest.raises(BoundkitError, match=f"batch {MC_BATCHES} of the Monte Carlo support"):
+        sub_support(ex.support, MC_BATCHES)

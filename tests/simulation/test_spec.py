@@ -16,19 +16,39 @@ from boundkit.simulation import Experiment, load_results, load_spec
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.toml"))
 
 
+def _example_plugins(path: Path) -> list[str]:
+    """An example's plugin, by convention ``<stem>_parts.py`` next to it."""
+    parts = path.with_name(f"{path.stem}_parts.py")
+    return [str(parts)] if parts.is_file() else []
+
+
+def _load_example(path: Path):
+    from boundkit.claims import load_plugin, plugin_module
+
+    plugins = _example_plugins(path)
+    for plugin in plugins:
+        load_plugin(plugin)
+    return load_spec(path, plugins=[plugin_module(p) for p in plugins])
+
+
 def test_there_is_an_example_per_distribution_kind():
     kinds = set()
     for path in EXAMPLES:
-        raw = load_spec(path).raw
-        kinds |= {raw["P"]["kind"], raw["Q"]["kind"]}
-    assert kinds >= {"finite", "gaussian", "mixture", "grid"}
+        raw = _load_example(path).raw
+        for side in ("P", "Q"):
+            kind = raw[side]["kind"]
+            kinds.add("grid-expression" if "logpdf" in raw[side] else kind)
+    assert kinds >= {"finite", "gaussian", "mixture", "grid", "grid-expression"}
+    assert kinds >= {"sklearn", "refined", "python"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_spec_runs(path, tmp_path, capsys):
-    spec = load_spec(path)
+    spec = _load_example(path)
     assert isinstance(spec.toy, Experiment)
-    rc = main(["simulate", "--spec", str(path), "--out", str(tmp_path), "--quiet", "--json"])
+    plugin = [a for p in _example_plugins(path) for a in ("--plugin", p)]
+    argv = ["simulate", "--spec", str(path), "--out", str(tmp_path), "--quiet", "--json"]
+    rc = main([*argv, *plugin])
     assert rc == 0, capsys.readouterr().err
     doc = json.loads(capsys.readouterr().out)
     assert [r["n"] for r in doc["summary"]] == spec.sizes
