@@ -238,10 +238,10 @@ def test_per_replicate_heavy_tail_is_refused(monkeypatch):
     light = x @ np.array([0.3, 0.0, 0.0])
     heavy = 0.5 * np.sum(x * x, axis=1)
     seeds = np.random.SeedSequence(0).spawn(2)
-    monkeypatch.setattr(ex, "fit_values", lambda m, samples: np.vstack([light, light]))
+    monkeypatch.setattr(ex, "fit_values", lambda m, samples, *seeds: np.vstack([light, light]))
     out = ex.run_replicates(10, seeds, n_mc_sigma=20)
     assert np.all(np.isfinite(out["divergence"]))
-    monkeypatch.setattr(ex, "fit_values", lambda m, samples: np.vstack([light, heavy]))
+    monkeypatch.setattr(ex, "fit_values", lambda m, samples, *seeds: np.vstack([light, heavy]))
     with pytest.raises(BoundkitError) as err:
         ex.run_replicates(10, seeds, n_mc_sigma=20)
     msg = str(err.value)
