@@ -245,12 +245,18 @@ def _box_weights(p: dict[str, float]) -> tuple[int, int, float, np.ndarray, np.n
 def box_fit(counts: np.ndarray, q: np.ndarray, B: float) -> tuple[np.ndarray, np.ndarray]:
     r"""KL refinement fit on the box family, for each row of ``counts`` (proportions allowed).
 
-    Maximises :math:`\sum_j \hat p_j h_j - \log(q_0 + \sum_j q_j e^{h_j})` over
+    Maximises :math:`\sum_j \hat p_j h_j - \Lambda(h)`,
+    :math:`\Lambda(h) = \Lambda^Q_{\mathrm{KL}}[(0, h)] = \log(q_0 + \sum_j q_j e^{h_j})`, over
     :math:`|h_j| \le B` (:math:`h(x_0) = 0`). The optimum is
-    :math:`h_j = \mathrm{clip}(\log(\hat p_j Z / q_j), -B, B)` at the root :math:`Z` of
-    :math:`q_0 + \sum_j q_j e^{h_j(Z)} = Z` (found by bisection in :math:`\log Z`, all rows at
-    once); returns ``(h, log Z)``, and :math:`\log Z = \Lambda^Q_{\mathrm{KL}}[h]`.
+    :math:`h_j = \mathrm{clip}(\log(\hat p_j Z / q_j), -B, B)` at the root :math:`Z` of the
+    first-order condition :math:`q_0 + \sum_j q_j e^{h_j(Z)} = Z` (bisection in
+    :math:`\log Z`, all rows at once, until the brackets stop moving: the same numbers as 100
+    halvings). Returns ``(h, Lambda(h))``, :math:`\Lambda` from the kernel's primitive
+    :func:`boundkit.generators.log_partition` (the residual of the bisection is the
+    condition's own sum, not :math:`\Lambda`: one ``exp`` and one product per step).
     """
+    from boundkit.generators import log_partition
+
     phat = counts / counts.sum(axis=1, keepdims=True)
     qa = q[1:]
     with np.errstate(divide="ignore"):
@@ -261,11 +267,12 @@ def box_fit(counts: np.ndarray, q: np.ndarray, B: float) -> tuple[np.ndarray, np
         mid = 0.5 * (lo + hi)
         h = np.clip(lp + mid[:, None], -B, B)
         g = q[0] + np.exp(h) @ qa - np.exp(mid)
-        lo = np.where(g > 0, mid, lo)
-        hi = np.where(g > 0, hi, mid)
-    logz = 0.5 * (lo + hi)
-    h = np.clip(lp + logz[:, None], -B, B)
-    return h, np.log(q[0] + np.exp(h) @ qa)
+        new_lo, new_hi = np.where(g > 0, mid, lo), np.where(g > 0, hi, mid)
+        if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
+            break  # a fixed point: every further halving repeats this one
+        lo, hi = new_lo, new_hi
+    h = np.clip(lp + (0.5 * (lo + hi))[:, None], -B, B)
+    return h, log_partition(np.concatenate([np.zeros((h.shape[0], 1)), h], axis=1), q)
 
 
 def _box_c6a(p: dict[str, float], replicates: int, seed: int) -> dict[str, float]:

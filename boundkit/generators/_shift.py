@@ -469,12 +469,15 @@ def log_partition(a: Any, weights: Any = None) -> np.ndarray:
         raise BoundkitError(f"a must have shape (k,) or (m, k) with k, m >= 1, got {a.shape}")
     if weights is not None:
         w = np.asarray(weights, dtype=float)
-        if not np.all(w >= 0.0):
+        w_min = w.min() if w.size else 0.0
+        if not w_min >= 0.0:
             raise BoundkitError("weights must be nonnegative (and not NaN)")
-        a = np.where(w > 0.0, a, -np.inf)
+        if w_min == 0.0:
+            a = np.where(w > 0.0, a, -np.inf)
     top = a.max(axis=-1, keepdims=True)
     with np.errstate(under="ignore", invalid="ignore"):
-        terms = np.exp(a - top)
+        terms = a - top
+        np.exp(terms, out=terms)
         if weights is not None:
             terms *= w
         value = top[..., 0] + np.log(terms.sum(axis=-1))
