@@ -275,19 +275,29 @@ def box_fit(counts: np.ndarray, q: np.ndarray, B: float) -> tuple[np.ndarray, np
     return h, log_partition(np.concatenate([np.zeros((h.shape[0], 1)), h], axis=1), q)
 
 
-def _box_c6a(p: dict[str, float], replicates: int, seed: int) -> dict[str, float]:
-    from boundkit.bounds import bound
-
+def _box_replicates(
+    p: dict[str, float], replicates: int, seed: int
+) -> tuple[int, float, np.ndarray, np.ndarray, float]:
+    r"""``(n, B, excess, rs, kl_star)`` of the box family's replicates: per replicate the
+    excess :math:`\Phi(h^*) - \Phi(h_n) = \mathrm{KL}(P\|Q_{h_n}) - \mathrm{KL}(P\|Q_{h^*})`
+    (:math:`\Phi(h) = E_P h - \Lambda(h)`) and :math:`B\hat{\mathfrak R}_S`, and
+    :math:`\mathrm{KL}(P\|Q_{h^*}) = \mathrm{KL}(P\|Q) - \Phi(h^*)`."""
     k, n, B, pv, q = _box_weights(p)
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n, pv, size=replicates)
     h_star, lam_star = box_fit(pv[None, :], q, B)
     h_n, lam_n = box_fit(counts.astype(float), q, B)
     phi_star = float(h_star[0] @ pv - lam_star[0])
-    excess = phi_star - (h_n @ pv - lam_n)  # Phi(h*) - Phi(h_n) = KL(P||Q_hn) - KL(P||Q_h*)
+    excess = phi_star - (h_n @ pv - lam_n)
     rs = B * np.array([_rs_profile(tuple(sorted(int(c) for c in row if c))) for row in counts])
-    kl_pq = float(pv @ (np.log(pv) - np.log(q[1:])))
-    kl_star = kl_pq - phi_star
+    kl_star = float(pv @ (np.log(pv) - np.log(q[1:]))) - phi_star
+    return n, B, excess, rs, kl_star
+
+
+def _box_c6a(p: dict[str, float], replicates: int, seed: int) -> dict[str, float]:
+    from boundkit.bounds import bound
+
+    n, _, excess, rs, kl_star = _box_replicates(p, replicates, seed)
     return {
         "excess": excess,
         "rs": rs,
@@ -444,16 +454,8 @@ def binomial_allowance(R: int, delta: float) -> int:
 def _box_hp(p: dict[str, float], claim: str, replicates: int, seed: int) -> dict[str, Any]:
     from boundkit.bounds import bound_terms, sum_terms
 
-    k, n, B, pv, q = _box_weights(p)
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(n, pv, size=replicates)
-    h_star, lam_star = box_fit(pv[None, :], q, B)
-    h_n, lam_n = box_fit(counts.astype(float), q, B)
-    phi_star = float(h_star[0] @ pv - lam_star[0])
-    excess = phi_star - (h_n @ pv - lam_n)
-    rs = B * np.array([_rs_profile(tuple(sorted(int(c) for c in row if c))) for row in counts])
+    n, B, excess, rs, kl_star = _box_replicates(p, replicates, seed)
     comp = rs if claim == "C6c" else np.full(replicates, rs.mean())
-    kl_star = float(pv @ (np.log(pv) - np.log(q[1:]))) - phi_star
     bnd = sum_terms(
         bound_terms(
             claim, population=kl_star, rademacher=comp, n=n, delta=float(p["delta"]), width=2.0 * B
