@@ -264,3 +264,38 @@ def test_blockwise_evaluation_equals_one_call_at_the_hard_places(name, monkeypat
         assert np.all(np.isnan(c[nan])) and np.all(np.isnan(lk[nan]))
         assert np.all(c[arr == -np.inf] == -f0) and np.all(lk[arr == -np.inf] == 0.0)
         assert not np.any(np.isnan(c[~nan])), arr[~nan][np.isnan(c[~nan])]
+
+
+def test_common_subexpressions_are_compiled_once_with_the_same_numbers():
+    """Where a stabilised expression repeats a call (Jeffreys' Wright omega), it is compiled
+    with common-subexpression elimination; the values must be those of the plain compilation
+    bit for bit, hard places included, and every other expression is compiled plainly."""
+    import sympy as sp
+
+    from boundkit.generators._expr import T
+    from boundkit.generators._numeric import (
+        _repeats_a_call,
+        lambdify_expression,
+        lambdify_stable,
+        stable_modules,
+    )
+
+    with_cse = []
+    for name, g in sorted(_catalogue_and_alphas().items()):
+        for expr in (g.conjugate_expr, g.link_expr):
+            if expr is None:
+                continue
+            stable = lambdify_stable(expr, T).expression
+            if not _repeats_a_call(stable):
+                continue
+            with_cse.append(name)
+            sup = float(g.domain.sup)
+            t = np.array([np.nan, -np.inf, -1e300, -1e20, -30.0, -1.0, 0.0, 0.5, 1.0, 30.0])
+            t = np.concatenate([t, [sup, np.nextafter(sup, -np.inf)] if np.isfinite(sup) else []])
+            plain = sp.lambdify(T, stable, modules=stable_modules())
+            with np.errstate(all="ignore"):
+                np.testing.assert_array_equal(lambdify_expression(stable, T)(t), plain(t))
+    assert "jeffreys" in with_cse
+    t = sp.Symbol("t")
+    assert not _repeats_a_call(sp.log(2) * t + 2 * sp.log(2))  # a constant call: no CSE
+    assert _repeats_a_call(sp.exp(t) / (1 + sp.exp(t)))
