@@ -233,6 +233,18 @@ def _rs_profile(profile: tuple[int, ...]) -> float:
     )
 
 
+def _box_parameters(log10_eps: tuple[float, float] = (-8.0, -0.3)) -> list[Parameter]:
+    """The box family's search parameters: k atoms, n samples, radius B, Q's mass
+    :math:`\varepsilon` off :math:`x_0` (log10, in the range given) and the skew of P."""
+    return [
+        Parameter("k", 2, 60, integer=True),
+        Parameter("n", 2, 8, integer=True),
+        Parameter("B", 0.2, 3.0),
+        Parameter("log10_eps", *log10_eps),
+        Parameter("skew", 0.0, 2.0),
+    ]
+
+
 def _box_weights(p: dict[str, float]) -> tuple[int, int, float, np.ndarray, np.ndarray]:
     k, n, B = int(p["k"]), int(p["n"]), float(p["B"])
     eps = 10.0 ** float(p["log10_eps"])
@@ -327,13 +339,7 @@ def box_c6a_space(
     \hat{\mathfrak R}_{S_r}/\bar{\mathfrak R}`; violation = tightness - 1. Start:
     :math:`k = 60`, :math:`n = 3`, :math:`B = 1`, :math:`\varepsilon = 10^{-8}`, uniform P.
     """
-    params = [
-        Parameter("k", 2, 60, integer=True),
-        Parameter("n", 2, 8, integer=True),
-        Parameter("B", 0.2, 3.0),
-        Parameter("log10_eps", -8.0, -0.3),
-        Parameter("skew", 0.0, 2.0),
-    ]
+    params = _box_parameters()
 
     def violation(p: dict[str, float]) -> float:
         r = _box_c6a(p, replicates, seed)
@@ -412,13 +418,7 @@ def box_c7_space(*, replicates: int = 300, seed: int = 20240918) -> SearchSpace:
     B moderate: the fit moves Q onto the atoms seen, so both the IPM to P and the divergence
     from Q are of order B (tightness about 0.7 at :math:`k = 60, n = 2, B = 3`).
     """
-    params = [
-        Parameter("k", 2, 60, integer=True),
-        Parameter("n", 2, 8, integer=True),
-        Parameter("B", 0.2, 3.0),
-        Parameter("log10_eps", -3.0, -1e-3),
-        Parameter("skew", 0.0, 2.0),
-    ]
+    params = _box_parameters(log10_eps=(-3.0, -1e-3))
 
     def violation(p: dict[str, float]) -> float:
         r = _box_c7(p, replicates, seed)
@@ -477,14 +477,7 @@ def box_hp_space(claim: str, *, replicates: int = 400, seed: int = 20240919) -> 
     would still pass the test. Violation = tightness - 1. Near-tight for delta near 1, where the
     deviation term is smallest, and k >> n (start: k = 60, n = 3, B = 1, delta = 0.9).
     """
-    params = [
-        Parameter("k", 2, 60, integer=True),
-        Parameter("n", 2, 8, integer=True),
-        Parameter("B", 0.2, 3.0),
-        Parameter("log10_eps", -8.0, -0.3),
-        Parameter("skew", 0.0, 2.0),
-        Parameter("delta", 0.05, 0.95),
-    ]
+    params = [*_box_parameters(), Parameter("delta", 0.05, 0.95)]
 
     def violation(p: dict[str, float]) -> float:
         r = _box_hp(p, claim, replicates, seed)
