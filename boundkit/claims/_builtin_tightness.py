@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
-from scipy.special import logsumexp
 
 from boundkit.claims._records import margin_from_tightness
 from boundkit.claims._registry import CheckOutcome, claim
+from boundkit.generators import log_partition
 
 __all__: list[str] = []
 
@@ -223,7 +223,7 @@ def _holdout_cells(plug_in: bool, *, quick: bool, rng: np.random.Generator) -> C
     viol = {(meth, d): 0 for meth in methods for d in deltas}
     for r in range(R):
         h = rep["h"][r]
-        lam = float(logsumexp(h, b=toy.q))
+        lam = float(log_partition(h, toy.q))  # Lambda_KL^Q[h], the kernel's primitive
         improvement = float(toy.p @ h) - lam  # = KL(P||Q) - KL(P||Q_h), C5, exact
         values = np.repeat(h, held[r])
         for meth in methods:

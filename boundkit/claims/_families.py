@@ -233,6 +233,18 @@ def _rs_profile(profile: tuple[int, ...]) -> float:
     )
 
 
+def _box_parameters(log10_eps: tuple[float, float] = (-8.0, -0.3)) -> list[Parameter]:
+    """The box family's search parameters: k atoms, n samples, radius B, Q's mass
+    :math:`\varepsilon` off :math:`x_0` (log10, in the range given) and the skew of P."""
+    return [
+        Parameter("k", 2, 60, integer=True),
+        Parameter("n", 2, 8, integer=True),
+        Parameter("B", 0.2, 3.0),
+        Parameter("log10_eps", *log10_eps),
+        Parameter("skew", 0.0, 2.0),
+    ]
+
+
 def _box_weights(p: dict[str, float]) -> tuple[int, int, float, np.ndarray, np.ndarray]:
     k, n, B = int(p["k"]), int(p["n"]), float(p["B"])
     eps = 10.0 ** float(p["log10_eps"])
@@ -245,12 +257,18 @@ def _box_weights(p: dict[str, float]) -> tuple[int, int, float, np.ndarray, np.n
 def box_fit(counts: np.ndarray, q: np.ndarray, B: float) -> tuple[np.ndarray, np.ndarray]:
     r"""KL refinement fit on the box family, for each row of ``counts`` (proportions allowed).
 
-    Maximises :math:`\sum_j \hat p_j h_j - \log(q_0 + \sum_j q_j e^{h_j})` over
+    Maximises :math:`\sum_j \hat p_j h_j - \Lambda(h)`,
+    :math:`\Lambda(h) = \Lambda^Q_{\mathrm{KL}}[(0, h)] = \log(q_0 + \sum_j q_j e^{h_j})`, over
     :math:`|h_j| \le B` (:math:`h(x_0) = 0`). The optimum is
-    :math:`h_j = \mathrm{clip}(\log(\hat p_j Z / q_j), -B, B)` at the root :math:`Z` of
-    :math:`q_0 + \sum_j q_j e^{h_j(Z)} = Z` (found by bisection in :math:`\log Z`, all rows at
-    once); returns ``(h, log Z)``, and :math:`\log Z = \Lambda^Q_{\mathrm{KL}}[h]`.
+    :math:`h_j = \mathrm{clip}(\log(\hat p_j Z / q_j), -B, B)` at the root :math:`Z` of the
+    first-order condition :math:`q_0 + \sum_j q_j e^{h_j(Z)} = Z` (bisection in
+    :math:`\log Z`, all rows at once, until the brackets stop moving: the same numbers as 100
+    halvings). Returns ``(h, Lambda(h))``, :math:`\Lambda` from the kernel's primitive
+    :func:`boundkit.generators.log_partition` (the residual of the bisection is the
+    condition's own sum, not :math:`\Lambda`: one ``exp`` and one product per step).
     """
+    from boundkit.generators import log_partition
+
     phat = counts / counts.sum(axis=1, keepdims=True)
     qa = q[1:]
     with np.errstate(divide="ignore"):
@@ -261,26 +279,37 @@ def box_fit(counts: np.ndarray, q: np.ndarray, B: float) -> tuple[np.ndarray, np
         mid = 0.5 * (lo + hi)
         h = np.clip(lp + mid[:, None], -B, B)
         g = q[0] + np.exp(h) @ qa - np.exp(mid)
-        lo = np.where(g > 0, mid, lo)
-        hi = np.where(g > 0, hi, mid)
-    logz = 0.5 * (lo + hi)
-    h = np.clip(lp + logz[:, None], -B, B)
-    return h, np.log(q[0] + np.exp(h) @ qa)
+        new_lo, new_hi = np.where(g > 0, mid, lo), np.where(g > 0, hi, mid)
+        if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
+            break  # a fixed point: every further halving repeats this one
+        lo, hi = new_lo, new_hi
+    h = np.clip(lp + (0.5 * (lo + hi))[:, None], -B, B)
+    return h, log_partition(np.concatenate([np.zeros((h.shape[0], 1)), h], axis=1), q)
 
 
-def _box_c6a(p: dict[str, float], replicates: int, seed: int) -> dict[str, float]:
-    from boundkit.bounds import bound
-
+def _box_replicates(
+    p: dict[str, float], replicates: int, seed: int
+) -> tuple[int, float, np.ndarray, np.ndarray, float]:
+    r"""``(n, B, excess, rs, kl_star)`` of the box family's replicates: per replicate the
+    excess :math:`\Phi(h^*) - \Phi(h_n) = \mathrm{KL}(P\|Q_{h_n}) - \mathrm{KL}(P\|Q_{h^*})`
+    (:math:`\Phi(h) = E_P h - \Lambda(h)`) and :math:`B\hat{\mathfrak R}_S`, and
+    :math:`\mathrm{KL}(P\|Q_{h^*}) = \mathrm{KL}(P\|Q) - \Phi(h^*)`."""
     k, n, B, pv, q = _box_weights(p)
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n, pv, size=replicates)
     h_star, lam_star = box_fit(pv[None, :], q, B)
     h_n, lam_n = box_fit(counts.astype(float), q, B)
     phi_star = float(h_star[0] @ pv - lam_star[0])
-    excess = phi_star - (h_n @ pv - lam_n)  # Phi(h*) - Phi(h_n) = KL(P||Q_hn) - KL(P||Q_h*)
+    excess = phi_star - (h_n @ pv - lam_n)
     rs = B * np.array([_rs_profile(tuple(sorted(int(c) for c in row if c))) for row in counts])
-    kl_pq = float(pv @ (np.log(pv) - np.log(q[1:])))
-    kl_star = kl_pq - phi_star
+    kl_star = float(pv @ (np.log(pv) - np.log(q[1:]))) - phi_star
+    return n, B, excess, rs, kl_star
+
+
+def _box_c6a(p: dict[str, float], replicates: int, seed: int) -> dict[str, float]:
+    from boundkit.bounds import bound
+
+    n, _, excess, rs, kl_star = _box_replicates(p, replicates, seed)
     return {
         "excess": excess,
         "rs": rs,
@@ -310,13 +339,7 @@ def box_c6a_space(
     \hat{\mathfrak R}_{S_r}/\bar{\mathfrak R}`; violation = tightness - 1. Start:
     :math:`k = 60`, :math:`n = 3`, :math:`B = 1`, :math:`\varepsilon = 10^{-8}`, uniform P.
     """
-    params = [
-        Parameter("k", 2, 60, integer=True),
-        Parameter("n", 2, 8, integer=True),
-        Parameter("B", 0.2, 3.0),
-        Parameter("log10_eps", -8.0, -0.3),
-        Parameter("skew", 0.0, 2.0),
-    ]
+    params = _box_parameters()
 
     def violation(p: dict[str, float]) -> float:
         r = _box_c6a(p, replicates, seed)
@@ -395,13 +418,7 @@ def box_c7_space(*, replicates: int = 300, seed: int = 20240918) -> SearchSpace:
     B moderate: the fit moves Q onto the atoms seen, so both the IPM to P and the divergence
     from Q are of order B (tightness about 0.7 at :math:`k = 60, n = 2, B = 3`).
     """
-    params = [
-        Parameter("k", 2, 60, integer=True),
-        Parameter("n", 2, 8, integer=True),
-        Parameter("B", 0.2, 3.0),
-        Parameter("log10_eps", -3.0, -1e-3),
-        Parameter("skew", 0.0, 2.0),
-    ]
+    params = _box_parameters(log10_eps=(-3.0, -1e-3))
 
     def violation(p: dict[str, float]) -> float:
         r = _box_c7(p, replicates, seed)
@@ -437,16 +454,8 @@ def binomial_allowance(R: int, delta: float) -> int:
 def _box_hp(p: dict[str, float], claim: str, replicates: int, seed: int) -> dict[str, Any]:
     from boundkit.bounds import bound_terms, sum_terms
 
-    k, n, B, pv, q = _box_weights(p)
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(n, pv, size=replicates)
-    h_star, lam_star = box_fit(pv[None, :], q, B)
-    h_n, lam_n = box_fit(counts.astype(float), q, B)
-    phi_star = float(h_star[0] @ pv - lam_star[0])
-    excess = phi_star - (h_n @ pv - lam_n)
-    rs = B * np.array([_rs_profile(tuple(sorted(int(c) for c in row if c))) for row in counts])
+    n, B, excess, rs, kl_star = _box_replicates(p, replicates, seed)
     comp = rs if claim == "C6c" else np.full(replicates, rs.mean())
-    kl_star = float(pv @ (np.log(pv) - np.log(q[1:]))) - phi_star
     bnd = sum_terms(
         bound_terms(
             claim, population=kl_star, rademacher=comp, n=n, delta=float(p["delta"]), width=2.0 * B
@@ -468,14 +477,7 @@ def box_hp_space(claim: str, *, replicates: int = 400, seed: int = 20240919) -> 
     would still pass the test. Violation = tightness - 1. Near-tight for delta near 1, where the
     deviation term is smallest, and k >> n (start: k = 60, n = 3, B = 1, delta = 0.9).
     """
-    params = [
-        Parameter("k", 2, 60, integer=True),
-        Parameter("n", 2, 8, integer=True),
-        Parameter("B", 0.2, 3.0),
-        Parameter("log10_eps", -8.0, -0.3),
-        Parameter("skew", 0.0, 2.0),
-        Parameter("delta", 0.05, 0.95),
-    ]
+    params = [*_box_parameters(), Parameter("delta", 0.05, 0.95)]
 
     def violation(p: dict[str, float]) -> float:
         r = _box_hp(p, claim, replicates, seed)

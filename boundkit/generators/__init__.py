@@ -40,6 +40,7 @@ from boundkit.generators._shift import (
     is_kl,
     kl_affine_shift,
     lambda_differentiable,
+    log_partition,
     refinement_ratio,
     shift_functional,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "is_kl",
     "kl_affine_shift",
     "lambda_differentiable",
+    "log_partition",
     "lambdify_stable",
     "log1mexp",
     "parse_generator",

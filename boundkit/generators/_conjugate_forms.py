@@ -25,7 +25,7 @@ import sympy as sp
 
 from boundkit._errors import BoundkitError
 from boundkit.generators._expr import T
-from boundkit.generators._numeric import lambdify_stable, stable_modules
+from boundkit.generators._numeric import lambdify_expression, lambdify_stable
 
 __all__ = ["CVXPY_KEYS", "CvxpyForm", "cvxpy_form", "fast_conjugate", "fast_link"]
 
@@ -35,7 +35,7 @@ def raw_lambdify(expr: sp.Expr, sym: sp.Symbol = T) -> Callable[..., Any]:
     (no error-state context, no shape normalisation: for callers that do both once); the
     stabilised expression itself is attached as ``.expression``, as on the wrapper."""
     stable = lambdify_stable(expr, sym).expression  # type: ignore[attr-defined]
-    fn = sp.lambdify(sym, stable, modules=stable_modules())
+    fn = lambdify_expression(stable, sym)
     fn.expression = stable  # type: ignore[attr-defined]
     return fn
 

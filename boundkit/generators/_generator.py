@@ -61,6 +61,28 @@ def _nan_where_nan(out: Any, t: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(t), np.nan, out)
 
 
+#: Block length of :func:`_blockwise` (64k float64 = 512 kB: the temporaries of one block
+#: stay in cache).
+BLOCK = 1 << 16
+
+
+def _blockwise(fn: Any, t: np.ndarray) -> np.ndarray:
+    """``fn(t)`` for an elementwise ``fn``, evaluated on consecutive blocks of :data:`BLOCK`
+    elements of the flattened ``t`` when ``t`` is longer (one call otherwise).
+
+    The value is the same as ``fn(t)`` element by element (``fn`` is elementwise: every block
+    goes through the whole general path, NaN and inf repairs included); only the memory
+    traffic differs: the temporaries of one block stay in cache, and the checks of the
+    general path (a sum over the block) read data that is still there."""
+    if t.size <= BLOCK:
+        return fn(t)
+    out = np.empty(t.shape)
+    flat_t, flat_out = t.reshape(-1), out.reshape(-1)
+    for start in range(0, flat_t.size, BLOCK):
+        flat_out[start : start + BLOCK] = fn(flat_t[start : start + BLOCK])
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Generator:
     r"""An f-divergence generator with its derived conjugate.
@@ -275,6 +297,11 @@ class Generator:
             Same shape as ``t``; NaN where ``t`` is NaN.
         """
         t = self._as_array(t)
+        return self._out(_blockwise(self._conjugate_general, t), t)
+
+    def _conjugate_general(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`conjugate` on one array (one block of :func:`_blockwise`): the compiled
+        closed form, then the repairs at the hard places."""
         out = np.asarray(self._compiled("conjugate")(t), dtype=float)
         # one pass in the usual case: the sum is NaN only if some value is NaN (or inf - inf)
         with np.errstate(invalid="ignore"):
@@ -287,7 +314,7 @@ class Generator:
             out = np.where(bad & (t == -np.inf), -_float(self.f_at_0), out)
         if not self._nan_safe("conjugate"):
             out = _nan_where_nan(out, t)
-        return self._out(out, t)
+        return out
 
     def link(self, t: Any) -> np.ndarray:
         r"""Evaluate the link :math:`(f^*)'(t) \ge 0`; ``+inf`` outside the domain.
@@ -304,10 +331,14 @@ class Generator:
             where ``t`` is NaN.
         """
         t = self._as_array(t)
+        return self._out(_blockwise(self._link_general, t), t)
+
+    def _link_general(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`link` on one array (one block of :func:`_blockwise`)."""
         out = self._compiled("link")(t)
         if not self._nan_safe("link"):
             out = _nan_where_nan(out, t)
-        return self._out(out, t)
+        return out
 
     def in_domain(self, t: Any) -> np.ndarray:
         r"""Whether :math:`t \in \mathrm{dom} f^*`, vectorised.

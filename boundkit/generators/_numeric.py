@@ -14,6 +14,7 @@ selected may overflow or produce NaN without affecting the result.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.special as sc
@@ -32,6 +33,7 @@ class _Expm1NoFactor(FuncMinusOneOptim):
 _OPTIMS = (_Expm1NoFactor(sp.exp, expm1), *optims_c99[1:])
 
 __all__ = [
+    "lambdify_expression",
     "lambdify_near_one",
     "lambdify_stable",
     "log1mexp",
@@ -289,6 +291,25 @@ def stable_modules() -> list:
     ]
 
 
+def _repeats_a_call(expr: sp.Expr) -> bool:
+    """Whether a function call of the variable (not a constant such as ``log(2)``) occurs twice."""
+    calls = [n for n in sp.preorder_traversal(expr) if isinstance(n, sp.Function)]
+    seen: set[sp.Expr] = set()
+    for c in calls:
+        if c.free_symbols and c in seen:
+            return True
+        seen.add(c)
+    return False
+
+
+def lambdify_expression(stable: sp.Expr, sym: sp.Symbol) -> Callable[..., Any]:
+    r""":func:`sympy.lambdify` of an already stabilised expression (the modules of
+    :func:`stable_modules`), with a function call that occurs twice (Jeffreys'
+    :math:`-\log\omega(1-t) - 1 + 1/\omega(1-t)`) evaluated once: common-subexpression
+    elimination only then, since it reorders the terms of sums (other rounding)."""
+    return sp.lambdify(sym, stable, modules=stable_modules(), cse=_repeats_a_call(stable))
+
+
 def lambdify_stable(expr: sp.Expr, sym: sp.Symbol) -> Callable[[np.ndarray], np.ndarray]:
     r"""Compile ``expr`` (in ``sym``) to a vectorised float64 function.
 
@@ -316,8 +337,7 @@ def lambdify_stable(expr: sp.Expr, sym: sp.Symbol) -> Callable[[np.ndarray], np.
     1e-20
     """
     stable = _stabilise(expr)
-    modules = stable_modules()
-    fn = sp.lambdify(sym, stable, modules=modules)
+    fn = lambdify_expression(stable, sym)
 
     def call(x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):

@@ -28,6 +28,7 @@ __all__ = [
     "is_kl",
     "kl_affine_shift",
     "lambda_differentiable",
+    "log_partition",
     "refinement_ratio",
     "shift_functional",
 ]
@@ -419,12 +420,73 @@ def _brent_row(link: Any, h, w, on, a: float, b: float, fa: float) -> tuple[floa
     return float(x), it + int(info.iterations)
 
 
-def _kl_value(H: np.ndarray, W: np.ndarray, on: np.ndarray) -> np.ndarray:
-    r""":math:`\log\sum_i w_i e^{h_i}` per row (shifted by the row maximum: no overflow)."""
-    top = np.where(on, H, -np.inf).max(axis=1)
-    with np.errstate(under="ignore"):
-        inner = np.where(on, W * np.exp(H - top[:, None]), 0.0).sum(axis=1)
-    return top + np.log(inner)
+def log_partition(a: Any, weights: Any = None) -> np.ndarray:
+    r"""Log-partition :math:`\log\sum_i w_i e^{a_i}` of each row: :math:`\Lambda_{\rm KL}^Q`.
+
+    The primitive under the KL closed form of :func:`shift_functional` (which validates its
+    inputs, then calls this), for hot loops that call it many times on arrays they built
+    themselves (the Newton solver of the linear-KL toys: ``log_partition(log q + H)``). Cost:
+    one pass for the row maxima, one ``exp`` and one sum; the validation is on the m results.
+
+    Parameters
+    ----------
+    a : array_like, shape (k,) or (m, k)
+        Exponents :math:`a_i` (``-inf`` allowed: an atom of weight zero).
+    weights : array_like, shape (k,) or (m, k), optional
+        Nonnegative weights :math:`w_i` (1 when omitted); atoms with :math:`w_i = 0` are
+        ignored, whatever :math:`a_i` is there. Not normalised here.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (m,) (a 0-d array for ``a`` of shape (k,)).
+
+    Raises
+    ------
+    BoundkitError
+        If ``a`` is empty, a weight is negative or NaN, or a row's value is not finite (``a``
+        NaN or ``+inf`` on an atom of positive weight, or no atom of positive weight).
+
+    Notes
+    -----
+    .. math:: \log\sum_i w_i e^{a_i} = a^* + \log\sum_{i:\,w_i > 0} w_i e^{a_i - a^*},
+              \qquad a^* = \max_{i:\,w_i > 0} a_i
+
+    (no overflow; every term is at most :math:`w_i`). With :math:`w` the probabilities of
+    Q and :math:`a = h` it is :math:`\Lambda_{\rm KL}^Q[h] = \log E_Q e^h`; with
+    :math:`a = \log q + h` and no weights, the same number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(log_partition(np.log([1.0, 3.0]), [0.5, 0.5]).round(12))
+    0.69314718056
+    >>> log_partition(np.array([[0.0, 0.0], [np.log(2.0), -np.inf]])).round(12).tolist()
+    [0.69314718056, 0.69314718056]
+    """
+    a = np.asarray(a, dtype=float)
+    if a.ndim not in (1, 2) or a.size == 0:
+        raise BoundkitError(f"a must have shape (k,) or (m, k) with k, m >= 1, got {a.shape}")
+    if weights is not None:
+        w = np.asarray(weights, dtype=float)
+        w_min = w.min() if w.size else 0.0
+        if not w_min >= 0.0:
+            raise BoundkitError("weights must be nonnegative (and not NaN)")
+        if w_min == 0.0:
+            a = np.where(w > 0.0, a, -np.inf)
+    top = a.max(axis=-1, keepdims=True)
+    with np.errstate(under="ignore", invalid="ignore"):
+        terms = a - top
+        np.exp(terms, out=terms)
+        if weights is not None:
+            terms *= w
+        value = top[..., 0] + np.log(terms.sum(axis=-1))
+    if not np.all(np.isfinite(value)):
+        raise BoundkitError(
+            "log_partition: a row is not finite (a NaN or +inf where the weight is positive, "
+            "or no atom of positive weight)"
+        )
+    return value
 
 
 def _ratio(
@@ -475,7 +537,7 @@ def _shift(g: Any, h: Any, weights: Any, h_null: Any) -> tuple[Any, ...]:
     big = np.where(on, H, -np.inf).max(axis=1)
     it = 0
     if c_kl is not None:
-        value = _kl_value(H, W, on)
+        value = log_partition(H, W)  # W = 0 off the support
         nu = value - 1.0 - c_kl
         code = np.full(H.shape[0], 2)
         log_kl = Hraw - value[:, None]

@@ -106,3 +106,13 @@ def test_box_fit_matches_the_shift_kernel():
     for row, lv in zip(h, lam, strict=True):
         full = np.concatenate([[0.0], row])
         assert lv == pytest.approx(shift_functional(g, full, q).value, abs=1e-12)
+        # written out: log(q_0 + sum_j q_j e^{h_j})
+        assert lv == pytest.approx(np.log(q[0] + q[1:] @ np.exp(row)), rel=1e-14)
+    # the kernel's own number, bit for bit (one primitive, log_partition, under both)
+    batch = np.concatenate([np.zeros((2, 1)), h], axis=1)
+    np.testing.assert_array_equal(lam, shift_functional(g, batch, q).value)
+    # the first-order condition at the returned h: h_j = clip(log(p_j Z / q_j), -B, B), Z = e^lam
+    phat = counts / counts.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        want = np.clip(np.log(phat * np.exp(lam)[:, None] / q[1:]), -1.5, 1.5)
+    np.testing.assert_allclose(h, want, rtol=1e-12, atol=1e-12)

@@ -229,3 +229,73 @@ def test_conjugate_at_nan_and_minus_infinity(name):
     assert got[1] == -f0
     link = g.link(np.array([np.nan, -np.inf]))
     assert np.isnan(link[0]) and link[1] == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(_catalogue_and_alphas()))
+def test_blockwise_evaluation_equals_one_call_at_the_hard_places(name, monkeypatch):
+    """Long arrays are evaluated in blocks (:func:`_blockwise`); with a block of 5 elements
+    the hard places (NaN, +-inf, the domain end, beyond it) fall on block boundaries, in the
+    last partial block and in 2-d and strided input. Every element must equal the one-call
+    general path bit for bit (NaN where NaN), and the repairs must hold in every block."""
+    import sympy as sp
+
+    from boundkit.generators import _generator
+
+    g = _catalogue_and_alphas()[name]
+    u = next(iter(g.f.free_symbols))
+    f0 = float(sp.limit(g.f, u, 0, "+"))
+    sup = float(g.domain.sup)
+    end = [sup, np.nextafter(sup, -np.inf), sup + 1.0] if np.isfinite(sup) else [1e300]
+    hard = np.array([np.nan, -np.inf, np.inf, -1e300, 0.0, -3.0, 0.25, *end])
+    t = np.resize(np.concatenate([hard, np.linspace(-4.0, min(sup, 4.0), 9)]), 53)
+    t[4::5] = hard[np.arange(t[4::5].size) % hard.size]  # the last element of every block
+    whole_c, whole_l = g._conjugate_general(t), g._link_general(t)
+    monkeypatch.setattr(_generator, "BLOCK", 5)
+    for arr, ref_c, ref_l in (
+        (t, whole_c, whole_l),
+        (t[:-3].reshape(10, 5), whole_c[:-3].reshape(10, 5), whole_l[:-3].reshape(10, 5)),
+        (t[::2], whole_c[::2], whole_l[::2]),
+    ):
+        c, lk = g.conjugate(arr), g.link(arr)
+        assert c.shape == arr.shape and lk.shape == arr.shape
+        np.testing.assert_array_equal(c, ref_c)
+        np.testing.assert_array_equal(lk, ref_l)
+        nan = np.isnan(arr)
+        assert np.all(np.isnan(c[nan])) and np.all(np.isnan(lk[nan]))
+        assert np.all(c[arr == -np.inf] == -f0) and np.all(lk[arr == -np.inf] == 0.0)
+        assert not np.any(np.isnan(c[~nan])), arr[~nan][np.isnan(c[~nan])]
+
+
+def test_common_subexpressions_are_compiled_once_with_the_same_numbers():
+    """Where a stabilised expression repeats a call (Jeffreys' Wright omega), it is compiled
+    with common-subexpression elimination; the values must be those of the plain compilation
+    bit for bit, hard places included, and every other expression is compiled plainly."""
+    import sympy as sp
+
+    from boundkit.generators._expr import T
+    from boundkit.generators._numeric import (
+        _repeats_a_call,
+        lambdify_expression,
+        lambdify_stable,
+        stable_modules,
+    )
+
+    with_cse = []
+    for name, g in sorted(_catalogue_and_alphas().items()):
+        for expr in (g.conjugate_expr, g.link_expr):
+            if expr is None:
+                continue
+            stable = lambdify_stable(expr, T).expression
+            if not _repeats_a_call(stable):
+                continue
+            with_cse.append(name)
+            sup = float(g.domain.sup)
+            t = np.array([np.nan, -np.inf, -1e300, -1e20, -30.0, -1.0, 0.0, 0.5, 1.0, 30.0])
+            t = np.concatenate([t, [sup, np.nextafter(sup, -np.inf)] if np.isfinite(sup) else []])
+            plain = sp.lambdify(T, stable, modules=stable_modules())
+            with np.errstate(all="ignore"):
+                np.testing.assert_array_equal(lambdify_expression(stable, T)(t), plain(t))
+    assert "jeffreys" in with_cse
+    t = sp.Symbol("t")
+    assert not _repeats_a_call(sp.log(2) * t + 2 * sp.log(2))  # a constant call: no CSE
+    assert _repeats_a_call(sp.exp(t) / (1 + sp.exp(t)))

@@ -136,17 +136,18 @@ def test_every_builtin_toy_has_a_discriminator_class():
 
 
 def test_solver_objective_agrees_with_the_kernel():
-    """The batched Newton solver's own log-sum-exp (its inner loop) against Lambda_KL from the
-    one kernel, and the refined log-weights of ``tilt`` (kernel) normalised."""
-    from boundkit.generators import shift_functional
-    from boundkit.simulation._linear_kl import _solver_lse, tilt
+    """The batched Newton solver's objective (the kernel's primitive ``log_partition`` on
+    log q + H, its inner loop) against Lambda_KL from the kernel's general entry point, and
+    the refined log-weights of ``tilt`` (kernel) normalised."""
+    from boundkit.generators import log_partition, shift_functional
+    from boundkit.simulation._linear_kl import tilt
 
     toy = get_toy("mixture1d")
     g = {"phi": toy.phi(toy.support.x), "logq": np.log(toy.support.q)}
     w = np.random.default_rng(0).normal(size=(7, g["phi"].shape[1]))
     H = w @ g["phi"].T
     kernel = shift_functional("kl", H, np.exp(g["logq"])).value
-    np.testing.assert_allclose(_solver_lse(g["logq"][None, :] + H), kernel, rtol=1e-13)
+    np.testing.assert_allclose(log_partition(g["logq"][None, :] + H), kernel, rtol=1e-13)
     log_qw, lam = tilt(g["logq"], g["phi"], w)
     np.testing.assert_array_equal(lam, kernel)
     np.testing.assert_allclose(np.exp(log_qw).sum(1), 1.0, rtol=1e-13)
