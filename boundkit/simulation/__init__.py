@@ -27,7 +27,7 @@ from boundkit.simulation._asymptotic import (
 )
 from boundkit.simulation._experiment import Experiment
 from boundkit.simulation._finite_toy import FiniteToy, finite_kl
-from boundkit.simulation._gauss1d import Gauss1DQuadratic, gaussian_kl
+from boundkit.simulation._gauss1d import Gauss1DQuadratic
 from boundkit.simulation._harness import parse_sizes, simulate
 from boundkit.simulation._mixture import MixtureToy
 from boundkit.simulation._relu_toy import ReLUMixtureToy
@@ -65,7 +65,6 @@ __all__ = [
     "Toy",
     "block_seeds",
     "finite_kl",
-    "gaussian_kl",
     "get_toy",
     "load_results",
     "load_spec",

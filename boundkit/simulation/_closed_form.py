@@ -29,31 +29,12 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.classes import LinearClass
 from boundkit.distributions import Gaussian
+from boundkit.duality import gaussian_kl
 from boundkit.generators import is_kl
 from boundkit.simulation._ball2d import maximise_on_ball
 from boundkit.simulation._toys import PopulationTerms
 
-__all__ = ["GaussianQuadraticKL", "gaussian_kl"]
-
-
-def gaussian_kl(mu1: Any, var1: Any, mu2: Any, var2: Any) -> np.ndarray:
-    r"""KL divergence between univariate Gaussians, vectorised.
-
-    Notes
-    -----
-    .. math::
-
-        \mathrm{KL}(N(\mu_1, v_1)\|N(\mu_2, v_2))
-        = \tfrac12\Big(\log\frac{v_2}{v_1} + \frac{v_1 + (\mu_1-\mu_2)^2}{v_2} - 1\Big).
-
-    Examples
-    --------
-    >>> float(gaussian_kl(0.0, 1.0, 1.0, 1.0))
-    0.5
-    """
-    mu1, var1, mu2, var2 = (np.asarray(v, dtype=float) for v in (mu1, var1, mu2, var2))
-    r = var1 / var2
-    return 0.5 * (-np.log(r) + r + (mu1 - mu2) ** 2 / var2 - 1.0)
+__all__ = ["GaussianQuadraticKL"]
 
 
 def _is_quadratic(cls: Any) -> bool:

@@ -16,10 +16,10 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.classes import LinearClass
 from boundkit.distributions import Gaussian
-from boundkit.simulation._closed_form import GaussianQuadraticKL, gaussian_kl
+from boundkit.simulation._closed_form import GaussianQuadraticKL
 from boundkit.simulation._experiment import Experiment
 
-__all__ = ["Gauss1DQuadratic", "gaussian_kl"]
+__all__ = ["Gauss1DQuadratic"]
 
 
 def _normal(mean: float, std: float) -> Gaussian:

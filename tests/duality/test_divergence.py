@@ -295,3 +295,44 @@ def test_identify_generator_by_value_including_affine_variant():
     assert std.key == "kl" and std.shift == pytest.approx(-1.0)
     assert identify_generator(get_generator("jeffreys")) is None
     assert identify_generator(get_generator("neyman")).key == "neyman"
+
+
+# ---------------------------------------------------------------- Gaussian KL near P = Q
+def _mp_gauss_kl(m1, v1, m2, v2):
+    import mpmath as mp
+
+    with mp.workdps(60):
+        m1, v1, m2, v2 = (mp.mpf(float(a)) for a in (m1, v1, m2, v2))
+        return float((mp.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1) / 2)
+
+
+@pytest.mark.parametrize(
+    ("m1", "v1", "m2", "v2"),
+    [
+        (0.0, 1.0 + 2e-8, 0.0, 1.0),  # variances 1e-8 apart: KL ~ 1e-16
+        (0.0, 1.0 - 3e-5, 0.0, 1.0),
+        (1e-9, 1.0, 0.0, 1.0 + 1e-7),
+        (0.3, 0.2, -0.1, 0.21),
+        (0.0, 1.0, 2.0, 4.0),
+        (0.5, 1e-3, 0.0, 10.0),
+        (0.0, 0.76, 0.0, 1.0),  # x = -0.24, just inside the series branch
+        (0.0, 0.74, 0.0, 1.0),  # x = -0.26, just outside
+    ],
+)
+def test_gaussian_kl_full_relative_accuracy_against_mpmath(m1, v1, m2, v2):
+    from boundkit.duality import gaussian_kl
+
+    ref = _mp_gauss_kl(m1, v1, m2, v2)
+    assert float(gaussian_kl(m1, v1, m2, v2)) == pytest.approx(ref, rel=1e-13)
+    # the d-dimensional closed form, 1-D and as a 3-D product with the same pair on each axis
+    P, Q = Gaussian([m1], [[v1]]), Gaussian([m2], [[v2]])
+    assert gaussian_divergence("kl", P, Q) == pytest.approx(ref, rel=1e-13)
+    P3, Q3 = Gaussian([m1] * 3, np.eye(3) * v1), Gaussian([m2] * 3, np.eye(3) * v2)
+    assert gaussian_divergence("kl", P3, Q3) == pytest.approx(3 * ref, rel=1e-12)
+
+
+def test_textbook_gaussian_kl_loses_the_digits_the_closed_form_keeps():
+    # control: log(v2/v1) + v1/v2 - 1 at v1 = 1 + 2e-8 is rounding noise, not 1e-16
+    v1 = 1.0 + 2e-8
+    textbook = 0.5 * (np.log(1.0 / v1) + v1 - 1.0)
+    assert abs(textbook - _mp_gauss_kl(0.0, v1, 0.0, 1.0)) > 1e-3 * _mp_gauss_kl(0.0, v1, 0.0, 1.0)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from boundkit._errors import BoundkitError
-from boundkit.simulation import FiniteToy, Gauss1DQuadratic, gaussian_kl, simulate
+from boundkit.duality import gaussian_kl
+from boundkit.simulation import FiniteToy, Gauss1DQuadratic, simulate
 from boundkit.simulation._asymptotic import (
     asymptotic_excess,
     compare_with_measured,

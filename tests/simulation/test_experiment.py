@@ -14,7 +14,8 @@ from scipy.special import logsumexp
 from boundkit import BoundkitError
 from boundkit.classes import LinearClass, ReLUNetwork2, RKHSBall
 from boundkit.distributions import FiniteDistribution, Gaussian
-from boundkit.simulation import Experiment, FiniteToy, gaussian_kl, simulate
+from boundkit.duality import gaussian_kl
+from boundkit.simulation import Experiment, FiniteToy, simulate
 
 X4 = np.array([[-1.0], [-0.3], [0.4], [1.0]])
 P4 = FiniteDistribution(X4, [0.1, 0.4, 0.2, 0.3])

@@ -12,7 +12,8 @@ import pytest
 from scipy import integrate, optimize, special
 
 from boundkit import BoundkitError
-from boundkit.simulation import Gauss1DQuadratic, gaussian_kl, get_toy
+from boundkit.duality import gaussian_kl
+from boundkit.simulation import Gauss1DQuadratic, get_toy
 from boundkit.simulation._harness import replicate_seeds
 
 
