@@ -23,8 +23,8 @@ every sample with :math:`\rho\varepsilon_n < 1` satisfies
 and :math:`E\varepsilon_n^2 = d_H/n` with :math:`d_H = \mathrm{tr}(H^{-1}\Sigma_P)`,
 :math:`\Sigma_P = \mathrm{Cov}_P(\phi)`. The functions below turn this into a
 high-probability bound (Bousquet's inequality for :math:`\varepsilon_n`) and a bound in
-expectation (a fourth-moment tail bound for the samples with :math:`\rho\varepsilon_n \ge
-\tau`). Every returned value is rounded upwards.
+expectation (the layer-cake formula with Bousquet's tail integrated, minimised over a grid of
+the localisation threshold). Every returned value is rounded upwards.
 """
 
 from __future__ import annotations
@@ -286,11 +286,113 @@ class FastRateResult:
         }
 
 
+def _bousquet(c: FastRateConstants, n: int) -> tuple[float, float, float]:
+    r"""The coefficients :math:`(m, \sqrt k, c)` of Bousquet's deviation function
+    :math:`\bar\varepsilon(x) = m + \sqrt{kx} + cx`: :math:`m = \sqrt{d_H/n}`,
+    :math:`k = 2(\sigma^2 + 2bm)/n`, :math:`c = b/(3n)`; :math:`P(\varepsilon_n >
+    \bar\varepsilon(x)) \le e^{-x}` for every :math:`x > 0`."""
+    m = math.sqrt(c.d_h / n)
+    return m, math.sqrt(2.0 * (c.sigma2 + 2.0 * c.b * m) / n), c.b / (3.0 * n)
+
+
 def _epsilon_hp(c: FastRateConstants, n: int, delta: float) -> float:
-    r"""Bousquet's bound on :math:`\varepsilon_n` at confidence :math:`1 - \delta`."""
+    r"""Bousquet's bound :math:`\bar\varepsilon(\log(1/\delta))` on :math:`\varepsilon_n` at
+    confidence :math:`1 - \delta`."""
     L = math.log(1.0 / delta)
-    e_eps = math.sqrt(c.d_h / n)
-    return _up(e_eps + math.sqrt(2.0 * L * (c.sigma2 + 2.0 * c.b * e_eps) / n) + c.b * L / (3 * n))
+    m, sk, cc = _bousquet(c, n)
+    return _up(m + sk * math.sqrt(L) + cc * L)
+
+
+def _bousquet_level(c: FastRateConstants, n: int, r: np.ndarray) -> np.ndarray:
+    r"""The largest :math:`x \ge 0` with :math:`\bar\varepsilon(x) \le r` (0 where
+    :math:`r \le m`), rounded downwards, so that :math:`P(\varepsilon_n > r) \le e^{-x}`."""
+    m, sk, cc = _bousquet(c, n)
+    gap = np.maximum(np.asarray(r, dtype=float) - m, 0.0)
+    # sqrt(x) is the positive root of cc y^2 + sk y - gap = 0 (stable form of the root)
+    y = 2.0 * gap / (sk + np.sqrt(sk * sk + 4.0 * cc * gap))
+    return np.maximum(y * y * (1.0 - 64 * _EPS) - 1e-300, 0.0)
+
+
+def _epsilon_tail(c: FastRateConstants, n: int, r: Any) -> np.ndarray:
+    r"""An upper bound on :math:`P(\varepsilon_n > r)`, non-increasing in r.
+
+    Notes
+    -----
+    .. math::
+
+        P(\varepsilon_n > r) \le \min\Big(1,\ \frac{d_H/n}{r^2},\
+        \frac{E\varepsilon_n^4}{r^4},\ e^{-x(r)}\Big),
+
+    Chebyshev/Markov with the exact second and fourth moments and Bousquet's inequality,
+    :math:`x(r)` the level at which :math:`\bar\varepsilon(x) = r` (0 for :math:`r \le
+    \sqrt{d_H/n}`).
+    """
+    r = np.asarray(r, dtype=float)
+    with np.errstate(divide="ignore"):
+        cheb = np.where(r > 0, c.d_h / n / (r * r), np.inf)
+        markov = np.where(r > 0, c.fourth_moment(n) / r**4, np.inf)
+    bq = np.exp(-_bousquet_level(c, n, r))
+    return np.minimum(np.minimum(1.0, cheb), np.minimum(markov, bq)) * (1 + 64 * _EPS)
+
+
+def _epsilon_tail_mean(c: FastRateConstants, n: int, s: np.ndarray) -> np.ndarray:
+    r"""An upper bound on :math:`E[\varepsilon_n 1\{\varepsilon_n > s\}]`.
+
+    Notes
+    -----
+    With :math:`x_0 = x(s)` (:func:`_epsilon_tail`), integrating Bousquet's tail,
+
+    .. math::
+
+        E[\varepsilon_n 1\{\varepsilon_n > s\}] \le \int_{x_0}^\infty e^{-x}\bar\varepsilon(x)dx
+        = e^{-x_0}\big(m + c(1 + x_0)\big) + \sqrt k\,\Gamma(3/2, x_0),
+
+    and also :math:`\le E\varepsilon_n^4/s^3`; the smaller is returned.
+    """
+    from scipy.special import gamma, gammaincc
+
+    m, sk, cc = _bousquet(c, n)
+    x0 = _bousquet_level(c, n, s)
+    integ = np.exp(-x0) * (m + cc * (1.0 + x0)) + sk * gamma(1.5) * gammaincc(1.5, x0)
+    with np.errstate(divide="ignore"):
+        markov = np.where(s > 0, c.fourth_moment(n) / s**3, np.inf)
+    return np.minimum(integ, markov) * (1 + 64 * _EPS)
+
+
+def _expectation(c: FastRateConstants, n: int) -> tuple[float, dict[str, float]]:
+    r"""The expectation bound minimised over the fixed grid :math:`\tau = 0.01, \dots, 0.99`
+    (and the slow-rate candidate :math:`\tau = 0`); see :func:`fast_rate_bound`."""
+    d_n = c.d_h / n
+    hmax = math.sqrt(c.h_max) if math.isfinite(c.h_max) else math.inf
+    e_l2 = math.sqrt(c.trace_cov_p / n)
+    # tau = 0: excess <= 2B ||e||_2 always, E||e||_2 <= sqrt(tr Sigma_P / n)
+    slow = _up(2 * c.radius * min(e_l2, hmax * math.sqrt(d_n)))
+    best = (slow, 0.0, 0.0, slow)
+    if not (math.isfinite(c.rho) and c.rho > 0):
+        return slow, {"tau": 0.0, "main": 0.0, "tail": slow}
+    sub = 40  # sub-intervals of the layer-cake integral per step of tau
+    taus = np.round(np.arange(1, 100) * 0.01, 2)
+    r = np.linspace(0.0, 0.99 / c.rho, 99 * sub + 1)
+    # upper Riemann sum of rho r^2/(1 - rho r) P(eps > r): first factor increasing, second
+    # non-increasing, so each piece is at most A(right end) * P(left end)
+    a = c.rho * r[1:] ** 2 / (1.0 - c.rho * r[1:] * (1 + 4 * _EPS))
+    piece = np.diff(r) * a * _epsilon_tail(c, n, r[:-1])
+    third = np.cumsum(piece)[sub - 1 :: sub] * (1 + 1e4 * _EPS)
+    main = np.minimum(_g(taus) * d_n, 0.5 * d_n + third)
+    s = taus / c.rho * (1 - 4 * _EPS)
+    tail = (
+        2
+        * c.radius
+        * np.minimum(
+            e_l2 * np.sqrt(np.minimum(_epsilon_tail(c, n, s), 1.0)),
+            hmax * _epsilon_tail_mean(c, n, s),
+        )
+    )
+    total = main + tail
+    i = int(np.argmin(total))
+    if _up(float(total[i])) < best[0]:
+        best = (_up(float(total[i])), float(taus[i]), float(main[i]), float(tail[i]))
+    return best[0], {"tau": best[1], "main": best[2], "tail": best[3]}
 
 
 def fast_rate_bound(
@@ -334,19 +436,27 @@ def fast_rate_bound(
         + \sqrt{\frac{2L(\sigma^2 + 2b\sqrt{d_H/n})}{n}} + \frac{bL}{3n},
         \qquad \text{excess} \le F_\rho(\bar\varepsilon).
 
-    *Expectation.* For every :math:`\tau\in(0,1)`, on :math:`\{\rho\varepsilon_n \le \tau\}`
-    the excess is at most :math:`F_\rho(\varepsilon_n) = \varepsilon_n^2 g(\rho\varepsilon_n) \le
-    g(\tau)\varepsilon_n^2`, :math:`g(x) = (-\log(1-x) - x)/x^2` increasing; always it is at
-    most :math:`2B\|\bar\phi_n - E_P\phi\|_2 \le 2B\sqrt{\lambda_{\max}(H)}\,\varepsilon_n`.
-    Cauchy--Schwarz and Markov on :math:`\varepsilon_n^4` give
+    *Expectation.* For every :math:`\tau\in(0,1)`, with :math:`s = \tau/\rho`: on
+    :math:`\{\varepsilon_n \le s\}` the excess is at most :math:`F_\rho(\varepsilon_n)`, and
+    always at most :math:`2B\|\bar\phi_n - E_P\phi\|_2 \le 2B\sqrt{\lambda_{\max}(H)}\,
+    \varepsilon_n`. With :math:`\bar P(r) \ge P(\varepsilon_n > r)` (:func:`_epsilon_tail`:
+    Chebyshev, Markov on :math:`\varepsilon_n^4`, Bousquet) and the layer-cake formula
+    :math:`E[F_\rho(\varepsilon_n)1\{\varepsilon_n \le s\}] \le \int_0^s F_\rho'(r)
+    P(\varepsilon_n > r)\,dr`, :math:`F_\rho'(r) = r + \rho r^2/(1 - \rho r)`:
 
     .. math::
 
-        E\,\text{excess} \le g(\tau)\frac{d_H}{n} + \min\Big(
-        2B\sqrt{\frac{\mathrm{tr}\Sigma_P}{n}}\,\frac{\rho^2}{\tau^2}\sqrt{E\varepsilon_n^4},\;
-        2B\sqrt{\lambda_{\max}(H)}\,\frac{\rho^3}{\tau^3}E\varepsilon_n^4\Big),
+        E\,\text{excess} \le \min\Big(g(\tau)\frac{d_H}{n},\ \frac{d_H}{2n} +
+        \int_0^s \frac{\rho r^2}{1-\rho r}\bar P(r)\,dr\Big) + 2B\min\Big(
+        \sqrt{\frac{\mathrm{tr}\Sigma_P}{n}\bar P(s)},\ \sqrt{\lambda_{\max}(H)}\,
+        E[\varepsilon_n 1\{\varepsilon_n > s\}]\Big),
 
-    minimised over a grid of :math:`\tau` (any :math:`\tau` is valid).
+    :math:`g(x) = (-\log(1-x) - x)/x^2`, the last expectation bounded by
+    :func:`_epsilon_tail_mean` (Bousquet's tail integrated). It holds for every
+    :math:`\tau`, so its minimum over the fixed grid :math:`\tau = 0.01, \dots, 0.99` is a
+    bound; so is the slow-rate value :math:`2B\min(\sqrt{\mathrm{tr}\Sigma_P/n},
+    \sqrt{\lambda_{\max}(H) d_H/n})` (:math:`\tau = 0`), which keeps it finite. The integral
+    is an upper Riemann sum (its first factor increases, :math:`\bar P` decreases).
 
     Examples
     --------
@@ -374,17 +484,5 @@ def fast_rate_bound(
         )
     if kind != "expectation":
         raise BoundkitError(f"kind must be 'high-probability' or 'expectation'; got {kind!r}")
-    e4 = c.fourth_moment(n)
-    taus = np.linspace(0.01, 0.99, 99)
-    main = _g(taus) * c.d_h / n
-    tail_a = 2 * c.radius * math.sqrt(c.trace_cov_p / n) * c.rho**2 / taus**2 * math.sqrt(e4)
-    if math.isfinite(c.h_max):
-        tail_b = 2 * c.radius * math.sqrt(c.h_max) * (c.rho / taus) ** 3 * e4
-    else:
-        tail_b = np.full_like(taus, np.inf)
-    tail = np.minimum(tail_a, tail_b)
-    total = main + tail
-    i = int(np.argmin(total))
-    val = _up(float(total[i]))
-    terms = {"tau": float(taus[i]), "main": float(main[i]), "tail": float(tail[i])}
+    val, terms = _expectation(c, n)
     return FastRateResult("expectation", constant_factor * val, n, None, terms, c, constant_factor)

@@ -225,3 +225,71 @@ def test_kl_identity_used_by_the_excess() -> None:
 
     ex = finite_kl(toy.p, toy.refined(w[None, :])[0]) - toy.population().divergence_best
     assert ex == pytest.approx(phi_obj(ws) - phi_obj(w), rel=1e-9, abs=1e-14)
+
+
+def _mp_expectation_at(c: FastRateConstants, n: int, tau: float) -> float:
+    """The expectation bound of C10 (3) at one tau, independently, with mpmath quadrature."""
+    m = mp.sqrt(mp.mpf(c.d_h) / n)
+    k = 2 * (mp.mpf(c.sigma2) + 2 * c.b * m) / n
+    cc = mp.mpf(c.b) / (3 * n)
+    e2, e4 = mp.mpf(c.d_h) / n, mp.mpf(c.fourth_moment(n))
+
+    def level(r):  # x with m + sqrt(k x) + cc x = r: the textbook root in sqrt(x)
+        if r <= m:
+            return mp.mpf(0)
+        y = (-mp.sqrt(k) + mp.sqrt(k + 4 * cc * (r - m))) / (2 * cc)
+        return y * y
+
+    def pbar(r):
+        return min(mp.mpf(1), e2 / r**2, e4 / r**4, mp.e ** (-level(r)))
+
+    rho = mp.mpf(c.rho)
+    s = tau / rho
+    g = (-mp.log(1 - mp.mpf(tau)) - tau) / tau**2
+    third = mp.quad(lambda r: rho * r**2 / (1 - rho * r) * pbar(r), mp.linspace(1e-30, s, 40))
+    main = min(g * e2, e2 / 2 + third)
+    x0 = level(s)
+    tail_mean = mp.e ** (-x0) * (m + cc * (1 + x0)) + mp.sqrt(k) * mp.gammainc(1.5, x0, mp.inf)
+    tail = (
+        2
+        * c.radius
+        * min(
+            mp.sqrt(mp.mpf(c.trace_cov_p) / n * pbar(s)),
+            mp.sqrt(c.h_max) * min(tail_mean, e4 / s**3),
+        )
+    )
+    return float(main + tail)
+
+
+@pytest.mark.parametrize("n", [300, 1000, 3000, 30000])
+def test_expectation_bound_against_independent_quadrature(n: int) -> None:
+    # the returned value is the minimum over the tau grid: at least the independent value at
+    # its tau (rounded up), and no larger than it by more than the Riemann-sum error
+    c = toy_fast_rate_constants(FiniteToy())
+    r = fast_rate_bound(c, n, kind="expectation")
+    tau = r.terms["tau"]
+    assert 0 < tau < 1
+    ref = _mp_expectation_at(c, n, tau)
+    assert ref <= r.value <= ref * 1.01
+    # no grid point does better in the independent evaluation (the minimisation is real)
+    for t in (0.1, 0.5, 0.9):
+        assert r.value <= _mp_expectation_at(c, n, t) * 1.01
+
+
+def test_expectation_bound_is_the_slow_rate_when_nothing_localises() -> None:
+    # rho huge: every tau leaves mass above tau/rho, and the slow-rate value 2B sqrt(tr Sigma/n)
+    # (here the smaller of the two) is returned, finite
+    c = FastRateConstants(
+        d_h=2.0,
+        sigma2=1.0,
+        rho=1e6,
+        b=4.0,
+        m4=10.0,
+        tr_cov2=2.0,
+        trace_cov_p=0.5,
+        radius=1.0,
+        h_max=1.0,
+    )
+    r = fast_rate_bound(c, 100, kind="expectation")
+    assert r.terms["tau"] == 0.0
+    assert r.value == pytest.approx(2 * math.sqrt(0.5 / 100), rel=1e-12)
