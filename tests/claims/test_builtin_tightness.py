@@ -18,7 +18,9 @@ def test_tightness_claims_pass(claim_id: str) -> None:
     assert all(r.cases > 0 for r in records)
 
 
-@pytest.mark.parametrize("claim_id", ["X6-fast-rate-over-10", "X7-holdout-plug-in"])
+@pytest.mark.parametrize(
+    "claim_id", ["X6-fast-rate-over-10", "X8-fast-rate-over-2", "X7-holdout-plug-in"]
+)
 def test_false_variants_fail(claim_id: str) -> None:
     assert registry()[claim_id].expected == "fail"
     (rec,) = verify(claims=[claim_id], quick=True)
