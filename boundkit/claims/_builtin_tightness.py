@@ -6,6 +6,10 @@ own batched solver). Statistical checks state their false-failure probability:
 
 - C10 (numeric): the deterministic envelope :math:`\text{excess} \le F_\kappa(\varepsilon_n)`
   holds on every replicate where it is finite (tolerance 1e-9: solver accuracy).
+- The C10 records carry ``tightness`` (:func:`boundkit.simulation.tightness_record`): the mean
+  envelope (numeric) or the high-probability bound at delta = 0.05 (simulation) over the mean
+  excess per n, its median over n and the fitted slopes; verify's tightness column shows the
+  median.
 - C10 (simulation): the high-probability bound at delta is violated in V of R replicates;
   fails when :math:`P(\mathrm{Bin}(R,\delta) \ge V) < 10^{-4}` (false-failure probability at
   most 1e-4 per cell when the bound holds).
@@ -20,6 +24,7 @@ own batched solver). Statistical checks state their false-failure probability:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -70,7 +75,7 @@ def _p_mean_and_h(toy: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def _envelope_check(factor: float, *, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     from boundkit.bounds import fast_rate_function
-    from boundkit.simulation import toy_fast_rate_constants
+    from boundkit.simulation import tightness_record, toy_fast_rate_constants
 
     seed = _seed(rng)
     toy = _toy()
@@ -81,10 +86,13 @@ def _envelope_check(factor: float, *, quick: bool, rng: np.random.Generator) -> 
     worst: dict[str, Any] | None = None
     cases = 0
     tight = -np.inf
+    env_mean, measured = [], []
     for n in sizes:
         rep = _replicates(toy, n, R, seed)
         env = factor * fast_rate_function(rep["epsilon"], rho, rho0)
         ok = np.isfinite(env)
+        env_mean.append(float(env.mean()))  # inf when some replicate does not localise
+        measured.append(float(rep["excess"].mean()))
         cases += int(ok.sum())
         if not ok.any():
             continue
@@ -111,6 +119,7 @@ def _envelope_check(factor: float, *, quick: bool, rng: np.random.Generator) -> 
         counterexample=worst,
         message=f"excess <= {factor:g} * F_kappa(eps_n) on {cases} replicates where it is finite",
         margin=margin_from_tightness(tight),
+        tightness=tightness_record(sizes, env_mean, measured),
     )
 
 
@@ -166,23 +175,23 @@ def check_fast_rate_high_probability(*, quick: bool, rng: np.random.Generator) -
     :math:`P(\mathrm{Bin}(R,\delta)\ge V) < 10^{-4}`.
     """
     from boundkit.bounds import fast_rate_bound
-    from boundkit.simulation import toy_fast_rate_constants
+    from boundkit.simulation import tightness_record, toy_fast_rate_constants
 
     seed = _seed(rng)
     toy = _toy()
     const = toy_fast_rate_constants(toy)
     sizes = [1000, 3000, 10000] if quick else [1000, 3000, 10000, 30000]
     R = 200 if quick else 1000
-    return _binomial_cells(
-        "C10",
-        (
-            (n, delta, int((rep["excess"] > fast_rate_bound(const, n, delta).value).sum()), R)
-            for n in sizes
-            for rep in [_replicates(toy, n, R, seed)]
-            for delta in (0.05, 0.2, 0.5)
-        ),
-        seed,
-    )
+    cells, bound, measured = [], [], []
+    for n in sizes:
+        rep = _replicates(toy, n, R, seed)
+        for delta in (0.05, 0.2, 0.5):
+            value = fast_rate_bound(const, n, delta).value
+            cells.append((n, delta, int((rep["excess"] > value).sum()), R))
+        bound.append(fast_rate_bound(const, n, 0.05).value)
+        measured.append(float(rep["excess"].mean()))
+    out = _binomial_cells("C10", cells, seed)
+    return replace(out, tightness=tightness_record(sizes, bound, measured))
 
 
 def _binomial_cells(name: str, cells: Any, seed: int, **extra: Any) -> CheckOutcome:
