@@ -191,7 +191,7 @@ def check_fast_rate_high_probability(*, quick: bool, rng: np.random.Generator) -
         bound.append(fast_rate_bound(const, n, 0.05).value)
         measured.append(float(rep["excess"].mean()))
     out = _binomial_cells("C10", cells, seed)
-    return replace(out, tightness=tightness_record(sizes, bound, measured))
+    return replace(out, tightness={"delta": 0.05, **tightness_record(sizes, bound, measured)})
 
 
 def _binomial_cells(name: str, cells: Any, seed: int, **extra: Any) -> CheckOutcome:
