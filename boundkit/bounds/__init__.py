@@ -34,9 +34,11 @@ from boundkit.bounds._concentration import (
 from boundkit.bounds._fast_rate import (
     FastRateConstants,
     FastRateResult,
+    curvature_profile,
     fast_rate_bound,
     fast_rate_constants,
     fast_rate_function,
+    localisation_limit,
 )
 from boundkit.bounds._formulas import (
     CLAIMS,
@@ -62,11 +64,13 @@ __all__ = [
     "HoldoutCertificate",
     "bernstein_deviation",
     "bernstein_sample_size",
+    "curvature_profile",
     "empirical_bernstein_deviation",
     "empirical_bernstein_sample_size",
     "fast_rate_bound",
     "fast_rate_constants",
     "fast_rate_function",
+    "localisation_limit",
     "hoeffding_deviation",
     "holdout_certificate",
     "hoeffding_sample_size",

@@ -187,8 +187,22 @@ def _profile_lookup(eps: np.ndarray, rho: float, rho_center: float) -> tuple[np.
 
 def localisation_limit(rho: float, rho_center: float = math.inf) -> float:
     r"""A lower bound on :math:`K(\infty) = \int_0^\infty\kappa` (:func:`curvature_profile`):
-    the envelope is finite for :math:`\varepsilon_n` below it (:math:`1/\rho` without
-    :math:`\rho_0`)."""
+    the envelope is finite for :math:`\varepsilon_n` below it.
+
+    Notes
+    -----
+    Without :math:`\rho_0`, :math:`K(\infty) = \int_0^\infty e^{-\rho s}ds = 1/\rho`; with it,
+    the lower Riemann sum :math:`\sum_j (t_{j+1} - t_j)\,\kappa(t_{j+1})` over the grid of
+    :func:`fast_rate_function` on :math:`[0, 50/\rho]` (:math:`\kappa` non-increasing),
+    rounded down.
+
+    Examples
+    --------
+    >>> localisation_limit(4.0)
+    0.25
+    >>> bool(localisation_limit(6.28, 4.53) > 1 / 6.28)
+    True
+    """
     if not (math.isfinite(rho_center) and rho_center > 0):
         return 1.0 / rho
     return float(_envelope_table(float(rho), float(rho_center))[1][-1])
