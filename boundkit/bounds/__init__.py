@@ -34,6 +34,7 @@ from boundkit.bounds._concentration import (
 from boundkit.bounds._fast_rate import (
     FastRateConstants,
     FastRateResult,
+    active_rate_function,
     curvature_profile,
     fast_rate_bound,
     fast_rate_constants,
@@ -62,6 +63,7 @@ __all__ = [
     "FastRateResult",
     "HOLDOUT_METHODS",
     "HoldoutCertificate",
+    "active_rate_function",
     "bernstein_deviation",
     "bernstein_sample_size",
     "curvature_profile",

@@ -46,6 +46,7 @@ __all__ = [
     "fast_rate_bound",
     "fast_rate_constants",
     "curvature_profile",
+    "active_rate_function",
     "fast_rate_function",
     "localisation_limit",
 ]
@@ -185,6 +186,53 @@ def _profile_lookup(eps: np.ndarray, rho: float, rho_center: float) -> tuple[np.
     return np.where(inside, f_hi[jj], np.inf), np.where(inside, kap[jj], 0.0)
 
 
+def active_rate_function(epsilon: Any, rho: float, rho_center: float = math.inf) -> np.ndarray:
+    r"""The envelope of the active-constraint variant of C10, :math:`G_\kappa(\varepsilon) =
+    \varepsilon\,K^{-1}(\varepsilon)` (``inf`` where :math:`\varepsilon \ge K(\infty)`),
+    rounded upwards; here :math:`\rho`, :math:`\rho_0` and :math:`\varepsilon` are in the
+    :math:`N = H + (\lambda/2)I` norm.
+
+    Notes
+    -----
+    .. math::
+
+        G_\kappa(\varepsilon) = \varepsilon\,T(\varepsilon),\quad K(T(\varepsilon)) =
+        \varepsilon,\qquad G_\kappa(\varepsilon) = \varepsilon^2 + O(\rho\varepsilon^3)
+        \ \ (\text{twice } F_\kappa \text{ to leading order}),
+
+    with :math:`K = \int_0^\cdot\kappa` (:func:`curvature_profile`); for the profile
+    :math:`e^{-\rho s}` alone :math:`T(\varepsilon) = -\log(1 - \rho\varepsilon)/\rho`
+    (closed form, used when :math:`\rho_0` is ``inf``); with :math:`\rho_0` the smaller of that
+    and :math:`\varepsilon` times the next grid point of :func:`fast_rate_function`'s table.
+
+    Examples
+    --------
+    >>> round(float(active_rate_function(0.01, 1e-9)), 12)
+    0.0001
+    >>> bool(active_rate_function(0.5, 2.0) == np.inf)
+    True
+    """
+    eps = np.asarray(epsilon, dtype=float)
+    rho, rho_center = float(rho), float(rho_center)
+    if not (rho > 0 and math.isfinite(rho)):
+        raise BoundkitError(f"rho must be a finite number > 0; got {rho!r}")
+    if math.isnan(rho_center) or rho_center < 0:
+        raise BoundkitError(f"rho_center must be >= 0; got {rho_center!r}")
+    if np.any(np.isnan(eps)) or np.any(eps < 0):
+        raise BoundkitError("epsilon must be >= 0")
+    x = rho * eps * (1 + 2 * _EPS)
+    xm = np.where(x < 1, x, 0.0)
+    t_rho = np.where(x < 1, -np.log1p(-xm) / rho * (1 + 64 * _EPS), np.inf)
+    out = np.where(np.isfinite(t_rho), eps * t_rho, np.inf)
+    if 0 < rho_center < math.inf:
+        t, k_lo = _envelope_table(rho, rho_center)[:2]
+        j = np.searchsorted(k_lo, eps, side="left")
+        inside = j < k_lo.size
+        t_hi = np.where(inside, t[np.minimum(j, k_lo.size - 1)], np.inf)
+        out = np.minimum(out, np.where(inside, eps * t_hi, np.inf))
+    return np.where(np.isfinite(out), out * (1 + 64 * _EPS) + 1e-300, out)
+
+
 def localisation_limit(rho: float, rho_center: float = math.inf) -> float:
     r"""A lower bound on :math:`K(\infty) = \int_0^\infty\kappa` (:func:`curvature_profile`):
     the envelope is finite for :math:`\varepsilon_n` below it.
@@ -237,6 +285,13 @@ class FastRateConstants:
         :math:`\rho_0 = \sup_{x\in\mathrm{supp}Q}\|\phi(x) - E_{Q_{h^*}}\phi\|_{H^{-1}}`
         (:math:`\rho/2 \le \rho_0 \le \rho`; ``inf``, the default, drops the Bennett
         curvature profile, see :func:`curvature_profile`).
+    multiplier : float
+        0 (the default): every norm above is the :math:`H` norm and the envelope is
+        :math:`F_\kappa`. :math:`\lambda > 0`: the KKT multiplier of an active ball
+        constraint (:math:`E_P\phi - \nabla A(w^*) = \lambda w^*`, :math:`\|w^*\|_2 = B`);
+        every norm is then the :math:`N = H + (\lambda/2)I` norm (``h_max`` is
+        :math:`\lambda_{\max}(N)`) and the envelope is :math:`G_\kappa(\varepsilon) =
+        \varepsilon K^{-1}(\varepsilon)` (THEORY C10 (4)).
     """
 
     d_h: float
@@ -249,6 +304,7 @@ class FastRateConstants:
     radius: float
     h_max: float = math.inf
     rho_center: float = math.inf
+    multiplier: float = 0.0
 
     def to_dict(self) -> dict[str, float]:
         """The constants as a plain dictionary."""
@@ -274,6 +330,7 @@ def fast_rate_constants(
     p: Any,
     *,
     radius: float,
+    multiplier: float = 0.0,
 ) -> FastRateConstants:
     r"""The constants of the fast-rate bound for finite supports (exact finite sums).
 
@@ -289,6 +346,11 @@ def fast_rate_constants(
         Weights of P.
     radius : float
         :math:`B` (half the Euclidean diameter of the parameter set).
+    multiplier : float
+        :math:`\lambda \ge 0`, the KKT multiplier of the active ball constraint
+        (:math:`\|w^*\|_2 = B`); with :math:`\lambda > 0` the constants are taken in the
+        :math:`N = H + (\lambda/2)I` norm, which is positive definite even when :math:`H` is
+        singular (THEORY C10 (4)). 0: the :math:`H` norm.
 
     Returns
     -------
@@ -325,13 +387,16 @@ def fast_rate_constants(
         raise BoundkitError("features and weights must have the same number of atoms")
     if phi_q.shape[1] != phi_p.shape[1]:
         raise BoundkitError("phi_q and phi_p must have the same number of features")
+    multiplier = float(multiplier)
+    if not (math.isfinite(multiplier) and multiplier >= 0):
+        raise BoundkitError(f"multiplier must be a finite number >= 0; got {multiplier!r}")
     mq = q_star @ phi_q
     H = (phi_q - mq).T @ ((phi_q - mq) * q_star[:, None])
-    vals, vecs = np.linalg.eigh(H)
+    vals, vecs = np.linalg.eigh(H + 0.5 * multiplier * np.eye(H.shape[0]))
     if vals.min() <= 1e-12 * max(vals.max(), 1e-300):
         raise BoundkitError(
             "Cov_{Q_{h*}}(phi) is singular (features collinear on the support of Q): the "
-            "fast-rate bound needs it positive definite"
+            "fast-rate bound needs it positive definite (or an active constraint, multiplier > 0)"
         )
     w_half = vecs / np.sqrt(vals)  # H^{-1/2} = w_half @ vecs.T; ||v||_{H^-1} = ||v @ w_half||
     mp = p @ phi_p
@@ -356,6 +421,7 @@ def fast_rate_constants(
         radius=float(radius),
         h_max=float(vals.max()),
         rho_center=float(np.sqrt(((((phi_q[on] - mq) @ w_half) ** 2).sum(1)).max())),
+        multiplier=multiplier,
     )
 
 
@@ -491,18 +557,32 @@ def _expectation(c: FastRateConstants, n: int) -> tuple[float, dict[str, float]]
     limit = localisation_limit(c.rho, c.rho_center)
     r = np.linspace(0.0, 0.99 * limit, 99 * sub + 1)
     # kappa(T(r)) >= 1 - rho r (the profile e^{-rho s}) and >= the table's value
-    kap = np.maximum(1.0 - c.rho * r[1:] * (1 + 4 * _EPS), 0.0)
+    x_r = c.rho * r[1:] * (1 + 4 * _EPS)
+    kap = np.maximum(1.0 - x_r, 0.0)
+    # T(r) <= -log(1 - rho r)/rho (the profile e^{-rho s}) and <= the table's next point
+    t_hi = np.where(x_r < 1, -np.log1p(-np.minimum(x_r, 1 - 1e-16)) / c.rho, np.inf)
     if math.isfinite(c.rho_center) and c.rho_center > 0:
         kap = np.maximum(kap, _profile_lookup(r[1:], c.rho, c.rho_center)[1])
-    # upper Riemann sum of r (1/kappa(T(r)) - 1) P(eps > r): first factor increasing, second
-    # non-increasing, so each piece is at most A(right end) * P(left end)
-    a = r[1:] * (1.0 / kap - 1.0) * (1 + 4 * _EPS)
+        t_tab, k_lo = _envelope_table(float(c.rho), float(c.rho_center))[:2]
+        j = np.minimum(np.searchsorted(k_lo, r[1:], side="left"), k_lo.size - 1)
+        t_hi = np.minimum(t_hi, t_tab[j])
+    # upper Riemann sum of A(r) P(eps > r), A = F'(r) - r = r (1/kappa(T(r)) - 1) for the
+    # envelope F_kappa, A = G'(r) - 2r = T(r) - r + r (1/kappa(T(r)) - 1) for G_kappa
+    # (active constraint): A increasing, P non-increasing, so each piece is at most
+    # A(right end) * P(left end)
+    a = r[1:] * (1.0 / kap - 1.0)
+    if c.multiplier > 0:
+        a = a + np.maximum(t_hi * (1 + 64 * _EPS) - r[1:], 0.0)
+    a = a * (1 + 4 * _EPS)
     piece = np.diff(r) * a * _epsilon_tail(c, n, r[:-1])
     third = np.cumsum(piece)[sub - 1 :: sub] * (1 + 1e4 * _EPS)
     s = taus * limit * (1 - 4 * _EPS)
-    x = c.rho * s
-    g_branch = np.where(x < 1, _g(np.minimum(x, 0.999)) * d_n, np.inf)
-    main = np.minimum(g_branch, 0.5 * d_n + third)
+    if c.multiplier > 0:
+        main = d_n + third  # int_0^s 2r P(eps > r) dr <= E eps^2 = d/n
+    else:
+        x = c.rho * s
+        g_branch = np.where(x < 1, _g(np.minimum(x, 0.999)) * d_n, np.inf)
+        main = np.minimum(g_branch, 0.5 * d_n + third)
     tail = (
         2
         * c.radius
@@ -599,7 +679,10 @@ def fast_rate_bound(
         if delta is None or not (0.0 < float(delta) < 1.0):
             raise BoundkitError(f"delta must lie in the open interval (0, 1); got {delta!r}")
         eps = _epsilon_hp(c, n, float(delta))
-        val = float(fast_rate_function(eps, c.rho, c.rho_center))
+        if c.multiplier > 0:
+            val = float(active_rate_function(eps, c.rho, c.rho_center))
+        else:
+            val = float(fast_rate_function(eps, c.rho, c.rho_center))
         terms = {"epsilon": eps, "rho_epsilon": c.rho * eps, "envelope": val}
         notes = () if math.isfinite(val) else ("rho * epsilon >= 1: n too small to localise",)
         return FastRateResult(

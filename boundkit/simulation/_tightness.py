@@ -29,6 +29,8 @@ FAMILIES: tuple[str, ...] = (
     "C6c",
     "fast-rate",
     "fast-rate-expectation",
+    "fast-rate-active",
+    "fast-rate-active-expectation",
     "hold-out",
     "asymptotic",
 )
@@ -196,6 +198,17 @@ def tightness(
             ex = [fast_rate_bound(const, n, kind="expectation").value for n in sizes]
             out["fast-rate"] = tightness_record(sizes, hp, measured)
             out["fast-rate-expectation"] = tightness_record(sizes, ex, measured)
+        try:
+            active = toy_fast_rate_constants(toy, active_constraint=True)
+        except BoundkitError:
+            active = None
+        if active is not None:
+            from boundkit.bounds import fast_rate_bound
+
+            hp = [fast_rate_bound(active, n, result.delta).value for n in sizes]
+            ex = [fast_rate_bound(active, n, kind="expectation").value for n in sizes]
+            out["fast-rate-active"] = tightness_record(sizes, hp, measured)
+            out["fast-rate-active-expectation"] = tightness_record(sizes, ex, measured)
         if holdout:
             from boundkit.simulation._finite_toy import FiniteToy
 

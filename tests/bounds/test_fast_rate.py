@@ -19,6 +19,7 @@ from scipy.special import logsumexp
 from boundkit._errors import BoundkitError
 from boundkit.bounds import (
     FastRateConstants,
+    active_rate_function,
     fast_rate_bound,
     fast_rate_constants,
     fast_rate_function,
@@ -282,11 +283,20 @@ def _expectation_at(c: FastRateConstants, n: int, tau: float) -> float:
     rho, rho0 = c.rho, c.rho_center
     K, T, _ = _quad_profile(rho, rho0)
     s = tau * K(50.0 / rho)
-    third = integrate.quad(
-        lambda r: r * (1 / _kappa(T(r), rho, rho0) - 1) * pbar(r), 0.0, s, limit=200
-    )[0]
-    g = (-math.log(1 - rho * s) - rho * s) / (rho * s) ** 2 if rho * s < 1 else math.inf
-    main = min(g * float(e2), float(e2) / 2 + third)
+    if c.multiplier > 0:  # C10 (4): G' - 2r = T - r + r (1/kappa(T) - 1)
+        third = integrate.quad(
+            lambda r: (T(r) - r + r * (1 / _kappa(T(r), rho, rho0) - 1)) * pbar(r),
+            0.0,
+            s,
+            limit=200,
+        )[0]
+        main = float(e2) + third
+    else:
+        third = integrate.quad(
+            lambda r: r * (1 / _kappa(T(r), rho, rho0) - 1) * pbar(r), 0.0, s, limit=200
+        )[0]
+        g = (-math.log(1 - rho * s) - rho * s) / (rho * s) ** 2 if rho * s < 1 else math.inf
+        main = min(g * float(e2), float(e2) / 2 + third)
     x0 = level(mp.mpf(s))
     tail_mean = mp.e ** (-x0) * (m + cc * (1 + x0)) + mp.sqrt(k) * mp.gammainc(1.5, x0, mp.inf)
     tail = (
@@ -300,11 +310,12 @@ def _expectation_at(c: FastRateConstants, n: int, tau: float) -> float:
     return main + tail
 
 
+@pytest.mark.parametrize("active", [False, True])
 @pytest.mark.parametrize("n", [300, 1000, 3000, 30000])
-def test_expectation_bound_against_independent_quadrature(n: int) -> None:
+def test_expectation_bound_against_independent_quadrature(n: int, active: bool) -> None:
     # the returned value is the minimum over the tau grid: at least the independent value at
     # its tau (rounded up), and no larger than it by more than the Riemann-sum error
-    c = toy_fast_rate_constants(FiniteToy())
+    c = toy_fast_rate_constants(FiniteToy(), active_constraint=active)
     r = fast_rate_bound(c, n, kind="expectation")
     tau = r.terms["tau"]
     assert 0 < tau < 1
@@ -332,3 +343,58 @@ def test_expectation_bound_is_the_slow_rate_when_nothing_localises() -> None:
     r = fast_rate_bound(c, 100, kind="expectation")
     assert r.terms["tau"] == 0.0
     assert r.value == pytest.approx(2 * math.sqrt(0.5 / 100), rel=1e-12)
+
+
+@pytest.mark.parametrize("eps", [0.01, 0.05, 0.1, 0.15, 0.19])
+def test_active_envelope_against_quadrature(eps: float) -> None:
+    rho, rho0 = 6.276, 4.531
+    _, T, _ = _quad_profile(rho, rho0)
+    ref = eps * T(eps)
+    got = float(active_rate_function(eps, rho, rho0))
+    assert ref <= got <= ref * (1 + 2e-3)
+    # the closed form without rho_0: eps * (-log(1 - rho eps) / rho)
+    if rho * eps < 1:
+        closed = eps * -math.log(1 - rho * eps) / rho
+        assert float(active_rate_function(eps, rho)) == pytest.approx(closed, rel=1e-12)
+    else:  # beyond 1/rho only the Bennett profile localises
+        assert math.isinf(active_rate_function(eps, rho)) and math.isfinite(got)
+
+
+def test_active_constraint_envelope_holds_on_every_replicate() -> None:
+    """C10 (4) on the exact finite toy: excess <= G_kappa(eps_N), eps_N in the N = H + lam/2 I
+    norm, on every replicate where it is finite; and a quarter of it would be violated."""
+    from boundkit.simulation import linear_kl_moments
+
+    toy = FiniteToy()
+    c = toy_fast_rate_constants(toy, active_constraint=True)
+    mom = linear_kl_moments(toy)
+    assert c.multiplier == pytest.approx(mom.multiplier) and c.multiplier > 0
+    N = mom.cov_star + 0.5 * c.multiplier * np.eye(mom.cov_star.shape[0])
+    best = toy.population().divergence_best
+    rng = np.random.default_rng(41)
+    ratios = []
+    for n in (50, 200, 1000, 5000):
+        counts = rng.multinomial(n, toy.p, size=300)
+        m = counts / n @ toy.phi
+        ex = np.array([finite_kl(toy.p, r) for r in toy.refined(toy.fit(m))]) - best
+        e = m - mom.mean_p
+        eps = np.sqrt(np.einsum("ij,ij->i", e, np.linalg.solve(N, e.T).T))
+        env = active_rate_function(eps, c.rho, c.rho_center)
+        ok = np.isfinite(env)
+        assert ok.sum() > 0
+        assert np.all(ex[ok] <= env[ok] + 1e-10)
+        ratios.extend((ex[ok] / env[ok]).tolist())
+    assert max(ratios) > 0.25
+
+
+def test_active_constants_need_an_active_constraint() -> None:
+    with pytest.raises(BoundkitError):
+        toy_fast_rate_constants("gauss1d-quadratic", active_constraint=True)
+    with pytest.raises(BoundkitError):
+        fast_rate_constants(
+            np.eye(2), [0.5, 0.5], np.eye(2), [0.5, 0.5], radius=1.0, multiplier=-1.0
+        )
+    # a singular H is accepted with a positive multiplier (N = H + lam/2 I is definite)
+    phi = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    c = fast_rate_constants(phi, [1 / 3] * 3, phi, [1 / 3] * 3, radius=1.0, multiplier=0.1)
+    assert math.isfinite(c.rho) and c.multiplier == 0.1
