@@ -201,8 +201,10 @@ def check_fast_rate_high_probability(*, quick: bool, rng: np.random.Generator) -
 
     Notes
     -----
-    Violation: :math:`\text{excess} > F_\rho(\bar\varepsilon(n, \delta))`; the cell fails when
-    :math:`P(\mathrm{Bin}(R,\delta)\ge V) < 10^{-4}`.
+    Violation: :math:`\text{excess} > F_\kappa(\bar\varepsilon(n, \delta))`, and for C10 (4)
+    :math:`\text{excess} > G_\kappa(\bar\varepsilon_N(n, \delta))`; a cell fails when
+    :math:`P(\mathrm{Bin}(R,\delta)\ge V) < 10^{-4}` (18 cells in quick mode, false-failure
+    probability at most 1e-4 each).
     """
     from boundkit.bounds import fast_rate_bound
     from boundkit.simulation import tightness_record, toy_fast_rate_constants
@@ -212,12 +214,15 @@ def check_fast_rate_high_probability(*, quick: bool, rng: np.random.Generator) -
     const = toy_fast_rate_constants(toy)
     sizes = [1000, 3000, 10000] if quick else [1000, 3000, 10000, 30000]
     R = 200 if quick else 1000
+    active = toy_fast_rate_constants(toy, active_constraint=True)  # C10 (4)
     cells, bound, measured = [], [], []
     for n in sizes:
         rep = _replicates(toy, n, R, seed)
         for delta in (0.05, 0.2, 0.5):
             value = fast_rate_bound(const, n, delta).value
             cells.append((n, delta, int((rep["excess"] > value).sum()), R))
+            value = fast_rate_bound(active, n, delta).value
+            cells.append((f"{n} (4)", delta, int((rep["excess"] > value).sum()), R))
         bound.append(fast_rate_bound(const, n, 0.05).value)
         measured.append(float(rep["excess"].mean()))
     out = _binomial_cells("C10", cells, seed)
