@@ -18,8 +18,14 @@ every sample with :math:`\rho\varepsilon_n < 1` satisfies
 
     \mathrm{KL}(P\|Q_{h_n}) - \mathrm{KL}(P\|Q_{h^*}) \le F_\rho(\varepsilon_n)
     = \frac{-\log(1 - \rho\varepsilon_n) - \rho\varepsilon_n}{\rho^2}
-    = \frac{\varepsilon_n^2}{2} + \frac{\rho\varepsilon_n^3}{3} + \dots
+    = \frac{\varepsilon_n^2}{2} + \frac{\rho\varepsilon_n^3}{3} + \dots,
 
+and more sharply :math:`\le F_\kappa(\varepsilon_n)` for :math:`\varepsilon_n < K(\infty)`,
+with the curvature profile :math:`\kappa` of :func:`curvature_profile` (which also uses
+:math:`\rho_0 = \sup\|\phi - E_{Q_{h^*}}\phi\|_{H^{-1}}`). With an active ball constraint
+(KKT multiplier :math:`\lambda > 0`) the same holds in the :math:`N = H + (\lambda/2)I` norm
+with the envelope :math:`G_\kappa(\varepsilon) = \varepsilon K^{-1}(\varepsilon)`
+(:func:`active_rate_function`; C10 (4)), even when :math:`H` is singular;
 and :math:`E\varepsilon_n^2 = d_H/n` with :math:`d_H = \mathrm{tr}(H^{-1}\Sigma_P)`,
 :math:`\Sigma_P = \mathrm{Cov}_P(\phi)`. The functions below turn this into a
 high-probability bound (Bousquet's inequality for :math:`\varepsilon_n`) and a bound in
@@ -620,7 +626,7 @@ def fast_rate_bound(
         Which bound.
     constant_factor : float
         Multiplies the returned value. 1 for the theorem; anything else is *not* a theorem
-        (used by the shipped false claim ``X6-fast-rate-over-10``).
+        (used by the shipped false claims ``X6-fast-rate-over-10`` and ``X8-fast-rate-over-2``).
 
     Returns
     -------
@@ -637,29 +643,33 @@ def fast_rate_bound(
 
         \varepsilon_n \le \bar\varepsilon = \sqrt{\frac{d_H}{n}}
         + \sqrt{\frac{2L(\sigma^2 + 2b\sqrt{d_H/n})}{n}} + \frac{bL}{3n},
-        \qquad \text{excess} \le F_\rho(\bar\varepsilon).
+        \qquad \text{excess} \le F_\kappa(\bar\varepsilon)
+        \ \ (G_\kappa(\bar\varepsilon) \text{ with an active constraint}).
 
-    *Expectation.* For every :math:`\tau\in(0,1)`, with :math:`s = \tau/\rho`: on
-    :math:`\{\varepsilon_n \le s\}` the excess is at most :math:`F_\rho(\varepsilon_n)`, and
-    always at most :math:`2B\|\bar\phi_n - E_P\phi\|_2 \le 2B\sqrt{\lambda_{\max}(H)}\,
-    \varepsilon_n`. With :math:`\bar P(r) \ge P(\varepsilon_n > r)` (:func:`_epsilon_tail`:
-    Chebyshev, Markov on :math:`\varepsilon_n^4`, Bousquet) and the layer-cake formula
-    :math:`E[F_\rho(\varepsilon_n)1\{\varepsilon_n \le s\}] \le \int_0^s F_\rho'(r)
-    P(\varepsilon_n > r)\,dr`, :math:`F_\rho'(r) = r + \rho r^2/(1 - \rho r)`:
+    *Expectation.* For every :math:`s < K(\infty)` (:func:`localisation_limit`): on
+    :math:`\{\varepsilon_n \le s\}` the excess is at most :math:`F_\kappa(\varepsilon_n)`
+    (:func:`fast_rate_function`), and always at most :math:`2B\|\bar\phi_n - E_P\phi\|_2 \le
+    2B\sqrt{\lambda_{\max}(H)}\,\varepsilon_n`. With :math:`\bar P(r) \ge P(\varepsilon_n > r)`
+    (:func:`_epsilon_tail`: Chebyshev, Markov on :math:`\varepsilon_n^4`, Bousquet) and the
+    layer-cake formula :math:`E[F_\kappa(\varepsilon_n)1\{\varepsilon_n \le s\}] \le
+    \int_0^s F_\kappa'(r)P(\varepsilon_n > r)\,dr`, :math:`F_\kappa'(r) = r/\kappa(T(r))`:
 
     .. math::
 
-        E\,\text{excess} \le \min\Big(g(\tau)\frac{d_H}{n},\ \frac{d_H}{2n} +
-        \int_0^s \frac{\rho r^2}{1-\rho r}\bar P(r)\,dr\Big) + 2B\min\Big(
+        E\,\text{excess} \le \min\Big(g(\rho s)\frac{d_H}{n},\ \frac{d_H}{2n} +
+        \int_0^s r\Big(\frac{1}{\kappa(T(r))} - 1\Big)\bar P(r)\,dr\Big) + 2B\min\Big(
         \sqrt{\frac{\mathrm{tr}\Sigma_P}{n}\bar P(s)},\ \sqrt{\lambda_{\max}(H)}\,
         E[\varepsilon_n 1\{\varepsilon_n > s\}]\Big),
 
-    :math:`g(x) = (-\log(1-x) - x)/x^2`, the last expectation bounded by
-    :func:`_epsilon_tail_mean` (Bousquet's tail integrated). It holds for every
-    :math:`\tau`, so its minimum over the fixed grid :math:`\tau = 0.01, \dots, 0.99` is a
-    bound; so is the slow-rate value :math:`2B\min(\sqrt{\mathrm{tr}\Sigma_P/n},
-    \sqrt{\lambda_{\max}(H) d_H/n})` (:math:`\tau = 0`), which keeps it finite. The integral
-    is an upper Riemann sum (its first factor increases, :math:`\bar P` decreases).
+    :math:`g(x) = (-\log(1-x) - x)/x^2` (``inf`` for :math:`x \ge 1`), the last expectation
+    bounded by :func:`_epsilon_tail_mean` (Bousquet's tail integrated). With an active
+    constraint (``constants.multiplier > 0``, C10 (4), everything in the :math:`N` norm) the
+    first term is :math:`d/n + \int_0^s (T(r) - r + r(1/\kappa(T(r)) - 1))\bar P(r)\,dr`. It
+    holds for every :math:`s`, so its minimum over the fixed grid :math:`s = \tau
+    \underline K`, :math:`\tau = 0.01, \dots, 0.99`, is a bound; so is the slow-rate value
+    :math:`2B\min(\sqrt{\mathrm{tr}\Sigma_P/n}, \sqrt{\lambda_{\max}(H) d_H/n})`, which keeps
+    it finite. The integral is an upper Riemann sum (its first factor increases, :math:`\bar P`
+    decreases), with :math:`T(r)` rounded up and :math:`\kappa(T(r))` down.
 
     Examples
     --------
