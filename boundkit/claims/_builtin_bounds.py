@@ -20,6 +20,7 @@ arithmetic that drifted would fail here. Inequality records carry a margin (see
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -103,12 +104,15 @@ def check_c6a(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     """
     from boundkit.bounds import bound
     from boundkit.claims._families import box_c6a_space
+    from boundkit.simulation import tightness_record
 
     seed = _seed(rng)
     worst = WorstCase()
+    record = None
     for name, R, res in _expectation_runs(quick, seed):
         _table_integrity(worst, res, name, R)
         best = float(res.population["divergence_best"])
+        sizes, parts, measured = [], [], []
         for row in res.summary():
             n = int(row["n"])
             rn = res.rademacher[str(n)]
@@ -126,19 +130,27 @@ def check_c6a(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
             worst.record(v, {"violation": float(v), **where})
             worst.tightness((row["excess_mean"] - _Z * se) / part, where)
             _column_identity(worst, res, "bound_C6a", b.value, name, n)
+            sizes.append(n)
+            parts.append(part)
+            measured.append(float(row["excess_mean"]))
+        if name == "finite":
+            record = {"toy": name, **tightness_record(sizes, parts, measured)}
     evaluate_cases(box_c6a_space(), rng, 0, worst)
-    return worst.outcome(
+    out = worst.outcome(
         0.0,
         f"mean excess vs the C6a part over {worst.cases} cells and the box family (4-se "
         "margin, false-failure prob ~3e-5 per cell)",
     )
+    return replace(out, tightness=record)
 
 
 def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     from boundkit.bounds import bound
     from boundkit.claims._families import binomial_allowance, box_hp_space
+    from boundkit.simulation import tightness_record
 
     seed = _seed(rng)
+    record = None
     R = 200 if quick else 500
     deltas = [0.05, 0.2, 0.5]
     toys = ["finite"] if quick else ["finite", "mixture1d"]
@@ -148,6 +160,7 @@ def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutco
         res = _simulate(toy, sizes, R, seed, n_mc=300 if quick else 2000)
         best = float(res.population["divergence_best"])
         vr = res.value_range
+        gaps, measured = [], []
         for n in sizes:
             div = res.column("divergence", n)
             comp = (
@@ -173,6 +186,9 @@ def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutco
                 )
                 if delta == res.delta:
                     _column_identity(worst, res, f"bound_{name}", bnd, toy, n)
+                if delta == 0.05:
+                    gaps.append(float(np.mean(bnd)) - best)
+                    measured.append(float(np.mean(div)) - best)
                 v = int(np.sum(div > bnd))
                 pval = float(stats.binom.sf(v - 1, len(div), delta)) if v > 0 else 1.0
                 # violation measured as log10 of the p-value shortfall: > 0 means p < 1e-4
@@ -192,12 +208,15 @@ def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutco
                 allow = binomial_allowance(len(div), delta)
                 if allow < len(ratios):
                     worst.tightness(float(ratios[allow]), where)
+        if toy == "finite":
+            record = {"toy": toy, "delta": 0.05, **tightness_record(sizes, gaps, measured)}
     evaluate_cases(box_hp_space(name), rng, 0, worst)
-    return worst.outcome(
+    out = worst.outcome(
         0.0,
         f"{name} violation counts vs Bin(R, delta), {worst.cases} cells and the box family; "
         "fails if P(Bin >= V) < 1e-4 (false-failure prob <= 1e-4 per cell)",
     )
+    return replace(out, tightness=record)
 
 
 @claim("C6b", level="simulation", builtin=True)

@@ -86,6 +86,11 @@ class CheckOutcome:
         checked (see the module notes); None for identities.
     search : mapping, optional
         What the falsifier did (evaluations, best witness, its violation), when it ran.
+    tightness : mapping, optional
+        For checks of a bound against a measured excess over sample sizes: the record of
+        :func:`boundkit.simulation.tightness_record` (bound / measured per n, its median over n,
+        fitted slopes over all n and over n >= 300). The report's tightness column shows its
+        median when present.
     """
 
     worst_violation: float
@@ -96,6 +101,7 @@ class CheckOutcome:
     message: str = ""
     margin: float | None = None
     search: Mapping[str, Any] | None = None
+    tightness: Mapping[str, Any] | None = None
 
 
 def outcome_status(out: CheckOutcome) -> tuple[str, str]:
@@ -180,6 +186,8 @@ class CheckRecord:
     budget : int
         The falsifier's evaluation budget the record was made with (0: no search); used by
         :func:`boundkit.claims.rerun`.
+    tightness : mapping or None
+        Bound / measured per n, its median and fitted slopes (see :class:`CheckOutcome`).
     """
 
     claim: str
@@ -197,6 +205,7 @@ class CheckRecord:
     margin: float | None = None
     search: Mapping[str, Any] | None = None
     budget: int = 0
+    tightness: Mapping[str, Any] | None = None
 
     @property
     def weak(self) -> bool:
@@ -243,6 +252,7 @@ class CheckRecord:
                 "weak": self.weak,
                 "search": self.search,
                 "budget": self.budget,
+                "tightness": self.tightness,
                 "counterexample": self.counterexample,
                 "message": self.message,
             }
@@ -303,4 +313,5 @@ def record_from_dict(data: Mapping[str, Any]) -> CheckRecord:
         margin=None if margin is None else _real(margin, "margin"),
         search=data.get("search"),
         budget=int(data.get("budget", 0)),
+        tightness=data.get("tightness"),
     )

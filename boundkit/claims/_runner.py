@@ -198,6 +198,7 @@ def run_check(
         message=message,
         margin=margin,
         search=out.search,
+        tightness=out.tightness,
         **common,  # type: ignore[arg-type]
     )
 

@@ -34,7 +34,7 @@ from boundkit.simulation._relu_toy import ReLUMixtureToy
 from boundkit.simulation._results import SimulationResult, load_results
 from boundkit.simulation._seeding import block_seeds, replicate_seeds
 from boundkit.simulation._spec import ExperimentSpec, load_spec
-from boundkit.simulation._tightness import fitted_slope, tightness
+from boundkit.simulation._tightness import fitted_slope, tightness, tightness_record
 from boundkit.simulation._toys import (
     PopulationTerms,
     Toy,
@@ -56,6 +56,7 @@ __all__ = [
     "toy_fast_rate_constants",
     "fitted_slope",
     "tightness",
+    "tightness_record",
     "FiniteToy",
     "Gauss1DQuadratic",
     "MixtureToy",

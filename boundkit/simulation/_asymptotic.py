@@ -362,25 +362,51 @@ def compare_with_measured(
     return rows
 
 
-def toy_fast_rate_constants(toy: str | Toy) -> Any:
+def toy_fast_rate_constants(toy: str | Toy, *, active_constraint: bool = False) -> Any:
     r"""The constants of the fast-rate bound (THEORY C10) for a finite-support KL toy.
 
-    Only toys whose P and Q both live on a finite support are accepted (``finite`` and its
-    variants): the constants :math:`\rho` and :math:`b` are suprema over the supports, computed
-    exactly there.
+    Parameters
+    ----------
+    toy : str or Toy
+        A registered toy or a toy.
+    active_constraint : bool
+        False: the :math:`H`-norm constants of C10 (1)-(3); only toys whose P and Q both live
+        on a finite support are accepted (``finite`` and its variants): :math:`\rho` and
+        :math:`b` are suprema over the supports, computed exactly there. True: the constants
+        of C10 (4) in the :math:`N = H + (\lambda/2)I` norm, for a toy whose ball constraint
+        is active with multiplier :math:`\lambda > 0`; also accepted for the mixture toys
+        with features, whose constants are then computed on the toy's quadrature grid (its
+        ``quadrature_error`` applies, and the suprema are over the grid's points: not exact).
 
     Returns
     -------
     boundkit.bounds.FastRateConstants
+
+    Raises
+    ------
+    BoundkitError
+        For other toys, or with ``active_constraint`` when the constraint is inactive or its
+        multiplier is not positive.
     """
     from boundkit.bounds import fast_rate_constants
     from boundkit.simulation._finite_toy import FiniteToy
 
     toy = get_toy(toy)
-    if not isinstance(toy, FiniteToy):
+    if not active_constraint:
+        if not isinstance(toy, FiniteToy):
+            raise BoundkitError(
+                f"the fast-rate constants are computed exactly for finite-support toys; toy "
+                f"{toy.name!r} is {type(toy).__name__}"
+            )
+        phi_q, qs, phi_p, p, _ = _finite_supports(toy)
+        return fast_rate_constants(phi_q, qs, phi_p, p, radius=toy.B)
+    phi_q, qs, phi_p, p, w = _finite_supports(toy)
+    mom = linear_kl_moments(toy)
+    ratio = float(np.linalg.norm(mom.w_star) / mom.radius)
+    lam = mom.multiplier
+    if ratio < 1 - 1e-7 or not lam > 0:
         raise BoundkitError(
-            f"the fast-rate constants are computed exactly for finite-support toys; toy "
-            f"{toy.name!r} is {type(toy).__name__}"
+            f"toy {toy.name!r}: the ball constraint is not active with a positive multiplier "
+            f"(||w*||/B = {ratio:.6g}, multiplier {lam:.3g}); C10 (4) does not apply"
         )
-    phi_q, qs, phi_p, p, _ = _finite_supports(toy)
-    return fast_rate_constants(phi_q, qs, phi_p, p, radius=toy.B)
+    return fast_rate_constants(phi_q, qs, phi_p, p, radius=toy.B, multiplier=lam)

@@ -20,7 +20,7 @@ import numpy as np
 
 from boundkit._errors import BoundkitError
 
-__all__ = ["FAMILIES", "fitted_slope", "tightness"]
+__all__ = ["FAMILIES", "SLOPE_MIN_N", "fitted_slope", "tightness", "tightness_record"]
 
 #: The bound families a tightness record may carry, in display order.
 FAMILIES: tuple[str, ...] = (
@@ -29,6 +29,8 @@ FAMILIES: tuple[str, ...] = (
     "C6c",
     "fast-rate",
     "fast-rate-expectation",
+    "fast-rate-active",
+    "fast-rate-active-expectation",
     "hold-out",
     "asymptotic",
 )
@@ -63,15 +65,56 @@ def _slope_or_none(sizes: Sequence[float], values: Sequence[float]) -> float | N
     return None if np.isnan(s) else s
 
 
-def _record(sizes: list[int], gaps: Sequence[float], measured: Sequence[float]) -> dict[str, Any]:
+#: The smallest sample size of the second slope fit (the issue's goals use both fits).
+SLOPE_MIN_N = 300
+
+
+def tightness_record(
+    sizes: Sequence[int], gaps: Sequence[float], measured: Sequence[float]
+) -> dict[str, Any]:
+    r"""The tightness record of one bound: bound / measured per n, the median over n, fitted
+    slopes over all n and over :math:`n \ge 300`.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        The sample sizes.
+    gaps : sequence of float
+        The bound on the excess per n (``inf`` allowed).
+    measured : sequence of float
+        The measured mean excess per n.
+
+    Returns
+    -------
+    dict
+        ``gap_per_n``, ``ratio_per_n`` (:math:`r(n) = \text{gap}(n)/\text{measured}(n)`),
+        ``ratio_median`` (median of the finite :math:`r(n)`, ``inf`` when none is finite),
+        ``slope_bound`` / ``slope_measured`` (:func:`fitted_slope` over all n) and
+        ``slope_bound_n300`` / ``slope_measured_n300`` (over :math:`n \ge 300`); a slope is
+        None with fewer than two usable sizes.
+
+    Examples
+    --------
+    >>> rec = tightness_record([100, 1000], [0.2, 0.02], [0.01, 0.001])
+    >>> rec["ratio_median"], round(rec["slope_bound"], 12), rec["slope_bound_n300"]
+    (20.0, -1.0, None)
+    """
+    sizes = [int(n) for n in sizes]
+    gaps = [float(g) for g in gaps]
+    measured = [float(m) for m in measured]
+    if not (len(sizes) == len(gaps) == len(measured)):
+        raise BoundkitError("sizes, gaps and measured must have the same length")
     ratios = [g / m if m > 0 else float("inf") for g, m in zip(gaps, measured, strict=True)]
     finite = [r for r in ratios if np.isfinite(r)]
+    big = [i for i, n in enumerate(sizes) if n >= SLOPE_MIN_N]
     return {
-        "gap_per_n": {str(n): float(g) for n, g in zip(sizes, gaps, strict=True)},
+        "gap_per_n": {str(n): g for n, g in zip(sizes, gaps, strict=True)},
         "ratio_per_n": {str(n): float(r) for n, r in zip(sizes, ratios, strict=True)},
         "ratio_median": float(np.median(finite)) if finite else float("inf"),
         "slope_bound": _slope_or_none(sizes, gaps),
         "slope_measured": _slope_or_none(sizes, measured),
+        "slope_bound_n300": _slope_or_none([sizes[i] for i in big], [gaps[i] for i in big]),
+        "slope_measured_n300": _slope_or_none([sizes[i] for i in big], [measured[i] for i in big]),
     }
 
 
@@ -109,10 +152,11 @@ def tightness(
     Returns
     -------
     dict
-        ``{family: {"gap_per_n", "ratio_per_n", "ratio_median", "slope_bound",
-        "slope_measured"}}`` (``gap_per_n``: the bound minus :math:`\mathrm{KL}(P\|Q_{h^*})`) for
-        C6a/C6b/C6c (when in the sweep), ``asymptotic`` (linear-in-features KL toys),
-        ``fast-rate`` and ``fast-rate-expectation`` (finite-support KL toys).
+        ``{family: tightness_record(...)}`` (:func:`tightness_record`: ``gap_per_n``, the
+        bound minus :math:`\mathrm{KL}(P\|Q_{h^*})`, ``ratio_per_n``, ``ratio_median``, slopes
+        over all n and over n >= 300) for C6a/C6b/C6c (when in the sweep), ``asymptotic``
+        (linear-in-features KL toys), ``fast-rate`` and ``fast-rate-expectation``
+        (finite-support KL toys).
 
     Notes
     -----
@@ -130,7 +174,7 @@ def tightness(
     out: dict[str, dict[str, Any]] = {}
     for fam, key in (("C6a", "bound_C6a"), ("C6b", "bound_C6b_mean"), ("C6c", "bound_C6c_mean")):
         if rows and key in rows[0]:
-            out[fam] = _record(sizes, [float(r[key]) - best for r in rows], measured)
+            out[fam] = tightness_record(sizes, [float(r[key]) - best for r in rows], measured)
     toy = _toy_of(result)
     if toy is not None and str(getattr(toy, "generator", "kl")).lower() == "kl":
         from boundkit.simulation._asymptotic import sandwich_prediction, toy_fast_rate_constants
@@ -140,7 +184,9 @@ def tightness(
         except BoundkitError:
             pred = None
         if pred is not None:
-            out["asymptotic"] = _record(sizes, [float(pred.mean(n)) for n in sizes], measured)
+            out["asymptotic"] = tightness_record(
+                sizes, [float(pred.mean(n)) for n in sizes], measured
+            )
         try:
             const = toy_fast_rate_constants(toy)
         except BoundkitError:
@@ -150,8 +196,19 @@ def tightness(
 
             hp = [fast_rate_bound(const, n, result.delta).value for n in sizes]
             ex = [fast_rate_bound(const, n, kind="expectation").value for n in sizes]
-            out["fast-rate"] = _record(sizes, hp, measured)
-            out["fast-rate-expectation"] = _record(sizes, ex, measured)
+            out["fast-rate"] = tightness_record(sizes, hp, measured)
+            out["fast-rate-expectation"] = tightness_record(sizes, ex, measured)
+        try:
+            active = toy_fast_rate_constants(toy, active_constraint=True)
+        except BoundkitError:
+            active = None
+        if active is not None:
+            from boundkit.bounds import fast_rate_bound
+
+            hp = [fast_rate_bound(active, n, result.delta).value for n in sizes]
+            ex = [fast_rate_bound(active, n, kind="expectation").value for n in sizes]
+            out["fast-rate-active"] = tightness_record(sizes, hp, measured)
+            out["fast-rate-active-expectation"] = tightness_record(sizes, ex, measured)
         if holdout:
             from boundkit.simulation._finite_toy import FiniteToy
 
@@ -159,11 +216,11 @@ def tightness(
                 R = min(int(result.config.get("n_replicates", 200)), 200)
                 seed = int(result.config.get("seed", 0))
                 gaps = [_holdout_gap(toy, n, R, seed, result.delta) for n in sizes]
-                out["hold-out"] = _record(sizes, gaps, measured)
+                out["hold-out"] = tightness_record(sizes, gaps, measured)
     for fam, gaps in (extra or {}).items():
         if len(gaps) != len(sizes):
             raise BoundkitError(f"extra family {fam!r} needs one value per sample size")
-        out[fam] = _record(sizes, [float(g) for g in gaps], measured)
+        out[fam] = tightness_record(sizes, [float(g) for g in gaps], measured)
     return out
 
 

@@ -175,3 +175,18 @@ def test_markdown_counterexample_is_valid_json():
     block = md.split("```json\n", 1)[1].split("\n```", 1)[0]
     assert json.loads(block) == {"p": [0.5, 0.5], "w": 0.25}
     assert block.splitlines()[1].startswith('  "p": [0.5, 0.5]')
+
+
+def test_tightness_column_uses_the_per_n_median_when_the_record_has_one():
+    from boundkit.claims import CheckRecord, record_from_dict
+    from boundkit.simulation import tightness_record
+
+    rec = tightness_record([300, 1000, 3000], [3.0, 0.5, float("inf")], [0.1, 0.01, 0.001])
+    # ratios 30, 50, inf: the median of the finite ones is 40 (not the margin's 1/(1 - m))
+    r = CheckRecord("C10", "numeric", "pass", -1.0, 1e-9, 5, 1, 0.1, margin=0.5, tightness=rec)
+    line = next(ln for ln in render_table([r]).splitlines() if ln.startswith("C10 "))
+    assert "40x med" in line and " 2x" not in line
+    data = json.loads(records_to_json([r]))
+    jsonschema.validate(data, SCHEMA)
+    assert data[0]["tightness"]["ratio_per_n"] == {"300": 30.0, "1000": 50.0, "3000": "inf"}
+    assert record_from_dict(data[0]).tightness == data[0]["tightness"]

@@ -11,6 +11,7 @@ from boundkit.simulation import (
     sandwich_prediction,
     simulate,
     tightness,
+    tightness_record,
     toy_fast_rate_constants,
 )
 
@@ -38,3 +39,16 @@ def test_tightness_record_matches_summary() -> None:
     assert rec["asymptotic"]["slope_bound"] == pytest.approx(-1.0, abs=1e-12)
     assert rec["C6a"]["ratio_median"] == pytest.approx(np.median([r["ratio_C6a"] for r in rows]))
     assert "tightness" in res.to_dict()
+
+
+def test_tightness_record_slopes_over_all_n_and_from_300() -> None:
+    # a bound that falls like n^-2 below 300 and like n^-1 above: the two fits differ
+    sizes = [100, 200, 300, 1000, 3000]
+    gaps = [9.0, 9.0 / 4, 1.0, 0.3, 0.1]
+    rec = tightness_record(sizes, gaps, [1.0 / n for n in sizes])
+    assert rec["slope_bound_n300"] == pytest.approx(-1.0, abs=1e-12)
+    assert rec["slope_bound"] == pytest.approx(fitted_slope(sizes, gaps), abs=1e-15)
+    assert rec["slope_bound"] < -1.2
+    assert rec["slope_measured"] == pytest.approx(-1.0, abs=1e-12)
+    assert rec["slope_measured_n300"] == pytest.approx(-1.0, abs=1e-12)
+    assert tightness_record([100, 200], [1.0, 0.5], [1.0, 1.0])["slope_bound_n300"] is None
