@@ -136,7 +136,7 @@ def check_c6a(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
 
 def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     from boundkit.bounds import bound
-    from boundkit.claims._families import binomial_allowance, box_hp_space
+    from boundkit.claims._families import binomial_allowance, box_hp_space, lumped_box_hp_space
 
     seed = _seed(rng)
     R = 200 if quick else 500
@@ -193,9 +193,10 @@ def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutco
                 if allow < len(ratios):
                     worst.tightness(float(ratios[allow]), where)
     evaluate_cases(box_hp_space(name), rng, 0, worst)
+    evaluate_cases(lumped_box_hp_space(name), rng, 0, worst)
     return worst.outcome(
         0.0,
-        f"{name} violation counts vs Bin(R, delta), {worst.cases} cells and the box family; "
+        f"{name} violation counts vs Bin(R, delta), {worst.cases} cells and the box families; "
         "fails if P(Bin >= V) < 1e-4 (false-failure prob <= 1e-4 per cell)",
     )
 
