@@ -543,7 +543,8 @@ def lumped_box_counts(
     Returns ``(counts, pv, q)`` on :math:`n + 2` atoms: :math:`x_0` (Q's mass
     :math:`1-\varepsilon`, P's 0), ``n`` slots holding the distinct atoms of the sample in order
     of appearance of their values (padded with atoms not drawn), and one lump of the
-    :math:`k - n` other atoms (P's mass :math:`(k-n)/k`, Q's :math:`\varepsilon(k-n)/k`).
+    :math:`k - n` other atoms (P's mass :math:`(k-n)/k`, Q's :math:`\varepsilon(k-n)/k`);
+    ``k`` is raised to ``n + 1`` if smaller.
 
     Notes
     -----
@@ -553,7 +554,7 @@ def lumped_box_counts(
     R}_S` depends on the multiplicities only. This makes :math:`k = 10^7` as cheap as
     :math:`k = n`.
     """
-    k = max(int(k), n)
+    k = max(int(k), n + 1)  # at least one atom in the lump, so every atom keeps P-mass
     draws = np.sort(rng.integers(0, k, size=(replicates, n)), axis=1)
     counts = np.zeros((replicates, n + 1), dtype=np.int64)
     for r in range(replicates):

@@ -56,3 +56,13 @@ def test_lumped_start_is_near_tight_for_c6c():
     space = lumped_box_hp_space("C6c")
     t = space.violation(space.starts[0]) + 1.0
     assert 0.8 < t < 1.0
+
+
+@pytest.mark.parametrize("k", [3, 10, 11])
+def test_lumped_family_is_finite_when_k_is_at_most_n(k):
+    # k <= n once left the lump without P-mass: log(0) made the tightness NaN
+    space = lumped_box_hp_space("C6c", replicates=20)
+    v = space.violation(
+        {"log10_k": float(np.log10(k)), "n": 10, "B": 1.0, "log10_eps": -1.0, "delta": 0.5}
+    )
+    assert np.isfinite(v)
