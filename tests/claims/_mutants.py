@@ -162,6 +162,24 @@ def _c6c_with_c6b_deviation(mp: Any) -> None:
     _wrap(mp, Bd.deviation_term, make)
 
 
+def _deviation_without_union(mp: Any, claim: str) -> None:
+    """C6b or C6c's deviation term with log(1/delta): the union bound's 2 or 3 dropped."""
+    import boundkit.bounds as Bd
+
+    factor = {"C6b": 2.0, "C6c": 4.0}[claim]
+    hoeffding = Bd.hoeffding_term
+
+    def make(f: Any) -> Any:
+        def g(c: str, n: Any, delta: Any, width: Any) -> Any:
+            if c == claim:
+                return factor * hoeffding(n, delta, width)
+            return f(c, n, delta, width)
+
+        return g
+
+    _wrap(mp, Bd.deviation_term, make)
+
+
 def _c7_rhs_sign_slip(mp: Any) -> None:
     import boundkit.bounds as Bd
 
@@ -325,6 +343,34 @@ MUTANTS: tuple[Mutant, ...] = (
         "bounds",
         lambda mp: _multiplier(mp, 2.0, 2.0),
         ("C7",),
+        ("tests/bounds",),
+    ),
+    Mutant(
+        "C6a multiplier 2 read as 1.5",
+        "bounds",
+        lambda mp: _multiplier(mp, 1.5, 4.0),
+        ("C6a",),
+        ("tests/bounds",),
+    ),
+    Mutant(
+        "C7 multiplier 4 read as 3",
+        "bounds",
+        lambda mp: _multiplier(mp, 2.0, 3.0),
+        ("C7",),
+        ("tests/bounds",),
+    ),
+    Mutant(
+        "C6b deviation with log(1/delta) (union bound's 2 dropped)",
+        "bounds",
+        lambda mp: _deviation_without_union(mp, "C6b"),
+        ("C6b",),
+        ("tests/bounds",),
+    ),
+    Mutant(
+        "C6c deviation with log(1/delta) (union bound's 3 dropped)",
+        "bounds",
+        lambda mp: _deviation_without_union(mp, "C6c"),
+        ("C6c",),
         ("tests/bounds",),
     ),
     Mutant(

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from boundkit.claims._families import (
+    _c7_lhs_part,
     _hp_excess_part,
     _rs_profile,
     abs_sign_sum,
+    lumped_box_c7_space,
     lumped_box_counts,
     lumped_box_hp_space,
 )
@@ -66,3 +68,23 @@ def test_lumped_family_is_finite_when_k_is_at_most_n(k):
         {"log10_k": float(np.log10(k)), "n": 10, "B": 1.0, "log10_eps": -1.0, "delta": 0.5}
     )
     assert np.isfinite(v)
+
+
+def test_lumping_changes_nothing_for_c7():
+    # Q spread (q_0 small): the refined model, its KL and both IPMs are unchanged by lumping
+    k, n, B, q0, R = 9, 3, 2.0, 1e-3, 25
+    counts, pv, q = lumped_box_counts(k, n, 1.0 - q0, R, np.random.default_rng(8))
+    draws = np.sort(np.random.default_rng(8).integers(0, k, size=(R, n)), axis=1)
+    full = np.stack([np.bincount(row, minlength=k) for row in draws])
+    q_full = np.concatenate([[q0], np.full(k, (1.0 - q0) / k)])
+    a = _c7_lhs_part(counts, pv, q, B)
+    b = _c7_lhs_part(full, np.full(k, 1.0 / k), q_full, B)
+    np.testing.assert_allclose(a["lhs"], b["lhs"], rtol=1e-9, atol=1e-12)
+    assert a["part"] == pytest.approx(b["part"], rel=1e-12)
+
+
+def test_lumped_c7_start_is_near_tight():
+    # theory: about 1 - (1 + log 2B)/(4B) = 0.87 at B = 12, against 0.68 on the small family
+    space = lumped_box_c7_space()
+    t = space.violation(space.starts[0]) + 1.0
+    assert 0.8 < t < 1.0
