@@ -169,7 +169,8 @@ def test_falsifier_search_against_random(benchmark, variant):
     assert f_rate >= r_rate
 
 
-def _tests_kill(mutant) -> bool:
+def _tests_kill(mutant) -> str | None:
+    """The first test the mutant fails (None: it survives the package's tests)."""
     env = dict(
         os.environ,
         PYTHONPATH=f"{ROOT}:{ROOT / 'benchmarks'}",
@@ -196,7 +197,12 @@ def _tests_kill(mutant) -> bool:
         cwd=ROOT,
         timeout=3600,
     )
-    return proc.returncode != 0
+    # a kill is a failing test; an error (the mutant failing to apply, a collection error)
+    # would count every mutant as killed, so it fails the benchmark instead
+    out = proc.stdout + proc.stderr
+    failed = [ln.split(" ")[1] for ln in out.splitlines() if ln.startswith("FAILED ")]
+    assert proc.returncode in (0, 1) and (proc.returncode == 0 or failed), out[-3000:]
+    return failed[0] if failed else None
 
 
 def _verify_kills(mutant) -> bool:
@@ -222,10 +228,11 @@ def test_mutation_kill_scores(benchmark):
 
     def run():
         for m in mutants:
-            rows.append((m.name, m.package, _tests_kill(m), _verify_kills(m)))
+            first = _tests_kill(m)
+            rows.append((m.name, m.package, first is not None, _verify_kills(m)))
             print(
-                f"{m.name:50s} {m.package:11s} tests={'killed' if rows[-1][2] else 'SURVIVED'}"
-                f" verify={'killed' if rows[-1][3] else 'SURVIVED'}",
+                f"{m.name:58s} {m.package:11s} tests={'killed' if rows[-1][2] else 'SURVIVED'}"
+                f" verify={'killed' if rows[-1][3] else 'SURVIVED'}  ({first})",
                 flush=True,
             )
 
