@@ -54,7 +54,7 @@ def test_lumping_the_atoms_not_drawn_changes_nothing(claim):
 
 
 def test_lumped_start_is_near_tight_for_c6c():
-    # theory: tightness -> 1 / (1 + 4 sqrt(log(3/delta)/(2n))) = 0.86 at n = 300, delta = 0.9
+    # theory: tightness -> 1 / (1 + 4 sqrt(log(3/delta)/(2n))) = 0.85 at n = 300, delta = 0.9
     space = lumped_box_hp_space("C6c")
     t = space.violation(space.starts[0]) + 1.0
     assert 0.8 < t < 1.0
