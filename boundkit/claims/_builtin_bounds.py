@@ -146,7 +146,7 @@ def check_c6a(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
 
 def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutcome:
     from boundkit.bounds import bound
-    from boundkit.claims._families import binomial_allowance, box_hp_space
+    from boundkit.claims._families import binomial_allowance, box_hp_space, lumped_box_hp_space
     from boundkit.simulation import tightness_record
 
     seed = _seed(rng)
@@ -211,9 +211,10 @@ def _hp_check(name: str, *, quick: bool, rng: np.random.Generator) -> CheckOutco
         if toy == "finite":
             record = {"toy": toy, "delta": 0.05, **tightness_record(sizes, gaps, measured)}
     evaluate_cases(box_hp_space(name), rng, 0, worst)
+    evaluate_cases(lumped_box_hp_space(name), rng, 0, worst)
     out = worst.outcome(
         0.0,
-        f"{name} violation counts vs Bin(R, delta), {worst.cases} cells and the box family; "
+        f"{name} violation counts vs Bin(R, delta), {worst.cases} cells and the box families; "
         "fails if P(Bin >= V) < 1e-4 (false-failure prob <= 1e-4 per cell)",
     )
     return replace(out, tightness=record)
@@ -360,11 +361,11 @@ def check_c7_expectation(*, quick: bool, rng: np.random.Generator) -> CheckOutco
     -----
     Violation per n: mean of :math:`\mathrm{IPM}(P,Q_{h_n}) + D_f(Q_{h_n}\|Q) - \mathrm{IPM}
     (P,Q)` minus the part :math:`4\hat{\mathfrak R}_n` of ``bound("C7", ...)`` minus 4
-    combined standard errors; plus the near-tight box family
-    (:func:`boundkit.claims._families.box_c7_space`).
+    combined standard errors; plus the near-tight box families
+    (:func:`boundkit.claims._families.box_c7_space`, ``lumped_box_c7_space``).
     """
     from boundkit.bounds import bound
-    from boundkit.claims._families import box_c7_space
+    from boundkit.claims._families import box_c7_space, lumped_box_c7_space
 
     seed = _seed(rng)
     worst = WorstCase()
@@ -395,7 +396,10 @@ def check_c7_expectation(*, quick: bool, rng: np.random.Generator) -> CheckOutco
             worst.tightness(float((lhs.mean() - _Z * se) / part), where)
             _column_identity(worst, res, "c7_rhs_expectation", ipm_q - ref + part, name, n)
     evaluate_cases(box_c7_space(), rng, 0, worst)
-    return worst.outcome(0.0, f"C7 in expectation over {worst.cases} (toy, n) cells (4-se margin)")
+    evaluate_cases(lumped_box_c7_space(), rng, 0, worst)
+    return worst.outcome(
+        0.0, f"C7 in expectation over {worst.cases} (toy, n) cells and box families (4-se margin)"
+    )
 
 
 def _attach_searches() -> None:

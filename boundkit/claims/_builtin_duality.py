@@ -142,10 +142,12 @@ def check_duality(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
                 },
             )
     _c3_closed_form_instances(worst)
+    _c3_pearson_flat_instances(worst)
     return worst.outcome(
         1e-6,
         "weak duality on finite classes, gap < 1e-6 on convex balls; dual, primal and gap "
-        "against closed forms on two atoms",
+        "against closed forms on two atoms; the cvxpy Pearson dual (unpolished) against its "
+        "closed form where h - nu < -2",
     )
 
 
@@ -206,6 +208,71 @@ def _c3_closed_form_instances(worst: WorstCase) -> None:
             }
             worst.record(_rel(d, dual_exact), where)
             worst.record(_rel(pr, hull), where)
+
+
+#: The radii B of :func:`_c3_pearson_flat_instances` (the closed form holds on (20/9, 20/3)).
+_C3_PEARSON_B = (4.0, 5.0)
+
+
+def pearson_flat_value(B: float) -> float:
+    r"""Closed-form :math:`D^{\mathcal H}_{\chi^2}` of the instance of
+    :func:`_c3_pearson_flat_instances`, for :math:`20/9 < B < 20/3`.
+
+    .. math:: D^{\mathcal H}(B) = \frac B2 + \frac23 - \frac{3B^2}{80}.
+    """
+    if not 20.0 / 9.0 < B < 20.0 / 3.0:
+        raise ValueError(f"the closed form holds for 20/9 < B < 20/3, got B = {B}")
+    return B / 2.0 + 2.0 / 3.0 - 3.0 * B * B / 80.0
+
+
+def _c3_pearson_flat_instances(worst: WorstCase) -> None:
+    r"""C3 for Pearson :math:`\chi^2` where the optimal :math:`h - \nu` lies below -2, the
+    flat part :math:`f^*(t) = -1` of the conjugate, on an atom Q charges.
+
+    Atoms :math:`x \in \{-1, 0, 1\}`, :math:`Q = (0.4, 0.3, 0.3)`, :math:`P = \delta_1`,
+    :math:`\mathcal H = \{wx : |w| \le B\}` (``LinearClass(p=2, B=B)``). With
+    :math:`f^*(t) = t + t^2/4` on :math:`t \ge -2` and :math:`-1` below, and
+    :math:`h - \nu = (-w - \nu, -\nu, w - \nu)` with the first entry below -2, the optimal
+    shift is :math:`\nu = w/2 - 4/3` and
+
+    .. math:: \mathbb E_P h - \Lambda[h] = \frac w2 + \frac23 - \frac{3w^2}{80},
+
+    increasing on :math:`w < 20/3`, so :math:`w^* = B` and
+    :math:`D^{\mathcal H} = B/2 + 2/3 - 3B^2/80` (31/15 at B = 4); the branch assumptions
+    (:math:`-B - \nu < -2 \le -\nu`) hold for :math:`20/9 < B < 20/3`. The conjugate read over
+    :math:`u \in \mathbb R` (:math:`t + t^2/4` everywhere) gives instead
+    :math:`1.1 w - 0.1725 w^2`, maximised at :math:`w = 3.19`, where the true objective is
+    1.880: a cvxpy dual built on that form returns a suboptimal :math:`h`.
+
+    Violations: the relative errors against the closed form of the cvxpy dual *without* the
+    SLSQP polish (the solution of the cvxpy conjugate form itself; the reported value is
+    re-evaluated with the exact :math:`\Lambda`, so only the maximiser carries the form), of
+    the polished dual and of the primal.
+    """
+    from boundkit.classes import LinearClass
+    from boundkit.distributions import FiniteDistribution
+    from boundkit.duality import primal, restricted_divergence
+
+    atoms = np.array([[-1.0], [0.0], [1.0]])
+    P = FiniteDistribution(atoms, np.array([0.0, 0.0, 1.0]))
+    Q = FiniteDistribution(atoms, np.array([0.4, 0.3, 0.3]))
+    for B in _C3_PEARSON_B:
+        cls = LinearClass(p=2, B=B)
+        exact = pearson_flat_value(B)
+        raw = restricted_divergence("pearson", P, Q, cls, solver="cvxpy", polish=False)
+        d = restricted_divergence("pearson", P, Q, cls).value
+        pr = primal("pearson", P, Q, cls).value
+        where = {
+            "check": "C3 Pearson closed form, h - nu < -2 on a Q atom",
+            "B": B,
+            "dual_cvxpy_unpolished": raw.value,
+            "h_minus_nu": raw.h - raw.nu,
+            "dual": d,
+            "primal": pr,
+            "exact": exact,
+        }
+        for v in (raw.value, d, pr):
+            worst.record(_rel(v, exact), where)
 
 
 @claim("C4", level="numeric", builtin=True)

@@ -36,9 +36,13 @@ import numpy as np
 from boundkit.claims._falsifier import Parameter, SearchSpace
 
 __all__ = [
+    "abs_sign_sum",
     "box_c6a_space",
     "c2_null_set_space",
     "khintchine_space",
+    "lumped_box_c7_space",
+    "lumped_box_counts",
+    "lumped_box_hp_space",
     "pearson_real_line_space",
 ]
 
@@ -217,20 +221,41 @@ def c2_null_set_space(*, restrict: bool = True, generator: str = "reverse_kl") -
 # --------------------------------------------------------------------------------------------
 # The box family (C6a): flat Lambda, rich class, missing mass
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=512)
-def _rs_profile(profile: tuple[int, ...]) -> float:
-    r"""Exact :math:`\hat{\mathfrak R}_S` of the unit :math:`\ell_\infty` ball on one-hot points
-    with these multiplicities (by :func:`boundkit.complexity.empirical_rademacher`)."""
+@functools.lru_cache(maxsize=256)
+def abs_sign_sum(c: int) -> float:
+    r""":math:`\mathbb E|\sigma_1 + \dots + \sigma_c|` for independent Rademacher signs.
+
+    Computed as :math:`c\,\hat{\mathfrak R}_S` of the unit interval :math:`\{wx : |w| \le 1\}`
+    on ``c`` copies of the point :math:`x = 1` (:func:`boundkit.complexity.empirical_rademacher`,
+    exact enumeration, so ``c <= 24``).
+    """
+    from boundkit._errors import BoundkitError
     from boundkit.classes import LinearClass
     from boundkit.complexity import empirical_rademacher
 
-    k = len(profile)
-    x = np.repeat(np.eye(k), profile, axis=0)
-    return float(
-        empirical_rademacher(
-            LinearClass(p="inf", B=1.0), x, method="exact", with_bounds=False
-        ).estimate
-    )
+    if not 1 <= c <= 24:
+        raise BoundkitError(f"exact E|S_c| needs 1 <= c <= 24, got {c}")
+    est = empirical_rademacher(
+        LinearClass(p="inf", B=1.0), np.ones((c, 1)), method="exact", with_bounds=False
+    ).estimate
+    return c * float(est)
+
+
+@functools.lru_cache(maxsize=512)
+def _rs_profile(profile: tuple[int, ...]) -> float:
+    r"""Exact :math:`\hat{\mathfrak R}_S` of the unit :math:`\ell_\infty` ball on one-hot points
+    with these multiplicities :math:`c_j` (:math:`n = \sum_j c_j`).
+
+    The supremum separates over coordinates, :math:`\sup_{\|w\|_\infty \le 1}\sum_i
+    \sigma_i\langle w, x_i\rangle = \sum_j |S_j|` with :math:`S_j` the sum of the
+    :math:`c_j` signs on atom j, so
+
+    .. math:: \hat{\mathfrak R}_S = \frac1n \sum_j \mathbb E|S_{c_j}|
+
+    (each term by :func:`abs_sign_sum`); a test compares it with the enumeration over all
+    :math:`2^n` sign vectors of the whole design.
+    """
+    return sum(abs_sign_sum(int(c)) for c in profile) / float(sum(profile))
 
 
 def _box_parameters(log10_eps: tuple[float, float] = (-8.0, -0.3)) -> list[Parameter]:
@@ -297,13 +322,22 @@ def _box_replicates(
     k, n, B, pv, q = _box_weights(p)
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n, pv, size=replicates)
+    excess, rs, kl_star = _fit_terms(counts, pv, q, B)
+    return n, B, excess, rs, kl_star
+
+
+def _fit_terms(
+    counts: np.ndarray, pv: np.ndarray, q: np.ndarray, B: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per replicate (rows of ``counts``) the excess and :math:`B\hat{\mathfrak R}_S` of the
+    box fit, and :math:`\mathrm{KL}(P\|Q_{h^*})`."""
     h_star, lam_star = box_fit(pv[None, :], q, B)
     h_n, lam_n = box_fit(counts.astype(float), q, B)
     phi_star = float(h_star[0] @ pv - lam_star[0])
     excess = phi_star - (h_n @ pv - lam_n)
     rs = B * np.array([_rs_profile(tuple(sorted(int(c) for c in row if c))) for row in counts])
     kl_star = float(pv @ (np.log(pv) - np.log(q[1:]))) - phi_star
-    return n, B, excess, rs, kl_star
+    return excess, rs, kl_star
 
 
 def _box_c6a(p: dict[str, float], replicates: int, seed: int) -> dict[str, float]:
@@ -371,7 +405,9 @@ def box_c6a_space(
     )
 
 
-def _box_c7(p: dict[str, float], replicates: int, seed: int) -> dict[str, Any]:
+def _c7_lhs_part(counts: np.ndarray, pv: np.ndarray, q: np.ndarray, B: float) -> dict[str, Any]:
+    """C7's left-hand side per replicate and its bound part, from the box fit on ``counts``
+    (atoms: x_0 with feature 0, then one-hot atoms with P-masses ``pv``)."""
     from boundkit.bounds import bound
     from boundkit.classes import LinearClass
     from boundkit.distributions import FiniteDistribution
@@ -379,9 +415,9 @@ def _box_c7(p: dict[str, float], replicates: int, seed: int) -> dict[str, Any]:
     from boundkit.generators import get_generator, refinement_ratio
     from boundkit.simulation import finite_kl
 
-    k, n, B, pv, q = _box_weights(p)
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(n, pv, size=replicates)
+    k = pv.size
+    n = int(counts[0].sum())
+    replicates = counts.shape[0]
     h_n, _ = box_fit(counts.astype(float), q, B)
     full = np.concatenate([np.zeros((replicates, 1)), h_n], axis=1)
     qh = q * refinement_ratio(get_generator("kl"), full, q)
@@ -405,6 +441,21 @@ def _box_c7(p: dict[str, float], replicates: int, seed: int) -> dict[str, Any]:
     return {"lhs": ipm_n + d_ref - ipm_q, "rs": rs, "part": b.value - (ipm_q - d_ref.mean())}
 
 
+def _box_c7(p: dict[str, float], replicates: int, seed: int) -> dict[str, Any]:
+    k, n, B, pv, q = _box_weights(p)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, pv, size=replicates)
+    return _c7_lhs_part(counts, pv, q, B)
+
+
+def _c7_tightness(r: dict[str, Any]) -> float:
+    """(mean lhs - 4 se) / part - 1, se that of lhs - part x R_S / R_n."""
+    rn = float(r["rs"].mean())
+    diff = r["lhs"] - r["part"] * r["rs"] / rn
+    se = float(diff.std(ddof=1) / math.sqrt(diff.size))
+    return float((r["lhs"].mean() - _Z * se) / r["part"] - 1.0)
+
+
 def box_c7_space(*, replicates: int = 300, seed: int = 20240918) -> SearchSpace:
     r"""C7 in expectation on the box family, as a tightness against the bound's part.
 
@@ -421,11 +472,7 @@ def box_c7_space(*, replicates: int = 300, seed: int = 20240918) -> SearchSpace:
     params = _box_parameters(log10_eps=(-3.0, -1e-3))
 
     def violation(p: dict[str, float]) -> float:
-        r = _box_c7(p, replicates, seed)
-        rn = float(r["rs"].mean())
-        diff = r["lhs"] - r["part"] * r["rs"] / rn
-        se = float(diff.std(ddof=1) / math.sqrt(diff.size))
-        return float((r["lhs"].mean() - _Z * se) / r["part"] - 1.0)
+        return _c7_tightness(_box_c7(p, replicates, seed))
 
     return SearchSpace(
         params,
@@ -451,17 +498,35 @@ def binomial_allowance(R: int, delta: float) -> int:
     return int(v[ok].max())
 
 
-def _box_hp(p: dict[str, float], claim: str, replicates: int, seed: int) -> dict[str, Any]:
+def _hp_excess_part(
+    counts: np.ndarray, pv: np.ndarray, q: np.ndarray, B: float, claim: str, delta: float
+) -> dict[str, Any]:
+    """Excess and bound part of C6b/C6c per replicate, from the box fit on ``counts``."""
     from boundkit.bounds import bound_terms, sum_terms
 
-    n, B, excess, rs, kl_star = _box_replicates(p, replicates, seed)
-    comp = rs if claim == "C6c" else np.full(replicates, rs.mean())
+    n = int(counts[0].sum())
+    excess, rs, kl_star = _fit_terms(counts, pv, q, B)
+    comp = rs if claim == "C6c" else np.full(rs.shape, rs.mean())
     bnd = sum_terms(
-        bound_terms(
-            claim, population=kl_star, rademacher=comp, n=n, delta=float(p["delta"]), width=2.0 * B
-        )
+        bound_terms(claim, population=kl_star, rademacher=comp, n=n, delta=delta, width=2.0 * B)
     )
-    return {"excess": excess, "part": np.asarray(bnd) - kl_star}
+    return {"excess": excess, "part": np.asarray(bnd) - kl_star, "rs": rs}
+
+
+def _box_hp(p: dict[str, float], claim: str, replicates: int, seed: int) -> dict[str, Any]:
+    k, n, B, pv, q = _box_weights(p)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, pv, size=replicates)
+    return _hp_excess_part(counts, pv, q, B, claim, float(p["delta"]))
+
+
+def _hp_tightness(r: dict[str, Any], replicates: int, delta: float) -> float:
+    """The (V+1)-th largest excess/part, V the count the binomial test allows, minus 1."""
+    ratios = np.sort(r["excess"] / r["part"])[::-1]
+    allow = binomial_allowance(replicates, delta)
+    if allow >= replicates:
+        return -1.0
+    return float(ratios[allow] - 1.0)
 
 
 def box_hp_space(claim: str, *, replicates: int = 400, seed: int = 20240919) -> SearchSpace:
@@ -480,12 +545,7 @@ def box_hp_space(claim: str, *, replicates: int = 400, seed: int = 20240919) -> 
     params = [*_box_parameters(), Parameter("delta", 0.05, 0.95)]
 
     def violation(p: dict[str, float]) -> float:
-        r = _box_hp(p, claim, replicates, seed)
-        ratios = np.sort(r["excess"] / r["part"])[::-1]
-        allow = binomial_allowance(replicates, float(p["delta"]))
-        if allow >= replicates:
-            return -1.0
-        return float(ratios[allow] - 1.0)
+        return _hp_tightness(_box_hp(p, claim, replicates, seed), replicates, float(p["delta"]))
 
     return SearchSpace(
         params,
@@ -500,4 +560,137 @@ def box_hp_space(claim: str, *, replicates: int = 400, seed: int = 20240919) -> 
             "replicate_seed": seed,
         },
         name=f"{claim.lower()}-box",
+    )
+
+
+def lumped_box_counts(
+    k: int, n: int, eps: float, replicates: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The box family with uniform P on ``k`` atoms, the atoms not drawn merged into one.
+
+    Returns ``(counts, pv, q)`` on :math:`n + 2` atoms: :math:`x_0` (Q's mass
+    :math:`1-\varepsilon`, P's 0), ``n`` slots holding the distinct atoms of the sample in order
+    of appearance of their values (padded with atoms not drawn), and one lump of the
+    :math:`k - n` other atoms (P's mass :math:`(k-n)/k`, Q's :math:`\varepsilon(k-n)/k`);
+    ``k`` is raised to ``n + 1`` if smaller.
+
+    Notes
+    -----
+    Exact for the KL fit of the box family: the atoms with :math:`\hat p_j = 0` all get
+    :math:`h_j = -B` (:func:`box_fit`), so they act as one atom of their total mass, and
+    :math:`h^*` is constant on P's atoms (uniform P, uniform :math:`q_j`); :math:`\hat{\mathfrak
+    R}_S` depends on the multiplicities only. This makes :math:`k = 10^7` as cheap as
+    :math:`k = n`.
+    """
+    k = max(int(k), n + 1)  # at least one atom in the lump, so every atom keeps P-mass
+    draws = np.sort(rng.integers(0, k, size=(replicates, n)), axis=1)
+    counts = np.zeros((replicates, n + 1), dtype=np.int64)
+    for r in range(replicates):
+        _, c = np.unique(draws[r], return_counts=True)
+        counts[r, : c.size] = c
+    pv = np.concatenate([np.full(n, 1.0 / k), [(k - n) / k]])
+    q = np.concatenate([[1.0 - eps], np.full(n, eps / k), [eps * (k - n) / k]])
+    return counts, pv, q
+
+
+def lumped_box_hp_space(claim: str, *, replicates: int = 400, seed: int = 20240920) -> SearchSpace:
+    r"""C6b or C6c on the box family at large n and :math:`k \gg n^2` (uniform P, lumped).
+
+    Notes
+    -----
+    With :math:`k \gg n^2` every sample has n distinct atoms, so :math:`\hat{\mathfrak R}_S =
+    \mathfrak R_n = B`, and as :math:`\varepsilon \to 0` the excess is :math:`2B` times the
+    missing mass, :math:`\approx 2B`: the part :math:`2\mathfrak R + c(b-a)\sqrt{\log(m/\delta)
+    /(2n)}` (b - a = 2B) is then dominated by its Rademacher term, which is attained, and the
+    tightness tends to 1 as n grows, :math:`1/(1 + 4\sqrt{\log(3/\delta)/(2n)})` for C6c
+    (0.85 at n = 300, delta = 0.9). Tightness as in :func:`box_hp_space`; start
+    :math:`k = 10^7`, n = 300, B = 1, :math:`\varepsilon = 10^{-8}`, delta = 0.9.
+    """
+    params = [
+        Parameter("log10_k", 1.0, 7.0),
+        Parameter("n", 2, 300, integer=True),
+        Parameter("B", 0.2, 3.0),
+        Parameter("log10_eps", -8.0, -1e-3),
+        Parameter("delta", 0.05, 0.95),
+    ]
+
+    def evaluate(p: dict[str, float]) -> dict[str, Any]:
+        n, B = int(p["n"]), float(p["B"])
+        rng = np.random.default_rng(seed)
+        counts, pv, q = lumped_box_counts(
+            round(10.0 ** float(p["log10_k"])), n, 10.0 ** float(p["log10_eps"]), replicates, rng
+        )
+        return _hp_excess_part(counts, pv, q, B, claim, float(p["delta"]))
+
+    def violation(p: dict[str, float]) -> float:
+        return _hp_tightness(evaluate(p), replicates, float(p["delta"]))
+
+    def describe(p: dict[str, float]) -> dict[str, Any]:
+        r = evaluate(p)
+        return {
+            "family": "lumped box",
+            "claim": claim,
+            "mean_excess": float(r["excess"].mean()),
+            "mean_R_S": float(r["rs"].mean()),
+            "replicates": replicates,
+            "replicate_seed": seed,
+        }
+
+    return SearchSpace(
+        params,
+        violation,
+        tolerance=0.0,
+        starts=[{"log10_k": 7.0, "n": 300, "B": 1.0, "log10_eps": -8.0, "delta": 0.9}],
+        tightness=True,
+        describe=describe,
+        name=f"{claim.lower()}-lumped-box",
+    )
+
+
+def lumped_box_c7_space(*, replicates: int = 200, seed: int = 20240921) -> SearchSpace:
+    r"""C7 in expectation on the lumped box family (uniform P on :math:`k` atoms, Q = P up to
+    the mass :math:`q_0` of :math:`x_0`), at large B and :math:`k \approx n e^{2B}/(2B)`.
+
+    Notes
+    -----
+    Every sample has n distinct atoms (:math:`\mathfrak R_n = B`); the fit is :math:`h_n = B`
+    on them and :math:`-B` elsewhere, and with :math:`r = (n/k)e^{2B}` the refined model puts
+    mass :math:`r/(1+r)` on the atoms seen (P's mass there is about n/k). Then
+    :math:`\mathrm{IPM}(P, Q_{h_n}) \approx 2Br/(1+r)`, :math:`\mathrm{KL}(Q_{h_n}\|Q) \approx
+    2B - \log(1+r)`; summed, with :math:`\mathrm{IPM}(P, Q) \approx 0`, the left-hand
+    side is about :math:`4B - 1 - \log(2B)` at :math:`r = 2B`, against the part
+    :math:`4\mathfrak R_n = 4B`: tightness about :math:`1 - (1 + \log 2B)/(4B)` (0.89 measured
+    at B = 12; 0.68 on the small box family). :math:`q_0` must stay below :math:`e^{-B}`.
+    Tightness as in :func:`box_c7_space`. Start: n = 2, B = 12, :math:`k = n e^{2B}/(2B)`,
+    :math:`q_0 = 10^{-12}`.
+    """
+    params = [
+        Parameter("log10_k", 1.0, 10.0),
+        Parameter("n", 2, 50, integer=True),
+        Parameter("B", 0.2, 12.0),
+        Parameter("log10_q0", -12.0, -0.3),
+    ]
+
+    def violation(p: dict[str, float]) -> float:
+        n, B = int(p["n"]), float(p["B"])
+        rng = np.random.default_rng(seed)
+        q0 = 10.0 ** float(p["log10_q0"])
+        counts, pv, q = lumped_box_counts(
+            round(10.0 ** float(p["log10_k"])), n, 1.0 - q0, replicates, rng
+        )
+        return _c7_tightness(_c7_lhs_part(counts, pv, q, B))
+
+    k0 = 2 * math.exp(24.0) / 24.0
+    return SearchSpace(
+        params,
+        violation,
+        tolerance=0.0,
+        starts=[{"log10_k": math.log10(k0), "n": 2, "B": 12.0, "log10_q0": -12.0}],
+        tightness=True,
+        describe=lambda p: {
+            "family": "lumped box",
+            "replicates": replicates,
+            "replicate_seed": seed,
+        },
+        name="c7-lumped-box",
     )

@@ -82,3 +82,15 @@ def test_complexity_computed_from_the_class():
         bound("C6c", "kl", LinearClass(B=1.0), 3, 0.1, population=0.0, value_range=(0, 1))
     with pytest.raises(BoundkitError, match="P="):
         bound("C6a", "kl", LinearClass(B=1.0), 3, population=0.0)
+
+
+def test_c7_pointwise_rhs_by_hand():
+    # IPM(P, Q) - D_f(Q_hn || Q) + sup (E_P - E_Pn) h + sup (E_Pn - E_P) h, per sample:
+    # 1 - 0.25 + 0.1 + 0.2 = 1.05 and 0.5 - 0.5 + 0.2 + 0 = 0.2 (a sign slip on D_f gives
+    # 1.55 and 1.2)
+    from boundkit.bounds import c7_pointwise_rhs
+
+    got = c7_pointwise_rhs(
+        np.array([1.0, 0.5]), np.array([0.25, 0.5]), np.array([0.1, 0.2]), np.array([0.2, 0.0])
+    )
+    np.testing.assert_allclose(got, [1.05, 0.2], rtol=1e-14)

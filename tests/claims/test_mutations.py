@@ -44,6 +44,7 @@ def test_unmutated_claims_hold():
     assert not bad, bad
 
 
-@pytest.mark.parametrize("mutant", SURVIVORS, ids=[m.name for m in SURVIVORS])
-def test_survivors_are_documented(mutant):
-    assert mutant.note and mutant.tests
+def test_survivors_are_documented():
+    # a mutant verify cannot kill must say why (none at present: the list may be empty)
+    for mutant in SURVIVORS:
+        assert mutant.note and mutant.tests, mutant.name

@@ -335,3 +335,17 @@ def test_primal_auto_falls_back_to_scipy_when_cvxpy_fails():
         options={"ftol": 1e-14, "maxiter": 500},
     )
     assert res.value == pytest.approx(-best.fun, abs=1e-6)
+
+
+@pytest.mark.parametrize(("B", "exact"), [(4.0, 31.0 / 15.0), (5.0, 107.0 / 48.0)])
+def test_cvxpy_pearson_dual_in_the_flat_part_of_the_conjugate(B, exact):
+    # P = delta_1, Q = (0.4, 0.3, 0.3) on {-1, 0, 1}, h = w x, |w| <= B: the optimal h - nu is
+    # below -2 on x = -1, where f*(t) = -1 (not t + t^2/4); by hand (C3 docs),
+    # D^H = B/2 + 2/3 - 3 B^2 / 80. The unpolished cvxpy solution is the cvxpy form's own.
+    atoms = np.array([[-1.0], [0.0], [1.0]])
+    P = FiniteDistribution(atoms, np.array([0.0, 0.0, 1.0]))
+    Q = FiniteDistribution(atoms, np.array([0.4, 0.3, 0.3]))
+    r = restricted_divergence("pearson", P, Q, LinearClass(p=2, B=B), polish=False)
+    assert r.solver.startswith("cvxpy")
+    assert r.value == pytest.approx(exact, rel=1e-8)
+    assert (r.h - r.nu)[0] < -2.0

@@ -155,3 +155,11 @@ def test_full_size_sweeps_c6_and_c7(request):
     for claim in ("C6b", "C6c"):
         for rate in m.violation_rate(claim, 0.05).values():
             assert stats.binom.sf(round(rate * 1000) - 1, 1000, 0.05) >= 1e-4
+
+
+def test_one_row_per_n_and_replicate_in_process():
+    # the in-process path (no workers, no output folder): every (n, replicate) pair once
+    res = simulate("finite", [5, 20], n_replicates=6, seed=0, n_mc=20, progress=False)
+    ns = np.asarray(res.table["n"]).tolist()
+    reps = np.asarray(res.table["replicate"]).tolist()
+    assert sorted(zip(ns, reps, strict=True)) == [(n, r) for n in (5, 20) for r in range(6)]
