@@ -329,7 +329,7 @@ def _box_replicates(
 def _fit_terms(
     counts: np.ndarray, pv: np.ndarray, q: np.ndarray, B: float
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Per replicate (rows of ``counts``) the excess and :math:`B\hat{\mathfrak R}_S` of the
+    r"""Per replicate (rows of ``counts``) the excess and :math:`B\hat{\mathfrak R}_S` of the
     box fit, and :math:`\mathrm{KL}(P\|Q_{h^*})`."""
     h_star, lam_star = box_fit(pv[None, :], q, B)
     h_n, lam_n = box_fit(counts.astype(float), q, B)
