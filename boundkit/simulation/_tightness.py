@@ -187,28 +187,20 @@ def tightness(
             out["asymptotic"] = tightness_record(
                 sizes, [float(pred.mean(n)) for n in sizes], measured
             )
-        try:
-            const = toy_fast_rate_constants(toy)
-        except BoundkitError:
-            const = None
-        if const is not None:
+        for suffix, active in (("", False), ("-active", True)):
+            # C10 (3) in the H norm, and (4) in the norm of the active constraint
+            try:
+                const = toy_fast_rate_constants(toy, active_constraint=active)
+            except BoundkitError:
+                const = None
+            if const is None:
+                continue
             from boundkit.bounds import fast_rate_bound
 
             hp = [fast_rate_bound(const, n, result.delta).value for n in sizes]
             ex = [fast_rate_bound(const, n, kind="expectation").value for n in sizes]
-            out["fast-rate"] = tightness_record(sizes, hp, measured)
-            out["fast-rate-expectation"] = tightness_record(sizes, ex, measured)
-        try:
-            active = toy_fast_rate_constants(toy, active_constraint=True)
-        except BoundkitError:
-            active = None
-        if active is not None:
-            from boundkit.bounds import fast_rate_bound
-
-            hp = [fast_rate_bound(active, n, result.delta).value for n in sizes]
-            ex = [fast_rate_bound(active, n, kind="expectation").value for n in sizes]
-            out["fast-rate-active"] = tightness_record(sizes, hp, measured)
-            out["fast-rate-active-expectation"] = tightness_record(sizes, ex, measured)
+            out[f"fast-rate{suffix}"] = tightness_record(sizes, hp, measured)
+            out[f"fast-rate{suffix}-expectation"] = tightness_record(sizes, ex, measured)
         if holdout:
             from boundkit.simulation._finite_toy import FiniteToy
 
