@@ -181,8 +181,17 @@ def adapted_rule(Q: Any, h: Callable[[np.ndarray], Any], generator: Any) -> Adap
     """
     orders = ORDERS[int(Q.dim)]
 
-    def solve(nodes: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-        res = shift_functional(generator, _eval_func(h, nodes), w)
+    h_on_base: dict[int, np.ndarray] = {}  # h on Q's own nodes, by order (evaluated once)
+
+    def base_h(order: int) -> np.ndarray:
+        if order not in h_on_base:
+            h_on_base[order] = _eval_func(h, _base_rule(Q, order)[0])
+        return h_on_base[order]
+
+    def solve(
+        nodes: np.ndarray, w: np.ndarray, hv: np.ndarray | None = None
+    ) -> tuple[float, float]:
+        res = shift_functional(generator, _eval_func(h, nodes) if hv is None else hv, w)
         return float(res.nu), float(res.value)
 
     def close(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -191,7 +200,7 @@ def adapted_rule(Q: Any, h: Callable[[np.ndarray], Any], generator: Any) -> Adap
     def tol(v: tuple[float, float]) -> float:
         return TOLERANCE * (1.0 + abs(v[0]) + abs(v[1]))
 
-    def converge(rule: Callable[[int], tuple[np.ndarray, np.ndarray]]) -> Any:
+    def converge(rule: Callable[[int], tuple[np.ndarray, np.ndarray]], base: bool) -> Any:
         # d_k = distance between orders k and k - 1. While the distances halve, the error of
         # order k is max(d_k, d_{k-1}) (one small distance can be an accident); stop when it
         # is below the tolerance. When they stop halving, the rule is not converging and the
@@ -201,7 +210,7 @@ def adapted_rule(Q: Any, h: Callable[[np.ndarray], Any], generator: Any) -> Adap
         e = np.inf
         for order in orders:
             nodes, w = rule(order)
-            v = solve(nodes, w)
+            v = solve(nodes, w, base_h(order) if base else None)
             if last is not None:
                 d = close(v, last)
                 if seen and d > 0.5 * seen[-1]:
@@ -215,24 +224,24 @@ def adapted_rule(Q: Any, h: Callable[[np.ndarray], Any], generator: Any) -> Adap
         return nodes, w, v, e
 
     # Q's own rule first; tilt Gaussians only if it has not converged
-    n1, w1, v1, err = converge(lambda order: _base_rule(Q, order))
+    n1, w1, v1, err = converge(lambda order: _base_rule(Q, order), True)
     if err <= tol(v1) or not np.all(np.isfinite(v1)):
         return AdaptedRule(n1, w1, v1[0], v1[1], err, False)
     # starts: the best nodes of all the orders tried (a narrow bump of h can fall between the
     # nodes of one order)
     cand = np.vstack([_base_rule(Q, order)[0] for order in orders[:3]])
     with np.errstate(all="ignore"):
-        score = Q.logpdf(cand) + _eval_func(h, cand)
+        score = Q.logpdf(cand) + np.concatenate([base_h(order) for order in orders[:3]])
     score = np.where(np.isfinite(score), score, -np.inf)
     starts = cand[np.argsort(score)[::-1][: 2 * MAX_MODES]]
     tilts = _tilt_gaussians(Q, h, starts)
     if not tilts:
         return AdaptedRule(n1, w1, v1[0], v1[1], err, False)
-    nodes, w, v, e = converge(lambda order: _mixed_rule(Q, tilts, order))
+    nodes, w, v, e = converge(lambda order: _mixed_rule(Q, tilts, order), False)
     # a second partition of unity (no inflation) gives an independent value: where one of
     # the two converges to a biased value (a tilt Gaussian narrower than the bump of q e^h),
     # they disagree, and the error is at least their distance
-    other = converge(lambda order: _mixed_rule(Q, tilts, order, 1.0))
+    other = converge(lambda order: _mixed_rule(Q, tilts, order, 1.0), False)
     e = max(e, other[3], close(v, other[2]))
     if not e < err:
         return AdaptedRule(n1, w1, v1[0], v1[1], err, False)
