@@ -33,6 +33,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
+from boundkit._errors import BoundkitError, SolverError
 from boundkit._validation import evaluate_at as _eval_func
 from boundkit.distributions import Gaussian, GaussianMixture
 from boundkit.generators import shift_functional
@@ -43,6 +44,8 @@ __all__ = ["AdaptedRule", "adapted_rule"]
 ORDERS = {1: (40, 80, 160, 320), 2: (40, 80, 120), 3: (16, 24, 32)}
 #: Requested agreement of (nu, Lambda) between two orders, relative to 1 + |value|.
 TOLERANCE = 1e-11
+#: Above this relative quadrature error, an unbounded h is looked for (see _refuse_if_infinite).
+NOT_CONVERGED = 1e-6
 #: At most this many tilt Gaussians (distinct modes of log q + h).
 MAX_MODES = 3
 #: Covariance inflation of the tilt Gaussians in the partition of unity.
@@ -164,8 +167,39 @@ def _mixed_rule(
     return nodes[keep], w / w.sum()
 
 
+def _growth_beyond_nodes(Q: Any, h: Callable[[np.ndarray], Any], order: int) -> list[float]:
+    r""":math:`\max h` over Q's nodes of ``order`` moved 1, 2 and 4 times as far from Q's mean."""
+    nodes = _base_rule(Q, order)[0]
+    centre = np.asarray(Q.mean, dtype=float).reshape(1, -1)
+    with np.errstate(all="ignore"):
+        return [float(np.max(_eval_func(h, centre + s * (nodes - centre)))) for s in (1, 2, 4)]
+
+
+def _refuse_if_infinite(Q: Any, h: Callable[[np.ndarray], Any], generator: Any, why: str) -> None:
+    r"""Raise when :math:`\sup\mathrm{dom} f^* < \infty` and ``h`` grows without bound.
+
+    Then :math:`\Lambda_f^Q[h] = +\infty` (no :math:`\nu` keeps :math:`h - \nu` in
+    :math:`\mathrm{dom} f^*` on the support of Q, which is all of :math:`\mathbb R^d`), and
+    :math:`Q_h` does not exist. Called only when the quadrature failed or did not converge;
+    "without bound" means the maximum of h rises by more than 1 at each doubling of the
+    distance of Q's nodes from its mean.
+    """
+    sup = float(generator.domain.sup)
+    if not np.isfinite(sup):
+        return
+    m1, m2, m4 = _growth_beyond_nodes(Q, h, ORDERS[int(Q.dim)][-1])
+    if m2 > m1 + 1.0 and m4 > m2 + 1.0:
+        raise BoundkitError(
+            f"Lambda_f^Q[h] = +inf: dom f* of {generator.name} is bounded above "
+            f"(t < {sup:.6g}) and h is unbounded above on the support of Q (max h grows "
+            f"{m1:.4g} -> {m2:.4g} -> {m4:.4g} as Q's quadrature nodes move 1, 2, 4 times "
+            f"as far out; {why}): the refined model Q_h does not exist"
+        )
+
+
 def adapted_rule(Q: Any, h: Callable[[np.ndarray], Any], generator: Any) -> AdaptedRule:
-    r"""A rule for :math:`E_Q` on which :math:`\Lambda_f^Q[h]` is converged (or its error).
+    r"""A rule for :math:`E_Q` on which :math:`\Lambda_f^Q[h]` is converged (or its error),
+    or a refusal when :math:`\Lambda_f^Q[h] = +\infty` (see :func:`_refuse_if_infinite`).
 
     Parameters
     ----------
@@ -178,7 +212,24 @@ def adapted_rule(Q: Any, h: Callable[[np.ndarray], Any], generator: Any) -> Adap
     Returns
     -------
     AdaptedRule
+
+    Raises
+    ------
+    BoundkitError
+        When :math:`\Lambda_f^Q[h] = +\infty` (bounded :math:`\mathrm{dom} f^*`, h unbounded
+        above), never a finite number for it.
     """
+    try:
+        rule = _converged_rule(Q, h, generator)
+    except SolverError as exc:
+        _refuse_if_infinite(Q, h, generator, f"the solve failed: {exc}")
+        raise
+    if not rule.error <= NOT_CONVERGED * (1.0 + abs(rule.nu) + abs(rule.value)):
+        _refuse_if_infinite(Q, h, generator, f"the quadrature error is {rule.error:.3g}")
+    return rule
+
+
+def _converged_rule(Q: Any, h: Callable[[np.ndarray], Any], generator: Any) -> AdaptedRule:
     orders = ORDERS[int(Q.dim)]
 
     h_on_base: dict[int, np.ndarray] = {}  # h on Q's own nodes, by order (evaluated once)

@@ -308,3 +308,21 @@ def test_well_covered_refinement_keeps_the_base_rule():
     assert Qh.quadrature_error < 1e-10
     nodes, _ = Q.quadrature(80)
     assert Qh._rule[0].shape == nodes.shape
+
+
+@pytest.mark.parametrize("name", ["jensen_shannon", "total_variation"])
+def test_unbounded_h_with_bounded_conjugate_domain_is_refused_not_a_number(name):
+    # dom f* is bounded above (JS: t < log 2, TV: t <= 1/2) and h = x^2/10 is unbounded above
+    # on the support of Q: Lambda = +inf and Q_h does not exist. The 40-node rule used to
+    # return finite numbers (JS: Lambda = 11.7); now it refuses.
+    Q = Gaussian([0.0], [[1.0]])
+    with pytest.raises(BoundkitError, match=r"Lambda_f\^Q\[h\] = \+inf.*does not exist"):
+        refine(Q, lambda x: 0.1 * np.asarray(x)[:, 0] ** 2, name)
+
+
+def test_unbounded_h_with_kl_is_finite_and_exact():
+    # the same h under KL: E_Q e^{x^2/10} = (1 - 1/5)^{-1/2}, finite
+    Q = Gaussian([0.0], [[1.0]])
+    Qh = refine(Q, lambda x: 0.1 * np.asarray(x)[:, 0] ** 2, "kl")
+    assert Qh.lam == pytest.approx(-0.5 * np.log(0.8), rel=1e-12)
+    assert Qh.quadrature_error <= 1e-10
