@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import logsumexp, ndtr
 
 from boundkit._errors import BoundkitError
 from boundkit.duality import divergence_from_weights
@@ -253,12 +253,18 @@ def binning_gap(
     hi = max(float(np.asarray(box[1]).max()), 40.0)
     xs = np.linspace(lo, hi, 200_001)[:, None]
     # the continuous divergences as the divergences of the fine-grid masses (Riemann sums);
-    # nodes where the law's density is below e^-690 are dropped (mass below 1e-295), so that
-    # both densities are representable where the law has mass
+    # nodes where the law's density is below e^-690 are dropped (mass below 1e-295). KL is
+    # summed from the log masses, sum_i a_i (log a_i - log r_i): where the law has mass the
+    # reference's density can be far below the smallest double (a wider law), and its masses
+    # would round to 0 and make a finite KL infinite
     la = law.logpdf(xs)
     keep = la > -690.0
-    wa, wr = np.exp(la[keep]), np.exp(reference.logpdf(xs[keep]))
-    kl, tv = _binned(wa / wa.sum(), wr)
+    log_a = la[keep] - logsumexp(la[keep])
+    lr = reference.logpdf(xs[keep])
+    log_r = lr - logsumexp(lr)
+    a = np.exp(log_a)
+    kl = float(np.sum(a * (log_a - log_r)))
+    tv = _binned(a, np.exp(log_r))[1]
     return {"kl": kl, "kl_binned": kl_b, "tv": tv, "tv_binned": tv_b}
 
 
