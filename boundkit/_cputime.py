@@ -58,7 +58,9 @@ def cpu_time_limit(seconds: float, exc: type[BaseException]) -> Iterator[None]:
 
     CPU time (``ITIMER_VIRTUAL``), not wall time, so that the outcome does not depend on the load
     of the machine. Off the main thread, or where the alarm does not exist, the block runs
-    without a limit. An enclosing timer is re-armed on exit.
+    without a limit. An enclosing timer is re-armed on exit, and mpmath's global precision is
+    left as it was on entry (an alarm between a ``mp.prec = ...`` and its restoring ``finally``
+    would otherwise leave sympy's working precision for the rest of the process).
     """
     if not can_limit_cpu_time():
         yield
@@ -92,6 +94,11 @@ def cpu_time_limit(seconds: float, exc: type[BaseException]) -> Iterator[None]:
             return
         raise exc
 
+    # an alarm can land anywhere, also between a ``mp.prec = ...`` and the ``finally`` that
+    # restores it (sympy and mpmath set mpmath's global precision that way): the block must
+    # not leave it changed for the rest of the process
+    mpmath = sys.modules.get("mpmath")
+    mp_prec = mpmath.mp.prec if mpmath is not None else None
     old = signal.signal(signal.SIGVTALRM, handler)
     outer = signal.getitimer(signal.ITIMER_VIRTUAL)[0]
     # an enclosing budget that ends sooner bounds this one too
@@ -108,3 +115,6 @@ def cpu_time_limit(seconds: float, exc: type[BaseException]) -> Iterator[None]:
         if prev[0] > 0:  # re-arm the enclosing timer with what is left of it
             used = time.process_time() - start
             signal.setitimer(signal.ITIMER_VIRTUAL, max(prev[0] - used, 1e-3))
+        mpmath = sys.modules.get("mpmath")
+        if mpmath is not None:
+            mpmath.mp.prec = mp_prec if mp_prec is not None else 53

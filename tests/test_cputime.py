@@ -117,3 +117,21 @@ def test_alarm_during_a_long_collection_reaches_user_code():
     del heap
     assert stopped and unraisable == []
     assert used < 2.0
+
+
+def test_alarm_between_a_precision_change_and_its_restore_leaves_mpmath_as_it_was():
+    # sympy and mpmath set mpmath's global precision and restore it in a ``finally``; an alarm
+    # landing between the two left the whole process at the inner precision (seen in CI: later
+    # mpmath references computed at 8 digits). The limited block must restore it.
+    import mpmath
+
+    before = mpmath.mp.prec
+    with pytest.raises(Budget):
+        with cpu_time_limit(0.05, Budget):
+            mpmath.mp.prec = 30  # the restoring ``finally`` never runs: the alarm lands first
+            _spin(10.0)
+    assert mpmath.mp.prec == before
+    # and a block that completes normally is left alone otherwise
+    with cpu_time_limit(5.0, Budget):
+        x = mpmath.mpf(2).sqrt()
+    assert mpmath.mp.prec == before and x > 1
