@@ -262,9 +262,9 @@ def binning_gap(
     log_a = la[keep] - logsumexp(la[keep])
     lr = reference.logpdf(xs[keep])
     log_r = lr - logsumexp(lr)
-    a = np.exp(log_a)
+    a, r = np.exp(log_a), np.exp(log_r)
     kl = float(np.sum(a * (log_a - log_r)))
-    tv = _binned(a, np.exp(log_r))[1]
+    tv = divergence_from_weights("total_variation", a, r / r.sum())
     return {"kl": kl, "kl_binned": kl_b, "tv": tv, "tv_binned": tv_b}
 
 
