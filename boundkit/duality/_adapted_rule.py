@@ -83,7 +83,9 @@ def _components(Q: Any) -> tuple[np.ndarray, list[Gaussian]]:
     return np.ones(1), [Q]
 
 
-def _base_rule(Q: Any, order: int) -> tuple[np.ndarray, np.ndarray]:
+def gauss_hermite_rule(Q: Any, order: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""Q's own rule: ``order`` Gauss-Hermite nodes per axis and component, weights
+    :math:`\pi_k w_j` (the rule of every Gaussian and mixture expectation in duality)."""
     pi, comps = _components(Q)
     parts = [c.quadrature(order) for c in comps]
     nodes = np.vstack([p[0] for p in parts])
@@ -145,7 +147,7 @@ def _mixed_rule(
     Q: Any, tilts: list[Gaussian], order: int, inflate: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """The balance-heuristic combination of the rules of Q and of the tilt Gaussians."""
-    rules = [_base_rule(Q, order)] + [g.quadrature(order) for g in tilts]
+    rules = [gauss_hermite_rule(Q, order)] + [g.quadrature(order) for g in tilts]
     alpha = np.full(len(rules), 1.0 / len(rules))
     nodes = np.vstack([r[0] for r in rules])
     logq = Q.logpdf(nodes)
@@ -169,7 +171,7 @@ def _mixed_rule(
 
 def _growth_beyond_nodes(Q: Any, h: Callable[[np.ndarray], Any], order: int) -> list[float]:
     r""":math:`\max h` over Q's nodes of ``order`` moved 1, 2 and 4 times as far from Q's mean."""
-    nodes = _base_rule(Q, order)[0]
+    nodes = gauss_hermite_rule(Q, order)[0]
     centre = np.asarray(Q.mean, dtype=float).reshape(1, -1)
     with np.errstate(all="ignore"):
         return [float(np.max(_eval_func(h, centre + s * (nodes - centre)))) for s in (1, 2, 4)]
@@ -236,7 +238,7 @@ def _converged_rule(Q: Any, h: Callable[[np.ndarray], Any], generator: Any) -> A
 
     def base_h(order: int) -> np.ndarray:
         if order not in h_on_base:
-            h_on_base[order] = _eval_func(h, _base_rule(Q, order)[0])
+            h_on_base[order] = _eval_func(h, gauss_hermite_rule(Q, order)[0])
         return h_on_base[order]
 
     def solve(
@@ -275,12 +277,12 @@ def _converged_rule(Q: Any, h: Callable[[np.ndarray], Any], generator: Any) -> A
         return nodes, w, v, e
 
     # Q's own rule first; tilt Gaussians only if it has not converged
-    n1, w1, v1, err = converge(lambda order: _base_rule(Q, order), True)
+    n1, w1, v1, err = converge(lambda order: gauss_hermite_rule(Q, order), True)
     if err <= tol(v1) or not np.all(np.isfinite(v1)):
         return AdaptedRule(n1, w1, v1[0], v1[1], err, False)
     # starts: the best nodes of all the orders tried (a narrow bump of h can fall between the
     # nodes of one order)
-    cand = np.vstack([_base_rule(Q, order)[0] for order in orders[:3]])
+    cand = np.vstack([gauss_hermite_rule(Q, order)[0] for order in orders[:3]])
     with np.errstate(all="ignore"):
         score = Q.logpdf(cand) + np.concatenate([base_h(order) for order in orders[:3]])
     score = np.where(np.isfinite(score), score, -np.inf)

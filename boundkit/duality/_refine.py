@@ -18,7 +18,7 @@ from boundkit.distributions import (
     GaussianMixture,
     GridDensity,
 )
-from boundkit.duality._adapted_rule import adapted_rule
+from boundkit.duality._adapted_rule import adapted_rule, gauss_hermite_rule
 from boundkit.duality._common import resolve_generator
 from boundkit.generators import fast_link, kl_affine_shift, shift_functional
 
@@ -106,13 +106,8 @@ def _quadrature(Q: Any) -> tuple[np.ndarray, np.ndarray] | None:
         return Q.atoms, Q.pmf
     if isinstance(Q, GridDensity):
         return Q.nodes, Q.masses
-    if isinstance(Q, Gaussian) and Q.dim <= 3:
-        return Q.quadrature(40 if Q.dim <= 2 else 16)
-    if isinstance(Q, GaussianMixture) and Q.dim <= 3:
-        parts: list[Any] = [_quadrature(c) for c in Q.components()]
-        nodes = np.vstack([pt[0] for pt in parts])
-        weights = np.concatenate([wk * pt[1] for wk, pt in zip(Q.weights, parts, strict=True)])
-        return nodes, weights
+    if isinstance(Q, Gaussian | GaussianMixture) and Q.dim <= 3:
+        return gauss_hermite_rule(Q, 40 if Q.dim <= 2 else 16)
     return None
 
 
