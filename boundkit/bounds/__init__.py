@@ -31,6 +31,7 @@ from boundkit.bounds._concentration import (
     pac_bayes_kl,
     pac_bayes_mcallester,
 )
+from boundkit.bounds._curvature_profile import CurvatureProfile, certified_curvature_profile
 from boundkit.bounds._fast_rate import (
     FastRateConstants,
     FastRateResult,
@@ -56,8 +57,23 @@ from boundkit.bounds._formulas import (
     uniform_deviation,
 )
 from boundkit.bounds._holdout import HOLDOUT_METHODS, HoldoutCertificate, holdout_certificate
+from boundkit.bounds._norm_moments import NormMoments, mean_norm_moments
+from boundkit.bounds._profile_bound import (
+    ProfileFastRate,
+    moment_deviation,
+    moment_envelope_bound,
+    profile_fast_rate_bound,
+)
 
 __all__ = [
+    "CurvatureProfile",
+    "NormMoments",
+    "ProfileFastRate",
+    "certified_curvature_profile",
+    "mean_norm_moments",
+    "moment_deviation",
+    "moment_envelope_bound",
+    "profile_fast_rate_bound",
     "CLAIMS",
     "FastRateConstants",
     "FastRateResult",

@@ -24,6 +24,7 @@ from boundkit.simulation._asymptotic import (
     linear_kl_moments,
     sandwich_prediction,
     toy_fast_rate_constants,
+    toy_profile_fast_rate,
 )
 from boundkit.simulation._experiment import Experiment
 from boundkit.simulation._finite_toy import FiniteToy, finite_kl
@@ -54,6 +55,7 @@ __all__ = [
     "linear_kl_moments",
     "sandwich_prediction",
     "toy_fast_rate_constants",
+    "toy_profile_fast_rate",
     "fitted_slope",
     "tightness",
     "tightness_record",

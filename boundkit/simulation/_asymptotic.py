@@ -43,6 +43,7 @@ __all__ = [
     "linear_kl_moments",
     "sandwich_prediction",
     "toy_fast_rate_constants",
+    "toy_profile_fast_rate",
 ]
 
 _N_LAW_DRAWS = 200_000
@@ -410,3 +411,57 @@ def toy_fast_rate_constants(toy: str | Toy, *, active_constraint: bool = False) 
             f"(||w*||/B = {ratio:.6g}, multiplier {lam:.3g}); C10 (4) does not apply"
         )
     return fast_rate_constants(phi_q, qs, phi_p, p, radius=toy.B, multiplier=lam)
+
+
+def toy_profile_fast_rate(toy: str | Toy, *, tol: float = 0.05) -> Any:
+    r"""Everything the fast-rate bound C10 (5) needs for a finite-support KL toy with a ball.
+
+    Parameters
+    ----------
+    toy : str or Toy
+        A registered toy or a toy whose P and Q live on a finite support (``finite`` and its
+        variants), with an L2-ball linear class of at most 8 features and at most 200 000
+        multinomial count vectors of 5 draws on P's atoms (the exact moments).
+    tol : float
+        Tolerance of the curvature search (:func:`boundkit.bounds.certified_curvature_profile`).
+
+    Returns
+    -------
+    boundkit.bounds.ProfileFastRate
+        The C10 constants in the :math:`H` norm, the certified curvature profile around
+        :math:`w^*` and the exact moments :math:`E\varepsilon_n^{2k}`, k = 1..5. Cached on the
+        toy (the search takes a few seconds).
+
+    Raises
+    ------
+    BoundkitError
+        For other toys (C10 (5) needs a finite support: the profile's box bound uses the
+        oscillation of the features over it).
+    """
+    from boundkit.bounds import (
+        ProfileFastRate,
+        certified_curvature_profile,
+        mean_norm_moments,
+    )
+
+    toy = get_toy(toy)
+    key = ("c10-profile", float(tol))
+    cache = toy.__dict__.setdefault("_c10_cache", {})
+    if key in cache:
+        return cache[key]
+    const = toy_fast_rate_constants(toy)
+    phi_q, qs, phi_p, p, w = _finite_supports(toy)
+    mq = qs @ phi_q
+    H = (phi_q - mq).T @ ((phi_q - mq) * qs[:, None])
+    profile = certified_curvature_profile(
+        phi_q,
+        np.asarray(toy.support.q, dtype=float),
+        np.asarray(w, dtype=float),
+        float(toy.cls.B),
+        metric=H,
+        tol=tol,
+        analytic=(const.rho, const.rho_center),
+    )
+    moments = mean_norm_moments(phi_p, p, H)
+    cache[key] = ProfileFastRate(const, profile, moments)
+    return cache[key]

@@ -1,0 +1,365 @@
+r"""A certified numerical curvature profile of the log-partition over the class (THEORY C10 (5)).
+
+For a class linear in features on a finite support, :math:`A(w) = \log\sum_x q(x)e^{w\cdot
+\phi(x)}`, a metric :math:`M \succ 0` (boundkit uses :math:`M = H = \nabla^2A(w^*)`) and the
+ball :math:`K = \{\|w\|_2 \le B\}`, the *profile* is a non-increasing step function
+:math:`\tilde\kappa` with
+
+.. math::
+
+    \nabla^2 A(w) \succeq \tilde\kappa(\|w - w^*\|_M)\,M \qquad \text{for every } w \in K,
+
+i.e. :math:`\tilde\kappa(s) \le \lambda(w) = \lambda_{\min}(M^{-1/2}\nabla^2A(w)M^{-1/2})` on
+the part of :math:`K` at :math:`M`-distance at most :math:`s` from :math:`w^*`. It is computed
+by branch and bound in the whitened coordinates :math:`z = L^\top(w - w^*)`,
+:math:`M = LL^\top` (so :math:`\|w - w^*\|_M = \|z\|_2`): on a box with centre :math:`c` and
+half-widths :math:`h`, every :math:`w` satisfies :math:`dQ_w/dQ_c \ge e^{-\mathrm{osc}((w-c)
+\cdot\phi)} \ge e^{-\sum_i h_i o_i}`, :math:`o_i` the oscillation over the support of the
+i-th whitened coordinate feature :math:`(L^{-\top}e_i)\cdot\phi`, hence
+:math:`\lambda(w) \ge e^{-\sum_i h_i o_i}\lambda(c)` (the variance of :math:`u\cdot\phi`
+under :math:`Q_w` is at least the density ratio's infimum times its variance under
+:math:`Q_c`). Boxes whose bound is within a factor ``1 - tol`` of the smallest value found in
+the shells they touch are kept; the others are bisected along their widest (in
+:math:`h_i o_i`) axis. It is also at least the analytic profile of
+:func:`boundkit.bounds.curvature_profile` (which needs no search).
+
+The envelope of C10 (1) with this profile, :math:`\tilde F`, is finite for every
+:math:`\varepsilon` because :math:`\|w_n - w^*\|_M \le D` (the :math:`M`-diameter of K
+seen from :math:`w^*`): every sample localises.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from boundkit._errors import BoundkitError
+from boundkit.bounds._concentration import _EPS
+
+__all__ = ["CurvatureProfile", "certified_curvature_profile"]
+
+# relative margin for the floating-point evaluation of lambda_min at a box centre (4x4 to
+# 8x8 symmetric eigenproblems and log-sum-exp weights: errors ~1e-15 relative)
+_EVAL_MARGIN = 1e-9
+
+
+@dataclass(frozen=True)
+class CurvatureProfile:
+    r"""A non-increasing step profile :math:`\tilde\kappa` on :math:`[0, D]`.
+
+    Attributes
+    ----------
+    radii : numpy.ndarray, shape (J + 1,)
+        :math:`0 = s_0 < s_1 < \dots < s_J = D`.
+    levels : numpy.ndarray, shape (J,)
+        :math:`\tilde\kappa = \kappa_j` on :math:`(s_{j-1}, s_j]`, non-increasing, positive.
+    evaluations : int
+        Curvature evaluations spent by the search (0 for a profile given by hand).
+    gap : float
+        The largest relative distance between a level and the smallest curvature found in
+        its shells (the search's tolerance when it converged).
+    """
+
+    radii: np.ndarray
+    levels: np.ndarray
+    evaluations: int = 0
+    gap: float = 0.0
+
+    def __post_init__(self) -> None:
+        s = np.asarray(self.radii, dtype=float)
+        k = np.asarray(self.levels, dtype=float)
+        if s.ndim != 1 or k.shape != (s.size - 1,) or s.size < 2:
+            raise BoundkitError("radii must have one more entry than levels (>= 1 level)")
+        if s[0] != 0 or np.any(np.diff(s) <= 0) or not np.all(np.isfinite(s)):
+            raise BoundkitError("radii must start at 0 and increase strictly")
+        if np.any(~(k > 0)) or np.any(np.diff(k) > 0) or np.any(k > 1 + 1e-12):
+            raise BoundkitError("levels must be positive, at most 1 and non-increasing")
+        object.__setattr__(self, "radii", s)
+        object.__setattr__(self, "levels", k)
+
+    @property
+    def diameter(self) -> float:
+        r""":math:`D = s_J`: every :math:`w \in K` has :math:`\|w - w^*\|_M \le D`."""
+        return float(self.radii[-1])
+
+    def _tables(self) -> tuple[np.ndarray, np.ndarray]:
+        ds = np.diff(self.radii)
+        # K(s_j) = int_0^{s_j} kappa (rounded down: T = K^{-1} is then rounded up) and
+        # psi(s_j) = int_0^{s_j} r kappa(r) dr (rounded down: F = t eps - psi rounded up)
+        k_cum = np.concatenate([[0.0], np.cumsum(self.levels * ds)]) * (1 - 1e-12)
+        psi = np.concatenate(
+            [[0.0], np.cumsum(self.levels * ds * (self.radii[1:] + self.radii[:-1]) / 2)]
+        ) * (1 - 1e-12)
+        return k_cum, psi
+
+    def localisation(self, epsilon: Any) -> np.ndarray:
+        r""":math:`\bar t(\varepsilon) = \min(K^{-1}(\varepsilon), D)` (rounded up), the bound
+        on :math:`\|w_n - w^*\|_M` of a sample with :math:`\varepsilon_n = \varepsilon`."""
+        eps = np.asarray(epsilon, dtype=float)
+        k_cum, _ = self._tables()
+        j = np.clip(np.searchsorted(k_cum, eps, side="right"), 1, self.levels.size)
+        t = self.radii[j - 1] + (eps - k_cum[j - 1]) / self.levels[j - 1]
+        return np.minimum(t * (1 + 8 * _EPS), self.diameter)
+
+    def envelope(self, epsilon: Any) -> np.ndarray:
+        r"""The deterministic envelope :math:`\tilde F(\varepsilon) \ge` excess of every sample
+        with :math:`\varepsilon_n = \varepsilon` (rounded upwards).
+
+        Notes
+        -----
+        With :math:`K(t) = \int_0^t\tilde\kappa`, :math:`\psi(t) = \int_0^t r\tilde\kappa(r)dr`
+        and :math:`\bar t = \min(K^{-1}(\varepsilon), D)`,
+
+        .. math::
+
+            \tilde F(\varepsilon) = \bar t\,\varepsilon - \psi(\bar t)
+            = \varepsilon^2/2 + O(\varepsilon^3),
+
+        piecewise quadratic; linear with slope D beyond :math:`K(D)`.
+
+        Examples
+        --------
+        >>> prof = CurvatureProfile(np.array([0.0, 10.0]), np.array([1.0]))
+        >>> round(float(prof.envelope(0.1)), 9)
+        0.005
+        """
+        eps = np.asarray(epsilon, dtype=float)
+        if np.any(np.isnan(eps)) or np.any(eps < 0):
+            raise BoundkitError("epsilon must be >= 0")
+        t = self.localisation(eps)
+        k_cum, psi = self._tables()
+        j = np.clip(np.searchsorted(self.radii, t, side="left"), 1, self.levels.size)
+        lo = self.radii[j - 1]
+        psi_t = psi[j - 1] + self.levels[j - 1] * (t * t - lo * lo) / 2 * (1 - 1e-12)
+        val = t * eps - psi_t
+        return np.maximum(val, 0.0) * (1 + 1e-10) + 1e-300
+
+    def to_dict(self) -> dict[str, Any]:
+        """Summary for JSON records (the step table is long; its ends and size)."""
+        return {
+            "diameter": self.diameter,
+            "steps": int(self.levels.size),
+            "level_at": {
+                f"{s:g}": float(
+                    self.levels[min(np.searchsorted(self.radii, s), self.levels.size) - 1]
+                )
+                for s in (0.05, 0.1, 0.2, 0.5, 1.0)
+                if s <= self.diameter
+            },
+            "evaluations": int(self.evaluations),
+            "gap": float(self.gap),
+        }
+
+
+def _shell_radii(diameter: float) -> np.ndarray:
+    """Shell boundaries: steps of 0.005 up to 1, then 0.025, up to the diameter."""
+    fine = np.arange(0.0, min(diameter, 1.0), 0.005)
+    coarse = np.arange(1.0, diameter, 0.025) if diameter > 1.0 else np.empty(0)
+    s = np.unique(np.concatenate([fine, coarse, [diameter]]))
+    return s[np.concatenate([[True], np.diff(s) > 1e-9])]
+
+
+def _centre_terms(
+    z: np.ndarray, w_star: np.ndarray, l_inv_t: np.ndarray, phi: np.ndarray, log_q: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""At :math:`w = w^* + L^{-\top}z`, with whitened features :math:`y = L^{-1}\phi` and
+    :math:`C = \mathrm{Cov}_{Q_w}(y) = L^{-1}\nabla^2A(w)L^{-\top}`: :math:`\lambda_{\min}(C)`,
+    per coordinate the largest deviation :math:`\max_x|y_i(x) - E_{Q_w}y_i|`, and
+    :math:`\sqrt{C_{ii}}`; and (columns) the radial curvature :math:`u^\top Cu`,
+    :math:`u = z/\|z\|`, and :math:`\|Cu\|_2`."""
+    w = w_star + z @ l_inv_t.T
+    a = w @ phi.T + log_q
+    a -= a.max(axis=1, keepdims=True)
+    pw = np.exp(a)
+    pw /= pw.sum(axis=1, keepdims=True)
+    y = phi @ l_inv_t  # (atoms, d): y_i(x) = (L^{-T} e_i) . phi(x)
+    mean = pw @ y
+    second = np.einsum("mk,kd,ke->mde", pw, y, y)
+    cov = second - mean[:, :, None] * mean[:, None, :]
+    dev = np.maximum(y.max(axis=0)[None, :] - mean, mean - y.min(axis=0)[None, :])
+    sd = np.sqrt(np.maximum(np.einsum("mdd->md", cov), 0.0))
+    # the radial curvature u^T C u, u = z/||z||, and ||C u||_2 (u = 0 at z = 0)
+    nz = np.linalg.norm(z, axis=1, keepdims=True)
+    u = np.divide(z, nz, out=np.zeros_like(z), where=nz > 0)
+    cu = np.einsum("mde,me->md", cov, u)
+    radial = np.stack([np.einsum("md,md->m", u, cu), np.linalg.norm(cu, axis=1)], axis=1)
+    return np.linalg.eigvalsh(cov)[:, 0], dev, sd, radial
+
+
+def _box_loss(halves: np.ndarray, osc: np.ndarray, dev: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    r"""An upper bound on :math:`-\log\inf_x dQ_{c+v}/dQ_c(x)` over a box of half-widths h.
+
+    Notes
+    -----
+    The smaller of :math:`\sum_i h_io_i` (the oscillation of :math:`v\cdot y`) and
+    :math:`a + \sigma^2(e^a - 1 - a)/a^2`, :math:`a = \sum_i h_i\,\mathrm{dev}_i`,
+    :math:`\sigma = \sum_i h_i\,\mathrm{sd}_i`: :math:`\log dQ_{c+v}/dQ_c = Y -
+    \log E_{Q_c}e^Y`, :math:`Y = v\cdot(y - E_{Q_c}y)`, centred, :math:`|Y| \le a`,
+    :math:`\mathrm{Var}\,Y \le \sigma^2`, and Bennett's bound on :math:`\log E e^Y`.
+    """
+    a = np.einsum("md,md->m", halves, dev)
+    sig2 = np.einsum("md,md->m", halves, sd) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bennett = np.where(a > 1e-8, (np.expm1(a) - a) / (a * a), 0.5 + a / 6 + a * a / 24)
+    return np.minimum(halves @ osc, a + sig2 * bennett) * (1 + 1e-12)
+
+
+def _direction_bound(
+    centres: np.ndarray, r_z: np.ndarray, lam: np.ndarray, rad: np.ndarray
+) -> np.ndarray:
+    r"""A lower bound on :math:`u^\top C(c)u` over the directions :math:`u = z/\|z\|` of a box
+    (centre c, radius :math:`r_z`).
+
+    Notes
+    -----
+    Always :math:`\ge \lambda_{\min}(C)`. If :math:`r_z < \|c\|`, every direction is within
+    :math:`\delta = \sqrt{2(1 - \sqrt{1 - (r_z/\|c\|)^2})}` of :math:`u_c = c/\|c\|`, and
+    with :math:`u = u_c + e`, :math:`u^\top Cu \ge u_c^\top Cu_c - 2\delta\|Cu_c\|_2`
+    (:math:`e^\top Ce \ge 0`).
+    """
+    nc = np.linalg.norm(centres, axis=1)
+    ratio = np.divide(r_z, nc, out=np.full_like(nc, np.inf), where=nc > 0) * (1 + 1e-12)
+    inner = np.sqrt(np.maximum(1.0 - np.minimum(ratio, 1.0) ** 2, 0.0))
+    delta = np.sqrt(2.0 * (1.0 - inner)) * (1 + 1e-12)
+    near = rad[:, 0] - 2.0 * delta * rad[:, 1] * (1 + 1e-12) - 1e-12
+    return np.maximum(lam, np.where(ratio < 1, near, -np.inf))
+
+
+def certified_curvature_profile(
+    phi_q: Any,
+    q: Any,
+    w_star: Any,
+    radius: float,
+    *,
+    metric: Any,
+    tol: float = 0.03,
+    max_evaluations: int = 3_000_000,
+    analytic: tuple[float, float] | None = None,
+) -> CurvatureProfile:
+    r"""Branch-and-bound lower bound on the curvature of :math:`A` over the ball (module doc).
+
+    Parameters
+    ----------
+    phi_q : array_like, shape (m, d)
+        Features on the support of Q.
+    q : array_like, shape (m,)
+        Probabilities of Q (> 0).
+    w_star : array_like, shape (d,)
+        The population maximiser (the profile's centre), inside the ball.
+    radius : float
+        B, the radius of the Euclidean ball K.
+    metric : array_like, shape (d, d)
+        M, symmetric positive definite (boundkit: :math:`H = \nabla^2A(w^*)`).
+    tol : float
+        Relative tolerance of the search (a level may sit up to this fraction below the
+        smallest curvature found in its shells).
+    max_evaluations : int
+        Budget; when it runs out the remaining boxes keep their (valid, looser) bounds and
+        ``gap`` says how loose.
+    analytic : (rho, rho_center), optional
+        The constants of :func:`boundkit.bounds.curvature_profile` in the same metric: each
+        level is at least that profile at its shell's outer radius.
+
+    Returns
+    -------
+    CurvatureProfile
+    """
+    phi = np.asarray(phi_q, dtype=float)
+    q = np.asarray(q, dtype=float)
+    w_star = np.asarray(w_star, dtype=float)
+    m_mat = np.asarray(metric, dtype=float)
+    d = phi.shape[1]
+    if d > 8:
+        raise BoundkitError(
+            f"the certified curvature profile searches a box in R^d; d = {d} > 8 is out of reach"
+        )
+    if not (0 < tol < 1):
+        raise BoundkitError(f"tol must lie in (0, 1); got {tol!r}")
+    try:
+        chol = np.linalg.cholesky(m_mat)
+    except np.linalg.LinAlgError as err:
+        raise BoundkitError("the metric must be symmetric positive definite") from err
+    l_inv_t = np.linalg.inv(chol).T  # w - w* = L^{-T} z
+    log_q = np.log(q)
+    # oscillation of each whitened coordinate feature (L^{-T} e_i) . phi over the support
+    y = phi @ l_inv_t
+    osc = (y.max(axis=0) - y.min(axis=0)) * (1 + 1e-12)
+    # the region in z: ||w* + L^{-T} z||_2 <= B; its bounding box |z_i + (L^T w*)_i| <= B ||L e_i||
+    centre0 = -(chol.T @ w_star)
+    half0 = radius * np.linalg.norm(chol, axis=0)
+    diameter = float(
+        (math.sqrt(w_star @ m_mat @ w_star) + radius * math.sqrt(np.linalg.eigvalsh(m_mat)[-1]))
+        * (1 + 1e-12)
+    )
+    s = _shell_radii(diameter)
+    n_sh = s.size - 1
+    col_norm = np.linalg.norm(l_inv_t, axis=0)  # ||L^{-T} e_i||_2
+    # looser far out, where the profile only meets rare samples: tol * max(1, s / 0.25)
+    tol_shell = np.minimum(tol * np.maximum(1.0, s[1:] / 0.25), 0.5)
+
+    def shells(c: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        nc = np.linalg.norm(c, axis=1)
+        lo = np.searchsorted(s, np.maximum(nc - r, 0.0), side="right") - 1
+        return np.clip(lo, 0, n_sh - 1), nc
+
+    centres = centre0[None, :]
+    halves = half0[None, :]
+    lam, dev, sd, rad = _centre_terms(centres, w_star, l_inv_t, phi, log_q)
+    evals = 1
+    ub = np.full(n_sh, np.inf)
+    while True:
+        r_z = np.linalg.norm(halves, axis=1)
+        lb = (
+            np.exp(-_box_loss(halves, osc, dev, sd))
+            * _direction_bound(centres, r_z, lam, rad)
+            * (1 - _EVAL_MARGIN)
+        )
+        lo, nc = shells(centres, r_z)
+        # boxes that miss the ball K are dropped (conservative test)
+        w_c = w_star + centres @ l_inv_t.T
+        keep = np.linalg.norm(w_c, axis=1) - halves @ col_norm <= radius
+        centres, halves, lam, dev, sd, rad, lb, lo, nc = (
+            a[keep] for a in (centres, halves, lam, dev, sd, rad, lb, lo, nc)
+        )
+        # the smallest curvature found at centres inside K, per shell (an upper bound on the
+        # true minimum), made non-increasing
+        inside = np.linalg.norm(w_c[keep], axis=1) <= radius
+        j_c = np.clip(np.searchsorted(s, nc, side="left") - 1, 0, n_sh - 1)
+        np.minimum.at(ub, j_c[inside], rad[inside, 0])
+        ub_mono = np.minimum.accumulate(ub)
+        target = (1 - tol_shell[lo]) * ub_mono[lo]
+        split = lb < target
+        if not split.any() or evals + 2 * int(split.sum()) > max_evaluations:
+            break
+        c_s, h_s = centres[split], halves[split]
+        axis = np.argmax(h_s * osc, axis=1)
+        h_new = h_s.copy()
+        h_new[np.arange(h_new.shape[0]), axis] /= 2
+        step = np.zeros_like(c_s)
+        step[np.arange(step.shape[0]), axis] = h_new[np.arange(h_new.shape[0]), axis]
+        kids_c = np.concatenate([c_s - step, c_s + step])
+        kids_h = np.concatenate([h_new, h_new])
+        kids = _centre_terms(kids_c, w_star, l_inv_t, phi, log_q)
+        evals += kids_c.shape[0]
+        centres = np.concatenate([centres[~split], kids_c])
+        halves = np.concatenate([halves[~split], kids_h])
+        lam, dev, sd, rad = (
+            np.concatenate([a[~split], k]) for a, k in zip((lam, dev, sd, rad), kids, strict=True)
+        )
+    # level of shell j: the smallest box bound among boxes reaching down to shell j or below
+    level = np.full(n_sh, np.inf)
+    np.minimum.at(level, lo, lb)
+    level = np.minimum(np.minimum.accumulate(level), 1.0)
+    if analytic is not None:
+        from boundkit.bounds._fast_rate import curvature_profile
+
+        level = np.maximum(level, curvature_profile(s[1:] * (1 + 1e-12), *analytic))
+        level = np.minimum.accumulate(level)
+    finite_ub = np.isfinite(ub_mono)
+    gap = float(np.max(1 - level[finite_ub] / ub_mono[finite_ub])) if finite_ub.any() else 1.0
+    if not np.all(level > 0):
+        raise BoundkitError("the curvature search found a zero curvature: A is not strictly convex")
+    return CurvatureProfile(s, level, evaluations=evals, gap=max(gap, 0.0))
