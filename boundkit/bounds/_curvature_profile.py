@@ -61,12 +61,16 @@ class CurvatureProfile:
     gap : float
         The largest relative distance between a level and the smallest curvature found in
         its shells (the search's tolerance when it converged).
+    analytic : (rho, rho_center), optional
+        When the analytic profile of :func:`boundkit.bounds.curvature_profile` also holds (same
+        metric), :meth:`envelope` is the smaller of the two envelopes (both are bounds).
     """
 
     radii: np.ndarray
     levels: np.ndarray
     evaluations: int = 0
     gap: float = 0.0
+    analytic: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         s = np.asarray(self.radii, dtype=float)
@@ -118,7 +122,9 @@ class CurvatureProfile:
             \tilde F(\varepsilon) = \bar t\,\varepsilon - \psi(\bar t)
             = \varepsilon^2/2 + O(\varepsilon^3),
 
-        piecewise quadratic; linear with slope D beyond :math:`K(D)`.
+        piecewise quadratic; linear with slope D beyond :math:`K(D)`. With ``analytic``, the
+        smaller of this and :math:`F_\kappa(\varepsilon)` of
+        :func:`boundkit.bounds.fast_rate_function`.
 
         Examples
         --------
@@ -134,8 +140,12 @@ class CurvatureProfile:
         j = np.clip(np.searchsorted(self.radii, t, side="left"), 1, self.levels.size)
         lo = self.radii[j - 1]
         psi_t = psi[j - 1] + self.levels[j - 1] * (t * t - lo * lo) / 2 * (1 - 1e-12)
-        val = t * eps - psi_t
-        return np.maximum(val, 0.0) * (1 + 1e-10) + 1e-300
+        val = np.maximum(t * eps - psi_t, 0.0) * (1 + 1e-10) + 1e-300
+        if self.analytic is not None:
+            from boundkit.bounds._fast_rate import fast_rate_function
+
+            val = np.minimum(val, fast_rate_function(eps, *self.analytic))
+        return val
 
     def to_dict(self) -> dict[str, Any]:
         """Summary for JSON records (the step table is long; its ends and size)."""
@@ -155,10 +165,13 @@ class CurvatureProfile:
 
 
 def _shell_radii(diameter: float) -> np.ndarray:
-    """Shell boundaries: steps of 0.005 up to 1, then 0.025, up to the diameter."""
-    fine = np.arange(0.0, min(diameter, 1.0), 0.005)
+    """Shell boundaries: 0, geometric from 1e-4 to 0.05, steps of 0.005 up to 1, then 0.025,
+    up to the diameter."""
+    geo = np.geomspace(1e-4, 0.05, 60)
+    fine = np.arange(0.05, min(diameter, 1.0), 0.005)
     coarse = np.arange(1.0, diameter, 0.025) if diameter > 1.0 else np.empty(0)
-    s = np.unique(np.concatenate([fine, coarse, [diameter]]))
+    s = np.concatenate([[0.0], geo, fine, coarse, [diameter]])
+    s = np.unique(s[s <= diameter])
     return s[np.concatenate([[True], np.diff(s) > 1e-9])]
 
 
@@ -177,8 +190,8 @@ def _centre_terms(
     pw /= pw.sum(axis=1, keepdims=True)
     y = phi @ l_inv_t  # (atoms, d): y_i(x) = (L^{-T} e_i) . phi(x)
     mean = pw @ y
-    second = np.einsum("mk,kd,ke->mde", pw, y, y)
-    cov = second - mean[:, :, None] * mean[:, None, :]
+    yc = y[None, :, :] - mean[:, None, :]  # centred per box (no cancellation in the covariance)
+    cov = np.einsum("mk,mkd,mke->mde", pw, yc, yc)
     dev = np.maximum(y.max(axis=0)[None, :] - mean, mean - y.min(axis=0)[None, :])
     sd = np.sqrt(np.maximum(np.einsum("mdd->md", cov), 0.0))
     # the radial curvature u^T C u, u = z/||z||, and ||C u||_2 (u = 0 at z = 0)
@@ -362,4 +375,4 @@ def certified_curvature_profile(
     gap = float(np.max(1 - level[finite_ub] / ub_mono[finite_ub])) if finite_ub.any() else 1.0
     if not np.all(level > 0):
         raise BoundkitError("the curvature search found a zero curvature: A is not strictly convex")
-    return CurvatureProfile(s, level, evaluations=evals, gap=max(gap, 0.0))
+    return CurvatureProfile(s, level, evaluations=evals, gap=max(gap, 0.0), analytic=analytic)
