@@ -279,6 +279,26 @@ def certified_curvature_profile(
     Returns
     -------
     CurvatureProfile
+
+    Notes
+    -----
+    With :math:`M = LL^\top`, :math:`z = L^\top(w - w^*)`, :math:`C(z) = L^{-1}\nabla^2A(w)
+    L^{-\top}` and shells :math:`0 = s_0 < s_1 < \dots`, the level of shell j is
+
+    .. math::
+
+        \kappa_j = \min_{i \le j}\ \min_{\text{boxes } \beta \text{ reaching shell } i}
+        e^{-\ell(\beta)}\max\big(\lambda_{\min}(C(c_\beta)),\ u_c^\top C(c_\beta)u_c -
+        2\delta_\beta\|C(c_\beta)u_c\|_2\big) \le \inf_{\|z\| \le s_j,\ w \in K}
+        \hat z^\top C(z)\hat z,
+
+    :math:`\ell(\beta) = \min(\sum_i h_io_i,\ a + \sigma^2(e^a - 1 - a)/a^2)` the box's
+    density-ratio loss (:func:`_box_loss`), :math:`\delta_\beta` the spread of the directions
+    :math:`\hat z = z/\|z\|` over the box (:func:`_direction_bound`), then
+    :math:`\kappa_j \leftarrow \max(\kappa_j, \kappa_{\rm analytic}(s_j))` and the running
+    minimum. Along the segment from :math:`w^*` to any :math:`w \in K` the curvature of
+    :math:`A` in the segment's direction is at least :math:`\tilde\kappa(\|w - w^*\|_M)`,
+    which is what C10 (1)'s proof uses.
     """
     phi = np.asarray(phi_q, dtype=float)
     q = np.asarray(q, dtype=float)

@@ -117,6 +117,18 @@ def mean_norm_moments(
     -------
     NormMoments
 
+    Notes
+    -----
+    With counts :math:`N \sim \mathrm{Mult}(n, p)`, :math:`Y_j = \phi_j - \sum_l p_l\phi_l` and
+    :math:`G_{jl} = Y_j^\top M^{-1}Y_l`,
+
+    .. math::
+
+        \mathcal P_k(n) = E\,(N^\top GN)^k = \sum_{|N| = n}\binom{n}{N}\prod_j p_j^{N_j}
+        (N^\top GN)^k \ (n \le k),\qquad E\varepsilon_n^{2k} = \mathcal P_k(n)/n^{2k},
+
+    :math:`\mathcal P_k` the Lagrange interpolant through n = 0, 1, ..., k (exact).
+
     Examples
     --------
     >>> mom = mean_norm_moments([[0.0], [1.0]], [0.5, 0.5], [[1.0]], max_order=2)

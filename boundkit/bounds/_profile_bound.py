@@ -117,7 +117,14 @@ def moment_envelope_bound(
 
 def moment_deviation(moments: NormMoments, n: int, delta: float) -> float:
     r"""Markov's bound on :math:`\varepsilon_n` at confidence :math:`1 - \delta` from the exact
-    even moments: :math:`\min_k (E\varepsilon_n^{2k}/\delta)^{1/(2k)}` (rounded up).
+    even moments (rounded up).
+
+    Notes
+    -----
+    .. math::
+
+        P\Big(\varepsilon_n > \min_k\big(E\varepsilon_n^{2k}/\delta\big)^{1/(2k)}\Big)
+        \le \delta \qquad (\text{Markov on } \varepsilon_n^{2k}).
 
     Examples
     --------
@@ -157,6 +164,26 @@ def profile_fast_rate_bound(
     Returns
     -------
     FastRateResult
+
+    Notes
+    -----
+    .. math::
+
+        E\,\text{excess} \le \min_{a \ge 0:\ \sum_j a_j\varepsilon^j \ge \tilde F(\varepsilon)
+        \,\forall\varepsilon}\ \sum_{j=2}^{2K} a_j\overline M_j,\qquad
+        \text{excess} \le \tilde F(\bar\varepsilon_\delta)\ \text{w.p.}\ 1 - \delta,
+
+    :math:`\overline M_{2k} = E\varepsilon_n^{2k}` (exact), :math:`\overline M_{2k+1} =
+    (\overline M_{2k}\overline M_{2k+2})^{1/2}`, :math:`\bar\varepsilon_\delta` the smaller of
+    Bousquet's bound (C10 (2)) and :func:`moment_deviation`.
+
+    Examples
+    --------
+    >>> from boundkit.simulation import toy_profile_fast_rate
+    >>> b = toy_profile_fast_rate("finite")
+    >>> r = profile_fast_rate_bound(b, 1000)
+    >>> bool(0 < r.value < 0.01)
+    True
     """
     if isinstance(n, bool) or not float(n).is_integer() or int(n) < 2:
         raise BoundkitError(f"n must be an integer >= 2; got {n!r}")

@@ -18,6 +18,13 @@ own batched solver). Statistical checks state their false-failure probability:
 - ``X6-fast-rate-over-10`` (false): the envelope divided by 10, checked like C10 numeric.
 - ``X8-fast-rate-over-2`` (false): the envelope divided by 2, checked like C10 numeric (missed
   with probability below 1e-22).
+- C10-mean (simulation): the measured mean excess against the expectation bounds C10 (3), (4)
+  and (5); fails when it exceeds one by more than 4 standard errors (normal approximation,
+  false-failure probability about 3e-5 per cell).
+- ``X9-fast-rate-profile-over-1.25`` (false): the C10 (5) envelope divided by 1.25, checked
+  like C10 numeric.
+- ``X10-fast-rate-mean-over-2`` (false): the C10 (5) expectation bound divided by 2, checked
+  like C10-mean.
 - ``X7-holdout-plug-in`` (false): the plug-in estimate :math:`\bar h - \Lambda(h)` reported as
   a certificate, checked like C11.
 """
@@ -37,6 +44,7 @@ from boundkit.generators import log_partition
 __all__: list[str] = []
 
 _P_FAIL = 1e-4
+_Z = 4.0  # expectation cells: fail when the mean exceeds the bound by > 4 se
 
 
 def _seed(rng: np.random.Generator) -> int:
@@ -75,74 +83,88 @@ def _p_mean_h_multiplier(toy: Any) -> tuple[np.ndarray, np.ndarray, float]:
     return mom.mean_p, mom.cov_star, max(mom.multiplier, 0.0)
 
 
-def _envelope_check(factor: float, *, quick: bool, rng: np.random.Generator) -> CheckOutcome:
+def _envelope_check(
+    factor: float, *, quick: bool, rng: np.random.Generator, profile: bool = False
+) -> CheckOutcome:
     from boundkit.bounds import active_rate_function, fast_rate_function
-    from boundkit.simulation import tightness_record, toy_fast_rate_constants
+    from boundkit.simulation import (
+        tightness_record,
+        toy_fast_rate_constants,
+        toy_profile_fast_rate,
+    )
 
     seed = _seed(rng)
     toy = _toy()
     const = toy_fast_rate_constants(toy)
     rho, rho0 = const.rho, const.rho_center
-    # C10 (4) on the same replicates, for the theorem itself (not for the false variants)
+    prof = toy_profile_fast_rate(toy).profile if (profile or factor == 1.0) else None
+    if profile:
+        primary, label = prof.envelope, "F~ (C10 (5), certified profile)"
+    else:
+        primary, label = (lambda e: fast_rate_function(e, rho, rho0)), "F_kappa (H norm)"
+    # on the same replicates, for the theorem itself (not for the false variants): C10 (4)
+    # and, for the analytic envelope, C10 (5)
     act = toy_fast_rate_constants(toy, active_constraint=True) if factor == 1.0 else None
+    extra = prof.envelope if (factor == 1.0 and not profile) else None
     sizes = [100, 300, 1000] if quick else [50, 100, 300, 1000, 3000, 10000]
     R = 200 if quick else 1000
     worst: dict[str, Any] | None = None
     cases = 0
     tight = -np.inf
     env_mean, measured = [], []
+
+    def consider(n: int, kind: str, env: np.ndarray, eps: np.ndarray, excess: np.ndarray) -> None:
+        nonlocal worst
+        ok = np.isfinite(env)
+        gap = np.where(ok, excess - env, -np.inf)
+        j = int(np.argmax(gap))
+        if ok.any() and (worst is None or gap[j] > worst["violation"]):
+            worst = {
+                "toy": toy.name,
+                "n": n,
+                "envelope_kind": kind,
+                "violation": float(gap[j]),
+                "excess": float(excess[j]),
+                "envelope": float(env[j]),
+                "epsilon": float(eps[j]),
+                "seed": seed,
+            }
+
     for n in sizes:
         rep = _replicates(toy, n, R, seed)
-        env = factor * fast_rate_function(rep["epsilon"], rho, rho0)
+        env = factor * primary(rep["epsilon"])
         ok = np.isfinite(env)
         env_mean.append(float(env.mean()))  # inf when some replicate does not localise
         measured.append(float(rep["excess"].mean()))
         cases += int(ok.sum())
         if not ok.any():
             continue
-        gap = rep["excess"][ok] - env[ok]
         tight = max(tight, float(np.max(rep["excess"][ok] / env[ok])))
+        consider(n, label, env, rep["epsilon"], rep["excess"])
         if act is not None:
             g_env = active_rate_function(rep["epsilon_active"], act.rho, act.rho_center)
-            ok_g = np.isfinite(g_env)
-            cases += int(ok_g.sum())
-            g_gap = float(np.max(rep["excess"][ok_g] - g_env[ok_g], initial=-np.inf))
-            if worst is None or g_gap > worst["violation"]:
-                j = int(np.argmax(np.where(ok_g, rep["excess"] - g_env, -np.inf)))
-                worst = {
-                    "toy": toy.name,
-                    "n": n,
-                    "envelope_kind": "G_kappa (active constraint, N norm)",
-                    "violation": g_gap,
-                    "excess": float(rep["excess"][j]),
-                    "envelope": float(g_env[j]),
-                    "epsilon": float(rep["epsilon_active"][j]),
-                    "rho": act.rho,
-                    "rho_center": act.rho_center,
-                    "seed": seed,
-                }
-        i = int(np.argmax(gap))
-        if worst is None or gap[i] > worst["violation"]:
-            worst = {
-                "toy": toy.name,
-                "n": n,
-                "envelope_kind": "F_kappa (H norm)",
-                "violation": float(gap[i]),
-                "excess": float(rep["excess"][ok][i]),
-                "envelope": float(env[ok][i]),
-                "epsilon": float(rep["epsilon"][ok][i]),
-                "rho": rho,
-                "rho_center": rho0,
-                "seed": seed,
-            }
+            cases += int(np.isfinite(g_env).sum())
+            consider(
+                n,
+                "G_kappa (active constraint, N norm)",
+                g_env,
+                rep["epsilon_active"],
+                rep["excess"],
+            )
+        if extra is not None:
+            f_env = extra(rep["epsilon"])
+            cases += int(f_env.size)
+            consider(n, "F~ (C10 (5), certified profile)", f_env, rep["epsilon"], rep["excess"])
     assert worst is not None
+    what = "F~(eps_n)" if profile else "F_kappa(eps_n)"
     return CheckOutcome(
         worst["violation"],
         1e-9,
         cases,
         counterexample=worst,
-        message=f"excess <= {factor:g} * F_kappa(eps_n)"
+        message=f"excess <= {factor:g} * {what}"
         + (" and <= G_kappa(eps_N) (C10 (4))" if act is not None else "")
+        + (" and <= F~(eps_n) (C10 (5))" if extra is not None else "")
         + f" on {cases} replicate-envelope pairs where finite",
         margin=margin_from_tightness(tight),
         tightness=tightness_record(sizes, env_mean, measured),
@@ -163,7 +185,12 @@ def _envelope_check(factor: float, *, quick: bool, rng: np.random.Generator) -> 
         "probability >= 1 - delta, eps_n <= sqrt(d_H/n) + sqrt(2L(sigma^2 + 2b sqrt(d_H/n))/n) "
         "+ bL/(3n) (Bousquet), L = log(1/delta), d_H = tr(H^-1 Sigma_P). With an active ball "
         "constraint (KKT multiplier lam > 0) also excess <= eps_N K^{-1}(eps_N), everything in "
-        "the N = H + (lam/2) I norm (H may be singular)."
+        "the N = H + (lam/2) I norm (H may be singular). With a certified curvature profile "
+        "kappa~ (d^2A(w) >= kappa~(||w - w*||_H) H along rays in the ball, found by branch and "
+        "bound on a finite support) every sample has excess <= F~(eps_n) = t eps_n - "
+        "int_0^t r kappa~(r) dr, t = min(K~^{-1}(eps_n), D), D the H-diameter of the ball from "
+        "w*, and E excess <= sum_j a_j E eps_n^j for any a >= 0 with sum_j a_j eps^j >= F~(eps) "
+        "(C10 (5))."
     ),
     latex=(
         r"\mathrm{KL}(P\|Q_{h_n})-\mathrm{KL}(P\|Q_{h^*})\le"
@@ -182,10 +209,11 @@ def check_fast_rate_envelope(*, quick: bool, rng: np.random.Generator) -> CheckO
 
     Notes
     -----
-    Per replicate :math:`\text{excess} - F_\kappa(\varepsilon_n)` and, for C10 (4) (the ball
-    constraint is active), :math:`\text{excess} - G_\kappa(\varepsilon_N)` in the
-    :math:`N = H + (\lambda/2)I` norm (each must be <= 1e-9), with the :math:`\varepsilon`
-    computed exactly from the sample's feature mean.
+    Per replicate :math:`\text{excess} - F_\kappa(\varepsilon_n)`, for C10 (4) (the ball
+    constraint is active) :math:`\text{excess} - G_\kappa(\varepsilon_N)` in the
+    :math:`N = H + (\lambda/2)I` norm, and for C10 (5) :math:`\text{excess} -
+    \tilde F(\varepsilon_n)` (each must be <= 1e-9), with the :math:`\varepsilon` computed
+    exactly from the sample's feature mean.
     """
     return _envelope_check(1.0, quick=quick, rng=rng)
 
@@ -201,29 +229,42 @@ def check_fast_rate_high_probability(*, quick: bool, rng: np.random.Generator) -
 
     Notes
     -----
-    Violation: :math:`\text{excess} > F_\kappa(\bar\varepsilon(n, \delta))`, and for C10 (4)
-    :math:`\text{excess} > G_\kappa(\bar\varepsilon_N(n, \delta))`; a cell fails when
-    :math:`P(\mathrm{Bin}(R,\delta)\ge V) < 10^{-4}` (18 cells in quick mode, false-failure
-    probability at most 1e-4 each).
+    Violation: :math:`\text{excess} > F_\kappa(\bar\varepsilon(n, \delta))`, for C10 (4)
+    :math:`\text{excess} > G_\kappa(\bar\varepsilon_N(n, \delta))`, for C10 (5)
+    :math:`\text{excess} > \tilde F(\bar\varepsilon)` (Bousquet or Markov on the exact
+    moments); cells where a bound is infinite are skipped; a cell fails when
+    :math:`P(\mathrm{Bin}(R,\delta)\ge V) < 10^{-4}` (false-failure probability at most 1e-4
+    each). The tightness record is that of C10 (5) at delta = 0.05.
     """
-    from boundkit.bounds import fast_rate_bound
-    from boundkit.simulation import tightness_record, toy_fast_rate_constants
+    from boundkit.bounds import fast_rate_bound, profile_fast_rate_bound
+    from boundkit.simulation import (
+        tightness_record,
+        toy_fast_rate_constants,
+        toy_profile_fast_rate,
+    )
 
     seed = _seed(rng)
     toy = _toy()
     const = toy_fast_rate_constants(toy)
-    sizes = [1000, 3000, 10000] if quick else [1000, 3000, 10000, 30000]
+    sizes = [300, 1000, 3000, 10000] if quick else [100, 300, 1000, 3000, 10000, 30000]
     R = 200 if quick else 1000
     active = toy_fast_rate_constants(toy, active_constraint=True)  # C10 (4)
+    prof = toy_profile_fast_rate(toy)  # C10 (5)
     cells, bound, measured = [], [], []
     for n in sizes:
         rep = _replicates(toy, n, R, seed)
         for delta in (0.05, 0.2, 0.5):
-            value = fast_rate_bound(const, n, delta).value
-            cells.append((n, delta, int((rep["excess"] > value).sum()), R))
-            value = fast_rate_bound(active, n, delta).value
-            cells.append((f"{n} (4)", delta, int((rep["excess"] > value).sum()), R))
-        bound.append(fast_rate_bound(const, n, 0.05).value)
+            for key, value in (
+                (n, fast_rate_bound(const, n, delta).value),
+                (f"{n} (4)", fast_rate_bound(active, n, delta).value),
+                (
+                    f"{n} (5)",
+                    profile_fast_rate_bound(prof, n, delta, kind="high-probability").value,
+                ),
+            ):
+                if np.isfinite(value):  # an infinite bound states nothing
+                    cells.append((key, delta, int((rep["excess"] > value).sum()), R))
+        bound.append(profile_fast_rate_bound(prof, n, 0.05, kind="high-probability").value)
         measured.append(float(rep["excess"].mean()))
     out = _binomial_cells("C10", cells, seed)
     return replace(out, tightness={"delta": 0.05, **tightness_record(sizes, bound, measured)})
@@ -293,6 +334,138 @@ def _holdout_cells(plug_in: bool, *, quick: bool, rng: np.random.Generator) -> C
         n_train=n_train,
         m=m,
     )
+
+
+def _expectation_cells(factor: float, *, quick: bool, rng: np.random.Generator) -> CheckOutcome:
+    from boundkit.bounds import fast_rate_bound, profile_fast_rate_bound
+    from boundkit.simulation import (
+        tightness_record,
+        toy_fast_rate_constants,
+        toy_profile_fast_rate,
+    )
+
+    seed = _seed(rng)
+    toy = _toy()
+    prof = toy_profile_fast_rate(toy)
+    const = toy_fast_rate_constants(toy)
+    active = toy_fast_rate_constants(toy, active_constraint=True)
+    sizes = [300, 1000, 3000] if quick else [100, 300, 1000, 3000, 10000]
+    R = 1000 if quick else 4000
+    worst: dict[str, Any] | None = None
+    values, measured = [], []
+    for n in sizes:
+        rep = _replicates(toy, n, R, seed)
+        x = rep["excess"]
+        mean, se = float(x.mean()), float(x.std(ddof=1) / np.sqrt(R))
+        bounds = {"C10 (5)": factor * profile_fast_rate_bound(prof, n).value}
+        if factor == 1.0:  # the theorem's other expectation bounds (3), (4) on the same runs
+            bounds["C10 (3)"] = fast_rate_bound(const, n, kind="expectation").value
+            bounds["C10 (4)"] = fast_rate_bound(active, n, kind="expectation").value
+        for which, b in bounds.items():
+            z = (mean - b) / se
+            if worst is None or z > worst["z"]:
+                worst = {
+                    "n": n,
+                    "bound": which,
+                    "value": b,
+                    "mean": mean,
+                    "se": se,
+                    "z": z,
+                    "replicates": R,
+                    "seed": seed,
+                }
+        values.append(bounds["C10 (5)"])
+        measured.append(mean)
+    assert worst is not None
+    return CheckOutcome(
+        worst["z"],
+        _Z,
+        len(sizes) * (3 if factor == 1.0 else 1),
+        counterexample=worst,
+        message=f"mean excess vs {factor:g} x the expectation bounds over {len(sizes)} sizes; "
+        f"fails if the mean exceeds a bound by more than {_Z:g} standard errors (normal "
+        "approximation: false-failure probability about 3e-5 per cell)",
+        tightness=tightness_record(sizes, values, measured),
+    )
+
+
+@claim(
+    "C10-mean",
+    level="simulation",
+    statement=(
+        "The expectation bounds of C10 (boundkit's own): E excess <= the C10 (3) layer-cake "
+        "bound, the C10 (4) bound with an active constraint, and the C10 (5) moment-envelope "
+        "bound min { sum_j a_j E eps_n^j : a >= 0, sum_j a_j eps^j >= F~(eps) for all eps }, "
+        "with E eps_n^{2k} exact on a finite support (odd orders by Cauchy-Schwarz)."
+    ),
+    latex=r"\mathbb E\,\text{excess}\le\min_{a\ge0,\ \sum_ja_j\varepsilon^j\ge\tilde F}"
+    r"\sum_ja_j\,\mathbb E\varepsilon_n^j",
+    hypotheses=("as C10", "finite support of P (exact moments) for C10 (5)"),
+    builtin=True,
+)
+def check_fast_rate_expectation(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
+    r"""The measured mean excess on ``finite`` against the three expectation bounds of C10.
+
+    Notes
+    -----
+    Per (n, bound) cell :math:`z = (\overline{\text{excess}} - \text{bound})/\mathrm{se}`;
+    fails when :math:`z > 4`. The tightness record is that of C10 (5).
+    """
+    return _expectation_cells(1.0, quick=quick, rng=rng)
+
+
+@claim(
+    "X9-fast-rate-profile-over-1.25",
+    level="numeric",
+    statement=(
+        "FALSE ON PURPOSE: the certified-profile envelope of C10 (5) divided by 1.25, "
+        "excess <= F~(eps_n) / 1.25. (It fails: excess / F~(eps_n) reaches 0.94-0.96 on "
+        "`finite`; this claim shows that the check sees a 25% error in a near-tight envelope.)"
+    ),
+    latex=r"\text{excess}\le\tilde F(\varepsilon_n)/1.25\quad\text{(false)}",
+    hypotheses=("as C10",),
+    builtin=True,
+    expected="fail",
+)
+def check_fast_rate_profile_over_five_fourths(
+    *, quick: bool, rng: np.random.Generator
+) -> CheckOutcome:
+    r"""Exact check of the false envelope :math:`\tilde F(\varepsilon_n)/1.25` on ``finite``.
+
+    Notes
+    -----
+    Per replicate :math:`\text{excess} - 0.8\,\tilde F(\varepsilon_n)` (fails when > 1e-9).
+    Measured (4000 replicates, seed 15): excess / F~ exceeds 0.8 on a few per cent of the
+    replicates at every n from 100 to 3000, so 600 quick replicates miss it with negligible
+    probability.
+    """
+    return _envelope_check(0.8, quick=quick, rng=rng, profile=True)
+
+
+@claim(
+    "X10-fast-rate-mean-over-2",
+    level="simulation",
+    statement=(
+        "FALSE ON PURPOSE: the moment-envelope expectation bound of C10 (5) divided by 2. "
+        "(It fails: the bound is 1.6-1.8 times the measured mean excess of `finite` at "
+        "n = 1000-3000; this claim shows verify catches a factor 2 in an expectation bound.)"
+    ),
+    latex=r"\mathbb E\,\text{excess}\le\tfrac12\min_a\sum_ja_j\,"
+    r"\mathbb E\varepsilon_n^j\quad\text{(false)}",
+    hypotheses=("as C10-mean",),
+    builtin=True,
+    expected="fail",
+)
+def check_fast_rate_mean_over_two(*, quick: bool, rng: np.random.Generator) -> CheckOutcome:
+    r"""The C10 (5) expectation bound halved, against the measured mean excess on ``finite``.
+
+    Notes
+    -----
+    At n = 3000 the halved bound is 0.79 of the mean excess; with 1000 replicates the expected
+    z is about 7.8, so the check misses the false claim only if the sample mean falls 3.8
+    standard errors below its expectation (probability below 1e-4, normal approximation).
+    """
+    return _expectation_cells(0.5, quick=quick, rng=rng)
 
 
 @claim(

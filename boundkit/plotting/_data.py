@@ -233,7 +233,13 @@ def _tightness_curves(result: Any, n: np.ndarray) -> dict[str, np.ndarray]:
 
     record = result.tightness()
     out = {}
-    for fam in ("asymptotic", "fast-rate", "fast-rate-expectation"):
+    for fam in (
+        "asymptotic",
+        "fast-rate",
+        "fast-rate-expectation",
+        "fast-rate-profile",
+        "fast-rate-profile-expectation",
+    ):
         if fam not in record:
             continue
         gaps = {int(float(k)): float(v) for k, v in record[fam]["gap_per_n"].items()}

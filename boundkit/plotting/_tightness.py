@@ -21,6 +21,8 @@ FAMILY_STYLES: dict[str, tuple[str, str, str]] = {
     "C6c": ("#CC79A7", "v:", "C6c"),
     "fast-rate": ("#882255", "D-", "fast rate C10 (hp)"),
     "fast-rate-expectation": ("#56B4E9", "d-.", "fast rate C10 (mean)"),
+    "fast-rate-profile": ("#332288", "o-", "fast rate C10 (5) (hp)"),
+    "fast-rate-profile-expectation": ("#117733", "o-.", "fast rate C10 (5) (mean)"),
     "hold-out": ("#E69F00", "P--", "hold-out C11 (implied)"),
     "asymptotic": ("#009E73", "x-", "asymptotic d_eff/2n"),
 }

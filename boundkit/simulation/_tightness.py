@@ -31,6 +31,8 @@ FAMILIES: tuple[str, ...] = (
     "fast-rate-expectation",
     "fast-rate-active",
     "fast-rate-active-expectation",
+    "fast-rate-profile",
+    "fast-rate-profile-expectation",
     "hold-out",
     "asymptotic",
 )
@@ -155,8 +157,10 @@ def tightness(
         ``{family: tightness_record(...)}`` (:func:`tightness_record`: ``gap_per_n``, the
         bound minus :math:`\mathrm{KL}(P\|Q_{h^*})`, ``ratio_per_n``, ``ratio_median``, slopes
         over all n and over n >= 300) for C6a/C6b/C6c (when in the sweep), ``asymptotic``
-        (linear-in-features KL toys), ``fast-rate`` and ``fast-rate-expectation``
-        (finite-support KL toys).
+        (linear-in-features KL toys), ``fast-rate`` and ``fast-rate-expectation`` (C10 (2),
+        (3); finite-support KL toys), ``fast-rate-active``/``-active-expectation`` (C10 (4))
+        and ``fast-rate-profile``/``-profile-expectation`` (C10 (5): finite supports with at
+        most 8 features).
 
     Notes
     -----
@@ -201,6 +205,23 @@ def tightness(
             ex = [fast_rate_bound(const, n, kind="expectation").value for n in sizes]
             out[f"fast-rate{suffix}"] = tightness_record(sizes, hp, measured)
             out[f"fast-rate{suffix}-expectation"] = tightness_record(sizes, ex, measured)
+        # C10 (5): the certified curvature profile and the exact moments (finite supports)
+        from boundkit.simulation._asymptotic import toy_profile_fast_rate
+
+        try:
+            prof = toy_profile_fast_rate(toy)
+        except BoundkitError:
+            prof = None
+        if prof is not None:
+            from boundkit.bounds import profile_fast_rate_bound
+
+            hp = [
+                profile_fast_rate_bound(prof, n, result.delta, kind="high-probability").value
+                for n in sizes
+            ]
+            ex = [profile_fast_rate_bound(prof, n).value for n in sizes]
+            out["fast-rate-profile"] = tightness_record(sizes, hp, measured)
+            out["fast-rate-profile-expectation"] = tightness_record(sizes, ex, measured)
         if holdout:
             from boundkit.simulation._finite_toy import FiniteToy
 

@@ -11,12 +11,12 @@ import pytest
 from boundkit.claims import registry, verify
 
 
-@pytest.mark.parametrize("claim_id", ["C10", "C11"])
+@pytest.mark.parametrize("claim_id", ["C10", "C10-mean", "C11"])
 def test_tightness_claims_pass(claim_id: str) -> None:
     records = verify(claims=[claim_id], quick=True)
     assert records and all(r.status == "pass" for r in records), records
     assert all(r.cases > 0 for r in records)
-    if claim_id == "C10":
+    if claim_id in ("C10", "C10-mean"):
         # bound / measured per n on the record (the tightness column shows its median)
         for r in records:
             t = r.tightness
@@ -26,7 +26,14 @@ def test_tightness_claims_pass(claim_id: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "claim_id", ["X6-fast-rate-over-10", "X8-fast-rate-over-2", "X7-holdout-plug-in"]
+    "claim_id",
+    [
+        "X6-fast-rate-over-10",
+        "X8-fast-rate-over-2",
+        "X9-fast-rate-profile-over-1.25",
+        "X10-fast-rate-mean-over-2",
+        "X7-holdout-plug-in",
+    ],
 )
 def test_false_variants_fail(claim_id: str) -> None:
     assert registry()[claim_id].expected == "fail"

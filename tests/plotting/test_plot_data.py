@@ -73,7 +73,13 @@ def test_bound_vs_gap_from_arrays_equals_from_result(res):
     from boundkit.plotting._tightness import FAMILY_STYLES
 
     record = res.tightness()
-    for fam in ("asymptotic", "fast-rate", "fast-rate-expectation"):
+    for fam in (
+        "asymptotic",
+        "fast-rate",
+        "fast-rate-expectation",
+        "fast-rate-profile",
+        "fast-rate-profile-expectation",
+    ):
         if fam in record:
             gaps = {int(float(k)): float(v) for k, v in record[fam]["gap_per_n"].items()}
             y = np.array([gaps.get(m, np.nan) for m in n])
