@@ -303,23 +303,52 @@ def certified_curvature_profile(
     phi = np.asarray(phi_q, dtype=float)
     q = np.asarray(q, dtype=float)
     w_star = np.asarray(w_star, dtype=float)
-    m_mat = np.asarray(metric, dtype=float)
     d = phi.shape[1]
     if d > 8:
         raise BoundkitError(
             f"the certified curvature profile searches a box in R^d; d = {d} > 8 is out of reach"
         )
-    if not (0 < tol < 1):
-        raise BoundkitError(f"tol must lie in (0, 1); got {tol!r}")
-    try:
-        chol = np.linalg.cholesky(m_mat)
-    except np.linalg.LinAlgError as err:
-        raise BoundkitError("the metric must be symmetric positive definite") from err
+    chol = _cholesky(metric)
     l_inv_t = np.linalg.inv(chol).T  # w - w* = L^{-T} z
     log_q = np.log(q)
     # oscillation of each whitened coordinate feature (L^{-T} e_i) . phi over the support
     y = phi @ l_inv_t
     osc = (y.max(axis=0) - y.min(axis=0)) * (1 + 1e-12)
+
+    def evaluate(centres: np.ndarray, halves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lam, dev, sd, rad = _centre_terms(centres, w_star, l_inv_t, phi, log_q)
+        r_z = np.linalg.norm(halves, axis=1)
+        lb = np.exp(-_box_loss(halves, osc, dev, sd)) * _direction_bound(centres, r_z, lam, rad)
+        return lb * (1 - _EVAL_MARGIN), rad[:, 0]
+
+    return _search(evaluate, osc, chol, w_star, radius, tol, max_evaluations, analytic)
+
+
+def _cholesky(metric: Any) -> np.ndarray:
+    try:
+        return np.linalg.cholesky(np.asarray(metric, dtype=float))
+    except np.linalg.LinAlgError as err:
+        raise BoundkitError("the metric must be symmetric positive definite") from err
+
+
+def _search(
+    evaluate: Any,
+    split_weight: np.ndarray,
+    chol: np.ndarray,
+    w_star: np.ndarray,
+    radius: float,
+    tol: float,
+    max_evaluations: int,
+    analytic: tuple[float, float] | None,
+) -> CurvatureProfile:
+    r"""The branch and bound shared by the families: ``evaluate(centres, halves)`` returns, per
+    box of the whitened coordinates, a lower bound on the radial curvature over the box and its
+    value at the centre; boxes are bisected along the axis of largest ``halves * split_weight``.
+    """
+    if not (0 < tol < 1):
+        raise BoundkitError(f"tol must lie in (0, 1); got {tol!r}")
+    m_mat = chol @ chol.T
+    l_inv_t = np.linalg.inv(chol).T
     # the region in z: ||w* + L^{-T} z||_2 <= B; its bounding box |z_i + (L^T w*)_i| <= B ||L e_i||
     centre0 = -(chol.T @ w_star)
     half0 = radius * np.linalg.norm(chol, axis=0)
@@ -332,56 +361,45 @@ def certified_curvature_profile(
     col_norm = np.linalg.norm(l_inv_t, axis=0)  # ||L^{-T} e_i||_2
     # looser far out, where the profile only meets rare samples: tol * max(1, s / 0.25)
     tol_shell = np.minimum(tol * np.maximum(1.0, s[1:] / 0.25), 0.5)
-
-    def shells(c: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        nc = np.linalg.norm(c, axis=1)
-        lo = np.searchsorted(s, np.maximum(nc - r, 0.0), side="right") - 1
-        return np.clip(lo, 0, n_sh - 1), nc
-
     centres = centre0[None, :]
     halves = half0[None, :]
-    lam, dev, sd, rad = _centre_terms(centres, w_star, l_inv_t, phi, log_q)
+    lb, point = evaluate(centres, halves)
     evals = 1
     ub = np.full(n_sh, np.inf)
     while True:
         r_z = np.linalg.norm(halves, axis=1)
-        lb = (
-            np.exp(-_box_loss(halves, osc, dev, sd))
-            * _direction_bound(centres, r_z, lam, rad)
-            * (1 - _EVAL_MARGIN)
-        )
-        lo, nc = shells(centres, r_z)
+        nc = np.linalg.norm(centres, axis=1)
+        lo = np.clip(np.searchsorted(s, np.maximum(nc - r_z, 0.0), side="right") - 1, 0, n_sh - 1)
         # boxes that miss the ball K are dropped (conservative test)
         w_c = w_star + centres @ l_inv_t.T
         keep = np.linalg.norm(w_c, axis=1) - halves @ col_norm <= radius
-        centres, halves, lam, dev, sd, rad, lb, lo, nc = (
-            a[keep] for a in (centres, halves, lam, dev, sd, rad, lb, lo, nc)
+        centres, halves, lb, point, lo, nc, w_c = (
+            a[keep] for a in (centres, halves, lb, point, lo, nc, w_c)
         )
         # the smallest curvature found at centres inside K, per shell (an upper bound on the
         # true minimum), made non-increasing
-        inside = np.linalg.norm(w_c[keep], axis=1) <= radius
+        inside = np.linalg.norm(w_c, axis=1) <= radius
         j_c = np.clip(np.searchsorted(s, nc, side="left") - 1, 0, n_sh - 1)
-        np.minimum.at(ub, j_c[inside], rad[inside, 0])
+        np.minimum.at(ub, j_c[inside], point[inside])
         ub_mono = np.minimum.accumulate(ub)
-        target = (1 - tol_shell[lo]) * ub_mono[lo]
-        split = lb < target
+        split = lb < (1 - tol_shell[lo]) * ub_mono[lo]
         if not split.any() or evals + 2 * int(split.sum()) > max_evaluations:
             break
         c_s, h_s = centres[split], halves[split]
-        axis = np.argmax(h_s * osc, axis=1)
+        rows = np.arange(c_s.shape[0])
+        axis = np.argmax(h_s * split_weight, axis=1)
         h_new = h_s.copy()
-        h_new[np.arange(h_new.shape[0]), axis] /= 2
+        h_new[rows, axis] /= 2
         step = np.zeros_like(c_s)
-        step[np.arange(step.shape[0]), axis] = h_new[np.arange(h_new.shape[0]), axis]
+        step[rows, axis] = h_new[rows, axis]
         kids_c = np.concatenate([c_s - step, c_s + step])
         kids_h = np.concatenate([h_new, h_new])
-        kids = _centre_terms(kids_c, w_star, l_inv_t, phi, log_q)
+        kids_lb, kids_point = evaluate(kids_c, kids_h)
         evals += kids_c.shape[0]
         centres = np.concatenate([centres[~split], kids_c])
         halves = np.concatenate([halves[~split], kids_h])
-        lam, dev, sd, rad = (
-            np.concatenate([a[~split], k]) for a, k in zip((lam, dev, sd, rad), kids, strict=True)
-        )
+        lb = np.concatenate([lb[~split], kids_lb])
+        point = np.concatenate([point[~split], kids_point])
     # level of shell j: the smallest box bound among boxes reaching down to shell j or below
     level = np.full(n_sh, np.inf)
     np.minimum.at(level, lo, lb)
