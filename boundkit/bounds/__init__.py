@@ -57,7 +57,11 @@ from boundkit.bounds._formulas import (
     uniform_deviation,
 )
 from boundkit.bounds._holdout import HOLDOUT_METHODS, HoldoutCertificate, holdout_certificate
-from boundkit.bounds._norm_moments import NormMoments, mean_norm_moments
+from boundkit.bounds._norm_moments import (
+    NormMoments,
+    gaussian_quadratic_norm_moments,
+    mean_norm_moments,
+)
 from boundkit.bounds._profile_bound import (
     ProfileFastRate,
     moment_deviation,
@@ -70,6 +74,7 @@ __all__ = [
     "NormMoments",
     "ProfileFastRate",
     "certified_curvature_profile",
+    "gaussian_quadratic_norm_moments",
     "mean_norm_moments",
     "moment_deviation",
     "moment_envelope_bound",

@@ -21,6 +21,7 @@ from boundkit._errors import BoundkitError
 from boundkit.bounds import (
     CurvatureProfile,
     fast_rate_function,
+    gaussian_quadratic_norm_moments,
     mean_norm_moments,
     moment_deviation,
     moment_envelope_bound,
@@ -99,9 +100,32 @@ def test_moments_of_a_rademacher_sum_are_exact() -> None:
     assert mom.moments(n)[3] >= ref
 
 
+def test_gaussian_quadratic_moments_against_monte_carlo_free_references() -> None:
+    # N(m, v), phi = (x, x^2): E eps_1^2 = tr(M^{-1} Cov) with Cov = [[v, 2mv], [2mv, 2v^2+4m^2v]]
+    m, v = 0.5, 0.49
+    metric = np.array([[0.7, 0.1], [0.1, 1.3]])
+    mom = gaussian_quadratic_norm_moments(m, v, metric, max_order=3)
+    cov = np.array([[v, 2 * m * v], [2 * m * v, 2 * v**2 + 4 * m**2 * v]])
+    assert float(mom.exact(1, 1)) == pytest.approx(
+        np.trace(np.linalg.solve(metric, cov)), rel=1e-13
+    )
+    # E eps_n^4 by the Gauss-Hermite rule on n = 2 (exact for polynomials of degree <= 2*60-1)
+    x, w = np.polynomial.hermite_e.hermegauss(60)
+    x, w = m + np.sqrt(v) * x, w / w.sum()
+    phi = np.stack([x, x * x], 1) - np.array([m, m * m + v])
+    minv = np.linalg.inv(metric)
+    s = (phi[:, None, :] + phi[None, :, :]) / 2
+    q = np.einsum("ijd,de,ije->ij", s, minv, s)
+    for k in (1, 2, 3):
+        ref = float(np.einsum("i,j,ij->", w, w, q**k))
+        assert float(mom.exact(2, k)) == pytest.approx(ref, rel=1e-11)
+
+
 def test_moment_refusals() -> None:
-    with pytest.raises(BoundkitError, match="count vectors"):
-        mean_norm_moments(np.eye(40)[:, :2], np.full(40, 1 / 40), np.eye(2), max_order=5)
+    with pytest.raises(BoundkitError, match="max_order"):
+        mean_norm_moments([[0.0], [1.0]], [0.5, 0.5], [[1.0]], max_order=0)
+    with pytest.raises(BoundkitError, match="variance"):
+        gaussian_quadratic_norm_moments(0.0, -1.0, np.eye(2))
     with pytest.raises(BoundkitError, match="singular"):
         mean_norm_moments([[0.0, 0.0], [1.0, 1.0]], [0.5, 0.5], np.ones((2, 2)))
 
