@@ -31,7 +31,11 @@ from boundkit.bounds._concentration import (
     pac_bayes_kl,
     pac_bayes_mcallester,
 )
-from boundkit.bounds._curvature_profile import CurvatureProfile, certified_curvature_profile
+from boundkit.bounds._curvature_profile import (
+    CurvatureProfile,
+    certified_curvature_profile,
+    gaussian_quadratic_curvature_profile,
+)
 from boundkit.bounds._fast_rate import (
     FastRateConstants,
     FastRateResult,
@@ -74,6 +78,7 @@ __all__ = [
     "NormMoments",
     "ProfileFastRate",
     "certified_curvature_profile",
+    "gaussian_quadratic_curvature_profile",
     "gaussian_quadratic_norm_moments",
     "mean_norm_moments",
     "moment_deviation",

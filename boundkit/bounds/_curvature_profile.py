@@ -39,7 +39,11 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.bounds._concentration import _EPS
 
-__all__ = ["CurvatureProfile", "certified_curvature_profile"]
+__all__ = [
+    "CurvatureProfile",
+    "certified_curvature_profile",
+    "gaussian_quadratic_curvature_profile",
+]
 
 # relative margin for the floating-point evaluation of lambda_min at a box centre (4x4 to
 # 8x8 symmetric eigenproblems and log-sum-exp weights: errors ~1e-15 relative)
@@ -414,3 +418,153 @@ def _search(
     if not np.all(level > 0):
         raise BoundkitError("the curvature search found a zero curvature: A is not strictly convex")
     return CurvatureProfile(s, level, evaluations=evals, gap=max(gap, 0.0), analytic=analytic)
+
+
+def _imul(a_lo: Any, a_hi: Any, b_lo: Any, b_hi: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Interval product (corners)."""
+    c = np.stack([a_lo * b_lo, a_lo * b_hi, a_hi * b_lo, a_hi * b_hi])
+    return c.min(axis=0), c.max(axis=0)
+
+
+def _trig_range(centre: np.ndarray, half: np.ndarray) -> tuple[np.ndarray, ...]:
+    r"""Ranges of :math:`\cos t` and :math:`\sin t` for t in ``[centre - half, centre + half]``
+    (half < pi)."""
+    lo, hi = centre - half, centre + half
+    grid = np.stack([lo, hi])
+    c_lo, c_hi = np.cos(grid).min(axis=0), np.cos(grid).max(axis=0)
+    s_lo, s_hi = np.sin(grid).min(axis=0), np.sin(grid).max(axis=0)
+
+    def contains(t0: float) -> np.ndarray:  # some t0 + 2 pi k in [lo, hi]
+        k = np.ceil((lo - t0) / (2 * np.pi))
+        return t0 + 2 * np.pi * k <= hi
+
+    c_hi = np.where(contains(0.0), 1.0, c_hi)
+    c_lo = np.where(contains(np.pi), -1.0, c_lo)
+    s_hi = np.where(contains(np.pi / 2), 1.0, s_hi)
+    s_lo = np.where(contains(-np.pi / 2), -1.0, s_lo)
+    return c_lo, c_hi, s_lo, s_hi
+
+
+def gaussian_quadratic_curvature_profile(
+    mean_q: float,
+    std_q: float,
+    w_star: Any,
+    radius: float,
+    *,
+    metric: Any,
+    tol: float = 0.05,
+    max_evaluations: int = 3_000_000,
+) -> CurvatureProfile:
+    r"""The certified profile for :math:`Q = N(\mu_Q, \sigma_Q^2)` and :math:`h = ax + bx^2`,
+    :math:`\|(a, b)\|_2 \le B < 1/(2\sigma_Q^2)` (the features are unbounded, so the box bound
+    is interval arithmetic on the closed-form Hessian instead of a density ratio).
+
+    Parameters
+    ----------
+    mean_q, std_q : float
+        The Gaussian base model.
+    w_star : array_like, shape (2,)
+        The population maximiser :math:`(a^*, b^*)`.
+    radius : float
+        B.
+    metric : array_like, shape (2, 2)
+        M (boundkit: :math:`H = \nabla^2A(w^*)`).
+    tol, max_evaluations : float, int
+        As :func:`certified_curvature_profile`.
+
+    Returns
+    -------
+    CurvatureProfile
+
+    Notes
+    -----
+    :math:`Q_{(a,b)} = N(\mu, v)`, :math:`k = 1 - 2b\sigma_Q^2`, :math:`v = \sigma_Q^2/k`,
+    :math:`\mu = (\mu_Q + a\sigma_Q^2)/k`, and
+
+    .. math::
+
+        \nabla^2A(a, b) = \mathrm{Cov}_{N(\mu, v)}(x, x^2) =
+        \begin{pmatrix} v & 2\mu v \\ 2\mu v & 2v^2 + 4\mu^2v \end{pmatrix}.
+
+    On a box the ranges of a and b give intervals for :math:`k, v, \mu` and the three entries
+    (monotone and corner products), then for the whitened :math:`C = L^{-1}\nabla^2AL^{-\top}`
+    (signed linear combinations), and a lower bound on :math:`\hat z^\top C\hat z =
+    \tfrac12(C_{11} + C_{22}) + \tfrac12(C_{11} - C_{22})\cos2\theta + C_{12}\sin2\theta` over the
+    box's directions :math:`\theta`, or on :math:`\lambda_{\min}(C) = \tfrac12(C_{11} + C_{22}) -
+    \sqrt{\tfrac14(C_{11} - C_{22})^2 + C_{12}^2}`, whichever is larger; lowered by a relative
+    :math:`10^{-9}` for rounding.
+    """
+    w_star = np.asarray(w_star, dtype=float)
+    s2 = float(std_q) ** 2
+    if not (0 < radius < 1 / (2 * s2)) or w_star.shape != (2,):
+        raise BoundkitError("need w_star of shape (2,) and 0 < B < 1/(2 std_q^2)")
+    chol = _cholesky(metric)
+    li = np.linalg.inv(chol)
+    l_inv_t = li.T
+    # whitened entries as combinations of (H11, H12, H22): C_pq = sum coef * H_rs
+    coef = {
+        (p, q): (
+            li[p, 0] * li[q, 0],
+            li[p, 0] * li[q, 1] + li[p, 1] * li[q, 0],
+            li[p, 1] * li[q, 1],
+        )
+        for p, q in ((0, 0), (0, 1), (1, 1))
+    }
+
+    def hess_point(w: np.ndarray) -> np.ndarray:
+        k = 1 - 2 * w[:, 1] * s2
+        v = s2 / k
+        mu = (mean_q + w[:, 0] * s2) / k
+        h = np.empty((w.shape[0], 2, 2))
+        h[:, 0, 0], h[:, 0, 1] = v, 2 * mu * v
+        h[:, 1, 0], h[:, 1, 1] = h[:, 0, 1], 2 * v * v + 4 * mu * mu * v
+        return np.einsum("pr,mrs,qs->mpq", li, h, li)
+
+    def evaluate(centres: np.ndarray, halves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        w_c = w_star + centres @ l_inv_t.T
+        spread = halves @ np.abs(l_inv_t).T  # half-ranges of (a, b) over the box
+        a_lo, a_hi = w_c[:, 0] - spread[:, 0], w_c[:, 0] + spread[:, 0]
+        b_lo, b_hi = w_c[:, 1] - spread[:, 1], w_c[:, 1] + spread[:, 1]
+        k_lo, k_hi = 1 - 2 * b_hi * s2, 1 - 2 * b_lo * s2
+        ok = k_lo > 0
+        k_lo = np.where(ok, k_lo, 1.0)
+        v_lo, v_hi = s2 / k_hi, s2 / k_lo
+        mu_lo, mu_hi = _imul(mean_q + a_lo * s2, mean_q + a_hi * s2, 1 / k_hi, 1 / k_lo)
+        h12 = _imul(mu_lo, mu_hi, v_lo, v_hi)
+        h12 = (2 * h12[0], 2 * h12[1])
+        mu2_lo = np.where((mu_lo <= 0) & (mu_hi >= 0), 0.0, np.minimum(mu_lo**2, mu_hi**2))
+        mu2_hi = np.maximum(mu_lo**2, mu_hi**2)
+        h22 = (2 * v_lo**2 + 4 * mu2_lo * v_lo, 2 * v_hi**2 + 4 * mu2_hi * v_hi)
+        ints = ((v_lo, v_hi), h12, h22)
+        c = {}
+        for key, cf in coef.items():
+            lo = sum(np.where(f >= 0, f * iv[0], f * iv[1]) for f, iv in zip(cf, ints, strict=True))
+            hi = sum(np.where(f >= 0, f * iv[1], f * iv[0]) for f, iv in zip(cf, ints, strict=True))
+            c[key] = (lo, hi)
+        (c11_lo, c11_hi), (c12_lo, c12_hi), (c22_lo, c22_hi) = c[(0, 0)], c[(0, 1)], c[(1, 1)]
+        half_tr = (c11_lo + c22_lo) / 2
+        diff_lo, diff_hi = (c11_lo - c22_hi) / 2, (c11_hi - c22_lo) / 2
+        lam_lb = half_tr - np.sqrt(
+            np.maximum(diff_lo**2, diff_hi**2) + np.maximum(c12_lo**2, c12_hi**2)
+        )
+        nc = np.linalg.norm(centres, axis=1)
+        r_z = np.linalg.norm(halves, axis=1)
+        away = r_z < nc
+        dtheta = np.arcsin(np.minimum(np.divide(r_z, nc, out=np.ones_like(nc), where=nc > 0), 1.0))
+        theta = np.arctan2(centres[:, 1], centres[:, 0])
+        cos_lo, cos_hi, sin_lo, sin_hi = _trig_range(2 * theta, 2 * dtheta * (1 + 1e-12))
+        rad_lb = (
+            half_tr
+            + _imul(diff_lo, diff_hi, cos_lo, cos_hi)[0]
+            + _imul(c12_lo, c12_hi, sin_lo, sin_hi)[0]
+        )
+        lb = np.maximum(lam_lb, np.where(away, rad_lb, -np.inf))
+        lb = np.where(ok, np.maximum(lb, 0.0) * (1 - _EVAL_MARGIN) - 1e-12, 0.0)
+        lb = np.maximum(lb, 0.0)
+        # the radial curvature at the centre (lambda_min at z = 0)
+        cc = hess_point(w_c)
+        u = np.divide(centres, nc[:, None], out=np.zeros_like(centres), where=nc[:, None] > 0)
+        point = np.where(nc > 0, np.einsum("md,mde,me->m", u, cc, u), np.linalg.eigvalsh(cc)[:, 0])
+        return lb, np.where(1 - 2 * w_c[:, 1] * s2 > 0, point, np.inf)
+
+    return _search(evaluate, np.ones(2), chol, w_star, radius, tol, max_evaluations, None)

@@ -26,6 +26,7 @@ The asymptotic prediction of ``docs/theory.md`` (boundkit's own statement and ar
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -414,54 +415,84 @@ def toy_fast_rate_constants(toy: str | Toy, *, active_constraint: bool = False) 
 
 
 def toy_profile_fast_rate(toy: str | Toy, *, tol: float = 0.05) -> Any:
-    r"""Everything the fast-rate bound C10 (5) needs for a finite-support KL toy with a ball.
+    r"""Everything the fast-rate bound C10 (5) needs for a KL toy with an L2-ball linear class.
 
-    Parameters
-    ----------
-    toy : str or Toy
-        A registered toy or a toy whose P and Q live on a finite support (``finite`` and its
-        variants), with an L2-ball linear class of at most 8 features and at most 200 000
-        multinomial count vectors of 5 draws on P's atoms (the exact moments).
-    tol : float
-        Tolerance of the curvature search (:func:`boundkit.bounds.certified_curvature_profile`).
+        Parameters
+        ----------
+        toy : str or Toy
+            A registered toy or a toy of one of two kinds: P and Q on a finite support
+            (``finite`` and its variants) with at most 8 features; or the closed-form Gaussian
+            toy with quadratic features (``gauss1d-quadratic`` and experiments with
+            ``population="closed-form"``).
+        tol : float
+            Tolerance of the curvature search (:func:`boundkit.bounds.certified_curvature_profile`,
+            :func:`boundkit.bounds.gaussian_quadratic_curvature_profile`).
 
-    Returns
-    -------
-    boundkit.bounds.ProfileFastRate
-        The C10 constants in the :math:`H` norm, the certified curvature profile around
-        :math:`w^*` and the exact moments :math:`E\varepsilon_n^{2k}`, k = 1..5. Cached on the
-        toy (the search takes a few seconds).
+        Returns
+        -------
+        boundkit.bounds.ProfileFastRate
+            The constants in the :math:`H` norm (for the Gaussian toy :math:`
+    ho = b = \infty`: the
+            features are unbounded, so the high-probability version uses Markov's bound on the
+            exact moments only), the certified curvature profile around :math:`w^*` and the
+            exact moments :math:`Earepsilon_n^{2k}`, k = 1..5. Cached on the toy (the finite
+            search takes a few seconds).
 
-    Raises
-    ------
-    BoundkitError
-        For other toys (C10 (5) needs a finite support: the profile's box bound uses the
-        oscillation of the features over it).
+        Raises
+        ------
+        BoundkitError
+            For other toys.
     """
     from boundkit.bounds import (
+        FastRateConstants,
         ProfileFastRate,
         certified_curvature_profile,
+        gaussian_quadratic_curvature_profile,
+        gaussian_quadratic_norm_moments,
         mean_norm_moments,
     )
+    from boundkit.simulation._experiment import Experiment
 
     toy = get_toy(toy)
     key = ("c10-profile", float(tol))
     cache = toy.__dict__.setdefault("_c10_cache", {})
     if key in cache:
         return cache[key]
-    const = toy_fast_rate_constants(toy)
-    phi_q, qs, phi_p, p, w = _finite_supports(toy)
-    mq = qs @ phi_q
-    H = (phi_q - mq).T @ ((phi_q - mq) * qs[:, None])
-    profile = certified_curvature_profile(
-        phi_q,
-        np.asarray(toy.support.q, dtype=float),
-        np.asarray(w, dtype=float),
-        float(toy.cls.B),
-        metric=H,
-        tol=tol,
-        analytic=(const.rho, const.rho_center),
-    )
-    moments = mean_norm_moments(phi_p, p, H)
+    closed = toy._closed if isinstance(toy, Experiment) else None
+    if closed is not None:
+        mom = linear_kl_moments(toy)
+        H = mom.cov_star
+        profile = gaussian_quadratic_curvature_profile(
+            closed.mean_q, closed.std_q, mom.w_star, closed.B, metric=H, tol=tol
+        )
+        moments = gaussian_quadratic_norm_moments(closed.mean_p, closed.std_p**2, H)
+        white = np.linalg.solve(np.linalg.cholesky(H), np.linalg.cholesky(mom.cov_p))
+        c_mat = white @ white.T  # H^{-1/2} Sigma_P H^{-1/2} up to rotation
+        const = FastRateConstants(
+            d_h=float(np.trace(c_mat)),
+            sigma2=float(np.linalg.eigvalsh(c_mat)[-1]),
+            rho=math.inf,
+            b=math.inf,
+            m4=float(moments.exact(1, 2)),
+            tr_cov2=float(np.sum(c_mat * c_mat)),
+            trace_cov_p=float(np.trace(mom.cov_p)),
+            radius=float(closed.B),
+            h_max=float(np.linalg.eigvalsh(H)[-1]),
+        )
+    else:
+        const = toy_fast_rate_constants(toy)
+        phi_q, qs, phi_p, p, w = _finite_supports(toy)
+        mq = qs @ phi_q
+        H = (phi_q - mq).T @ ((phi_q - mq) * qs[:, None])
+        profile = certified_curvature_profile(
+            phi_q,
+            np.asarray(toy.support.q, dtype=float),
+            np.asarray(w, dtype=float),
+            float(toy.cls.B),
+            metric=H,
+            tol=tol,
+            analytic=(const.rho, const.rho_center),
+        )
+        moments = mean_norm_moments(phi_p, p, H)
     cache[key] = ProfileFastRate(const, profile, moments)
     return cache[key]
