@@ -267,7 +267,7 @@ def test_bound_refusals(bundle) -> None:
     with pytest.raises(BoundkitError, match="delta"):
         profile_fast_rate_bound(bundle, 100, 1.5, kind="high-probability")
     with pytest.raises(BoundkitError, match="finite"):
-        toy_profile_fast_rate("gauss1d-quadratic")
+        toy_profile_fast_rate("mixture1d")
 
 
 # ---------------------------------------------------------------- the Gaussian toy (unbounded phi)
