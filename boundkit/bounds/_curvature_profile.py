@@ -252,7 +252,7 @@ def certified_curvature_profile(
     radius: float,
     *,
     metric: Any,
-    tol: float = 0.03,
+    tol: float = 0.05,
     max_evaluations: int = 3_000_000,
     analytic: tuple[float, float] | None = None,
 ) -> CurvatureProfile:

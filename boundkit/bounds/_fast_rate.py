@@ -604,6 +604,24 @@ def _expectation(c: FastRateConstants, n: int) -> tuple[float, dict[str, float]]
     return best[0], {"tau": best[1], "main": best[2], "tail": best[3]}
 
 
+def _check_bound_arguments(
+    n: Any, delta: Any, kind: str, constant_factor: float
+) -> tuple[int, float]:
+    """Validated (n, delta) of a fast-rate bound evaluation (delta only for the
+    high-probability kind; 0.0 is returned for the expectation kind)."""
+    if isinstance(n, bool) or not float(n).is_integer() or int(n) < 2:
+        raise BoundkitError(f"n must be an integer >= 2; got {n!r}")
+    if not (math.isfinite(constant_factor) and constant_factor > 0):
+        raise BoundkitError(f"constant_factor must be > 0; got {constant_factor!r}")
+    if kind == "high-probability":
+        if delta is None or not (0.0 < float(delta) < 1.0):
+            raise BoundkitError(f"delta must lie in the open interval (0, 1); got {delta!r}")
+        return int(n), float(delta)
+    if kind != "expectation":
+        raise BoundkitError(f"kind must be 'expectation' or 'high-probability'; got {kind!r}")
+    return int(n), 0.0
+
+
 def fast_rate_bound(
     constants: FastRateConstants,
     n: int,
@@ -679,16 +697,10 @@ def fast_rate_bound(
     >>> bool(0 < r.value < 1e-3)
     True
     """
-    if isinstance(n, bool) or not float(n).is_integer() or int(n) < 2:
-        raise BoundkitError(f"n must be an integer >= 2; got {n!r}")
-    n = int(n)
-    if not (math.isfinite(constant_factor) and constant_factor > 0):
-        raise BoundkitError(f"constant_factor must be > 0; got {constant_factor!r}")
+    n, delta = _check_bound_arguments(n, delta, kind, constant_factor)
     c = constants
     if kind == "high-probability":
-        if delta is None or not (0.0 < float(delta) < 1.0):
-            raise BoundkitError(f"delta must lie in the open interval (0, 1); got {delta!r}")
-        eps = _epsilon_hp(c, n, float(delta))
+        eps = _epsilon_hp(c, n, delta)
         if c.multiplier > 0:
             val = float(active_rate_function(eps, c.rho, c.rho_center))
         else:
@@ -698,7 +710,5 @@ def fast_rate_bound(
         return FastRateResult(
             kind, constant_factor * val, n, float(delta), terms, c, constant_factor, notes
         )
-    if kind != "expectation":
-        raise BoundkitError(f"kind must be 'high-probability' or 'expectation'; got {kind!r}")
     val, terms = _expectation(c, n)
     return FastRateResult("expectation", constant_factor * val, n, None, terms, c, constant_factor)

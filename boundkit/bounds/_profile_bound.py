@@ -25,7 +25,12 @@ import numpy as np
 from boundkit._errors import BoundkitError
 from boundkit.bounds._concentration import _up
 from boundkit.bounds._curvature_profile import CurvatureProfile
-from boundkit.bounds._fast_rate import FastRateConstants, FastRateResult, _epsilon_hp
+from boundkit.bounds._fast_rate import (
+    FastRateConstants,
+    FastRateResult,
+    _check_bound_arguments,
+    _epsilon_hp,
+)
 from boundkit.bounds._norm_moments import NormMoments
 
 __all__ = [
@@ -185,25 +190,13 @@ def profile_fast_rate_bound(
     >>> bool(0 < r.value < 0.01)
     True
     """
-    if isinstance(n, bool) or not float(n).is_integer() or int(n) < 2:
-        raise BoundkitError(f"n must be an integer >= 2; got {n!r}")
-    n = int(n)
-    if not (math.isfinite(constant_factor) and constant_factor > 0):
-        raise BoundkitError(f"constant_factor must be > 0; got {constant_factor!r}")
+    n, delta = _check_bound_arguments(n, delta, kind, constant_factor)
     c = bundle.constants
     if kind == "high-probability":
-        if delta is None or not (0.0 < float(delta) < 1.0):
-            raise BoundkitError(f"delta must lie in the open interval (0, 1); got {delta!r}")
-        eps = min(
-            _epsilon_hp(c, n, float(delta)), moment_deviation(bundle.moments, n, float(delta))
-        )
+        eps = min(_epsilon_hp(c, n, delta), moment_deviation(bundle.moments, n, delta))
         val = float(bundle.profile.envelope(eps))
         terms = {"epsilon": eps, "envelope": val}
-        return FastRateResult(
-            kind, constant_factor * val, n, float(delta), terms, c, constant_factor
-        )
-    if kind != "expectation":
-        raise BoundkitError(f"kind must be 'expectation' or 'high-probability'; got {kind!r}")
+        return FastRateResult(kind, constant_factor * val, n, delta, terms, c, constant_factor)
     mom = bundle.moments.moments(n)
     val, coef = moment_envelope_bound(bundle.profile, mom, math.sqrt(c.d_h / n))
     terms = {"main": coef[2] * mom[2], **{f"a{j}": v for j, v in coef.items()}}
