@@ -307,6 +307,12 @@ def certified_curvature_profile(
     phi = np.asarray(phi_q, dtype=float)
     q = np.asarray(q, dtype=float)
     w_star = np.asarray(w_star, dtype=float)
+    if phi.ndim != 2 or q.shape != (phi.shape[0],) or w_star.shape != (phi.shape[1],):
+        raise BoundkitError("phi_q (m, d), q (m,) and w_star (d,) must agree in shape")
+    if not (np.all(np.isfinite(phi)) and np.all(np.isfinite(w_star)) and np.all(q > 0)):
+        raise BoundkitError("phi_q and w_star must be finite and q > 0 on every atom")
+    if not (math.isfinite(radius) and radius > 0 and np.linalg.norm(w_star) <= radius * (1 + 1e-9)):
+        raise BoundkitError("need a finite radius B > 0 with ||w_star||_2 <= B")
     d = phi.shape[1]
     if d > 8:
         raise BoundkitError(
@@ -495,9 +501,13 @@ def gaussian_quadratic_curvature_profile(
     :math:`10^{-9}` for rounding.
     """
     w_star = np.asarray(w_star, dtype=float)
+    if not (math.isfinite(mean_q) and math.isfinite(std_q) and std_q > 0):
+        raise BoundkitError(f"need a finite mean_q and std_q > 0; got {mean_q!r}, {std_q!r}")
     s2 = float(std_q) ** 2
-    if not (0 < radius < 1 / (2 * s2)) or w_star.shape != (2,):
-        raise BoundkitError("need w_star of shape (2,) and 0 < B < 1/(2 std_q^2)")
+    if not (0 < radius < 1 / (2 * s2)) or w_star.shape != (2,) or not np.all(np.isfinite(w_star)):
+        raise BoundkitError("need a finite w_star of shape (2,) and 0 < B < 1/(2 std_q^2)")
+    if np.linalg.norm(w_star) > radius * (1 + 1e-9):
+        raise BoundkitError("w_star must lie in the ball ||w||_2 <= B")
     chol = _cholesky(metric)
     li = np.linalg.inv(chol)
     l_inv_t = li.T

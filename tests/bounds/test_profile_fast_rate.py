@@ -329,3 +329,24 @@ def test_gaussian_bounds_against_monte_carlo() -> None:
     slope = np.polyfit(np.log(sizes), np.log(values), 1)[0]
     assert -1.15 <= slope <= -0.85
     assert worst > 0.6  # not vacuous: the envelope is within a factor 1.7 on some replicate
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"q": [0.5, np.nan]}, "q > 0"),
+        ({"q": [1.0, 0.0]}, "q > 0"),
+        ({"w_star": [5.0]}, "w_star"),
+        ({"phi_q": [[0.0], [np.inf]]}, "finite"),
+        ({"metric": [[-1.0]]}, "positive definite"),
+    ],
+)
+def test_profile_refuses_hostile_input(kwargs, match) -> None:
+    from boundkit.bounds import certified_curvature_profile
+
+    args = {"phi_q": [[0.0], [1.0]], "q": [0.5, 0.5], "w_star": [0.1], "metric": [[0.25]]}
+    args.update(kwargs)
+    with pytest.raises(BoundkitError, match=match):
+        certified_curvature_profile(
+            args["phi_q"], args["q"], args["w_star"], 1.0, metric=args["metric"]
+        )
