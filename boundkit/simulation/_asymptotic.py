@@ -391,17 +391,24 @@ def toy_fast_rate_constants(toy: str | Toy, *, active_constraint: bool = False) 
         multiplier is not positive.
     """
     from boundkit.bounds import fast_rate_constants
-    from boundkit.simulation._finite_toy import FiniteToy
+    from boundkit.simulation._experiment import Experiment
 
     toy = get_toy(toy)
     if not active_constraint:
-        if not isinstance(toy, FiniteToy):
+        # P and Q on a finite support (``finite`` and any Experiment with finite P and Q):
+        # rho and b are suprema over the atoms, exact
+        if not (isinstance(toy, Experiment) and toy.population_kind == "finite"):
             raise BoundkitError(
                 f"the fast-rate constants are computed exactly for finite-support toys; toy "
                 f"{toy.name!r} is {type(toy).__name__}"
+                + (
+                    f" with a {toy.population_kind} population"
+                    if isinstance(toy, Experiment)
+                    else ""
+                )
             )
         phi_q, qs, phi_p, p, _ = _finite_supports(toy)
-        return fast_rate_constants(phi_q, qs, phi_p, p, radius=toy.B)
+        return fast_rate_constants(phi_q, qs, phi_p, p, radius=float(toy.cls.B))
     phi_q, qs, phi_p, p, w = _finite_supports(toy)
     mom = linear_kl_moments(toy)
     ratio = float(np.linalg.norm(mom.w_star) / mom.radius)

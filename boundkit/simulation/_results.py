@@ -271,12 +271,13 @@ class SimulationResult:
         }
         return jsonable(doc)
 
-    def tightness(self, *, holdout: bool = False) -> dict[str, dict[str, Any]]:
+    def tightness(self, *, holdout: bool = False, toy: Any = None) -> dict[str, dict[str, Any]]:
         """Bound / measured per n, its median and both fitted slopes, per bound family
-        (see :func:`boundkit.simulation.tightness`)."""
+        (see :func:`boundkit.simulation.tightness`; ``toy``: the experiment that was run,
+        when it is not registered)."""
         from boundkit.simulation._tightness import tightness
 
-        return tightness(self, holdout=holdout)
+        return tightness(self, holdout=holdout, toy=toy)
 
     def to_json(self, path: str | Path) -> Path:
         """Write configuration, seeds, versions, population terms, R_n and the summary."""

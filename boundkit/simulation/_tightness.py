@@ -137,6 +137,7 @@ def tightness(
     *,
     holdout: bool = False,
     extra: Mapping[str, Sequence[float]] | None = None,
+    toy: Any = None,
 ) -> dict[str, dict[str, Any]]:
     r"""The tightness record of a sweep: per bound family, bound / measured per n, its median
     over n, and the fitted slopes of the bound's gap and of the measured excess.
@@ -150,6 +151,10 @@ def tightness(
         replicates).
     extra : mapping, optional
         More families: name -> bound on the excess per n (aligned with ``result.sizes``).
+    toy : Toy, optional
+        The experiment that was run, for a user's experiment that is not registered (a
+        registered toy is found from the result's configuration); it must have the
+        configuration recorded in the result.
 
     Returns
     -------
@@ -179,7 +184,13 @@ def tightness(
     for fam, key in (("C6a", "bound_C6a"), ("C6b", "bound_C6b_mean"), ("C6c", "bound_C6c_mean")):
         if rows and key in rows[0]:
             out[fam] = tightness_record(sizes, [float(r[key]) - best for r in rows], measured)
-    toy = _toy_of(result)
+    if toy is None:
+        toy = _toy_of(result)
+    elif toy.config() != result.config.get("toy", {}):
+        raise BoundkitError(
+            f"toy {getattr(toy, 'name', '?')!r} does not have the configuration this result "
+            "was run with"
+        )
     if toy is not None and str(getattr(toy, "generator", "kl")).lower() == "kl":
         from boundkit.simulation._asymptotic import sandwich_prediction, toy_fast_rate_constants
 

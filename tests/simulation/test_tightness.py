@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from boundkit._errors import BoundkitError
 from boundkit.bounds import fast_rate_bound
 from boundkit.simulation import (
     fitted_slope,
@@ -52,3 +53,28 @@ def test_tightness_record_slopes_over_all_n_and_from_300() -> None:
     assert rec["slope_measured"] == pytest.approx(-1.0, abs=1e-12)
     assert rec["slope_measured_n300"] == pytest.approx(-1.0, abs=1e-12)
     assert tightness_record([100, 200], [1.0, 0.5], [1.0, 1.0])["slope_bound_n300"] is None
+
+
+def test_a_users_finite_experiment_gets_the_fast_rate_families() -> None:
+    """C10 (5) on a user's own finite experiment (not registered): ``tightness(toy=...)``."""
+    from boundkit.classes import LinearClass
+    from boundkit.distributions import FiniteDistribution
+    from boundkit.simulation import Experiment, simulate
+
+    x = np.linspace(-1, 1, 7)[:, None]
+    P = FiniteDistribution(x, np.array([1, 3, 5, 3, 1, 2, 1.0]) / 16)
+    Q = FiniteDistribution(x, np.full(7, 1 / 7))
+    ex = Experiment(P, Q, LinearClass("poly", degree=2, p=2, B=2.0), "kl", name="mine")
+    res = simulate(ex, [300, 1000, 3000], n_replicates=400, seed=1, progress=False)
+    assert "fast-rate-profile-expectation" not in res.tightness()  # not registered: unknown
+    rec = res.tightness(toy=ex)
+    mean = rec["fast-rate-profile-expectation"]
+    # a bound: above the measured mean excess beyond 4 standard errors of it at every n
+    rows = {int(r["n"]): r for r in res.summary()}
+    for n, gap in mean["gap_per_n"].items():
+        r = rows[int(n)]
+        assert gap >= r["excess_mean"] - 4 * r["excess_se"]
+    assert mean["ratio_median"] < 2.0  # and tight
+    other = Experiment(P, Q, LinearClass("poly", degree=3, p=2, B=2.0), "kl", name="mine")
+    with pytest.raises(BoundkitError, match="configuration"):
+        res.tightness(toy=other)
