@@ -26,6 +26,8 @@ from boundkit.generators._conjugate_forms import (
     cvxpy_form,
     fast_conjugate,
     fast_link,
+    gap_conjugate,
+    gap_link,
 )
 from boundkit.generators._derive import Branch, derive_bounded
 from boundkit.generators._derive import Derivation as ConjugateDerivation
@@ -69,6 +71,8 @@ __all__ = [
     "domain_string",
     "fast_conjugate",
     "fast_link",
+    "gap_conjugate",
+    "gap_link",
     "get_generator",
     "is_kl",
     "kl_affine_shift",

@@ -141,6 +141,83 @@ def fast_link(g: Any) -> Callable[[np.ndarray], np.ndarray]:
     return _form(g, "link")
 
 
+def _gap_form(g: Any, key: str) -> Callable[[np.ndarray], np.ndarray] | None:
+    r"""``g.<key>_expr`` at :math:`t = \sup\mathrm{dom} f^* - u` as a compiled function of
+    :math:`u > 0` (None when the domain is unbounded above or closed, the generator has no
+    closed form, or the substituted expression keeps a branch)."""
+    cache = getattr(g, "_cache", None)
+    slot = f"gap_{key}"
+    if cache is not None and slot in cache:
+        return cache[slot]
+    fn = None
+    dom = getattr(g, "domain", None)
+    expr = getattr(g, f"{key}_expr", None)
+    if (
+        dom is not None
+        and expr is not None
+        and getattr(g, "closed_form", False)
+        and not getattr(g, "is_symbolic", False)
+        and dom.sup.is_finite
+        and dom.right_open
+    ):
+        u = sp.Symbol("u", positive=True)
+        gap_expr = sp.simplify(expr.subs(T, dom.sup - u))
+        if not isinstance(gap_expr, sp.Piecewise) and gap_expr.free_symbols <= {u}:
+            fn = raw_lambdify(gap_expr.subs(u, T))
+    if cache is not None:
+        cache[slot] = fn
+    return fn
+
+
+def gap_link(g: Any) -> Callable[[np.ndarray], np.ndarray] | None:
+    r"""The link as a function of the distance to the open upper end of :math:`\mathrm{dom} f^*`:
+    :math:`u \mapsto (f^*)'(\sup\mathrm{dom} f^* - u)`, :math:`u > 0` (None when the domain is
+    unbounded above or closed, or the generator has no closed form).
+
+    Parameters
+    ----------
+    g : Generator
+
+    Returns
+    -------
+    callable or None
+
+    Notes
+    -----
+    Derived by substituting :math:`t = \sup\mathrm{dom} f^* - u` in ``g.link_expr`` (sympy,
+    u > 0), simplified and compiled with the stabilised forms of
+    :func:`boundkit.generators.lambdify_stable`: next to the end, where :math:`t` itself can no
+    longer be told apart from the end in floating point, u keeps its digits (JS:
+    :math:`(f^*)'(\log 2 - u) = 1/\mathrm{expm1}(u)`; squared Hellinger: :math:`u^{-2}`).
+
+    Examples
+    --------
+    >>> from boundkit.generators import get_generator
+    >>> float(gap_link(get_generator("js"))(np.array(1e-20)))
+    1e+20
+    >>> gap_link(get_generator("pearson")) is None
+    True
+    """
+    return _gap_form(g, "link")
+
+
+def gap_conjugate(g: Any) -> Callable[[np.ndarray], np.ndarray] | None:
+    r"""The conjugate as a function of the distance to the open upper end of its domain,
+    :math:`u \mapsto f^*(\sup\mathrm{dom} f^* - u)` (as :func:`gap_link`).
+
+    Notes
+    -----
+    .. math:: \text{JS: } f^*(\log 2 - u) = -\log 2 - \log(-\mathrm{expm1}(-u)).
+
+    Examples
+    --------
+    >>> from boundkit.generators import get_generator
+    >>> round(float(gap_conjugate(get_generator("squared_hellinger"))(np.array(0.5))), 12)
+    1.0
+    """
+    return _gap_form(g, "conjugate")
+
+
 # ------------------------------------------------------------------------ cvxpy forms
 @dataclass(frozen=True)
 class CvxpyForm:

@@ -20,7 +20,12 @@ from scipy.optimize import brentq
 
 from boundkit._errors import BoundkitError, SolverError
 from boundkit._validation import check_weights
-from boundkit.generators._conjugate_forms import fast_conjugate, fast_link
+from boundkit.generators._conjugate_forms import (
+    fast_conjugate,
+    fast_link,
+    gap_conjugate,
+    gap_link,
+)
 
 __all__ = [
     "ShiftFunctional",
@@ -288,10 +293,24 @@ def _null_floor(h_null: Any, big: np.ndarray, sup: float, batched: bool) -> np.n
 
 
 # ------------------------------------------------------------------------ the solver
+def _link_of_shift(g: Any, sup: float, closed: bool) -> Any:
+    r"""``values(H, nu)``: :math:`(f^*)'(h_i - \nu)` per row. With an open finite end of
+    :math:`\mathrm{dom} f^*` and rows shifted so that :math:`\max_i h_i = \sup\mathrm{dom}
+    f^*`, through the gap :math:`u_i = (\sup - h_i) + \nu` (:func:`gap_link`), which keeps its
+    digits where :math:`h_i - \nu` cannot be told apart from the end (a tiny weight at the
+    largest h); otherwise the link at :math:`h_i - \nu`."""
+    glink = gap_link(g) if np.isfinite(sup) and not closed else None
+    if glink is not None:
+        return lambda H, nu: glink((sup - H) + nu[:, None])
+    link = fast_link(g)
+    return lambda H, nu: link(H - nu[:, None])
+
+
 def _mass(link: Any, H: np.ndarray, W: np.ndarray, on: np.ndarray, nu: np.ndarray) -> np.ndarray:
-    r""":math:`\sum_i w_i (f^*)'(h_i - \nu)` per row (``inf`` outside the domain)."""
+    r""":math:`\sum_i w_i (f^*)'(h_i - \nu)` per row (``inf`` outside the domain); ``link`` is
+    an evaluator of :func:`_link_of_shift`."""
     with np.errstate(all="ignore"):
-        total = np.where(on, W * link(H - nu[:, None]), 0.0).sum(axis=1)
+        total = np.where(on, W * link(H, nu), 0.0).sum(axis=1)
     if np.isnan(total).any():
         raise BoundkitError("the generator's link returned NaN")
     return total
@@ -317,7 +336,7 @@ def _root(g: Any, H: np.ndarray, W: np.ndarray, on: np.ndarray, sup: float, clos
     """
     m = H.shape[0]
     c = _unit_link_point(g)
-    link = fast_link(g)
+    link = _link_of_shift(g, sup, closed)
     big = np.where(on, H, -np.inf).max(axis=1)
     small = np.where(on, H, np.inf).min(axis=1)
     lo, hi = small - c, big - c
@@ -358,7 +377,9 @@ def _root(g: Any, H: np.ndarray, W: np.ndarray, on: np.ndarray, sup: float, clos
         with np.errstate(all="ignore"):
             x = (ai * fbi - bi * fai) / (fbi - fai)
         bad = ~np.isfinite(fai) | ~(x > ai) | ~(x < bi) | (stall[idx] >= 3)
-        x = np.where(bad, 0.5 * (ai + bi), x)
+        # at the domain end (infinite mass) step 1/1024 of the bracket in: a root next to the
+        # end (a tiny weight at the largest h) is then reached geometrically
+        x = np.where(bad, np.where(np.isfinite(fai), 0.5 * (ai + bi), ai + (bi - ai) / 1024), x)
         fx = _mass(link, Ha[idx], Wa[idx], ona[idx], x) - 1.0
         upper = fx > 0.0  # root above x: x becomes the lower end
         exact = np.abs(fx) <= 4.0 * _EPS  # the first-order condition holds to rounding
@@ -375,7 +396,9 @@ def _root(g: Any, H: np.ndarray, W: np.ndarray, on: np.ndarray, sup: float, clos
         halved = w <= 0.5 * ref_width[idx]
         ref_width[idx] = np.where(halved | bad, w, ref_width[idx])
         stall[idx] = np.where(halved | bad, 0, stall[idx] + 1)
-        tol = 2.0 * _EPS * np.maximum(np.abs(na), np.abs(nb)) + 1e-300
+        tol = (
+            2.0 * _EPS * np.maximum(np.abs(na), np.abs(nb)) + 1e-307
+        )  # relative, down to the normal range
         live[idx] = (w > tol) & ~exact
     if np.any(live):
         raise SolverError(f"shift_functional: the root-find did not converge in {_MAX_ITER} steps")
@@ -397,7 +420,7 @@ def _brent_row(link: Any, h, w, on, a: float, b: float, fa: float) -> tuple[floa
     it = 0
     while not np.isfinite(fa) and it < _MAX_ITER:
         it += 1
-        mid = 0.5 * (a + b)
+        mid = a + (b - a) / 1024  # geometric approach to a root next to the domain end
         fm = excess(mid)
         if fm > 0.0:
             a, fa = mid, fm
@@ -410,7 +433,7 @@ def _brent_row(link: Any, h, w, on, a: float, b: float, fa: float) -> tuple[floa
     if abs(fa) <= 4.0 * _EPS:
         return a, it
     # relative accuracy: next to a domain end (a >= 0 there) h - nu = -s must keep its digits
-    xtol = max(2.0 * _EPS * min(abs(a), abs(b)), 1e-300)
+    xtol = max(2.0 * _EPS * min(abs(a), abs(b)), 1e-307)
     try:
         x, info = brentq(
             excess, a, b, xtol=xtol, rtol=4.0 * _EPS, maxiter=5 * _MAX_ITER, full_output=True
@@ -490,12 +513,29 @@ def log_partition(a: Any, weights: Any = None) -> np.ndarray:
 
 
 def _ratio(
-    g: Any, T: np.ndarray, W, on, sup: float, closed: bool, *, log_kl: Any = None, normalise: bool
+    g: Any,
+    T: np.ndarray,
+    W,
+    on,
+    sup: float,
+    closed: bool,
+    *,
+    log_kl: Any = None,
+    normalise: bool,
+    gap: Any = None,
 ) -> tuple[np.ndarray, Any]:
     r"""``(ratio, mass)``: :math:`(f^*)'(t)` at ``T = h - nu`` (KL: :math:`e^{\log r}` from
-    ``log_kl``) and :math:`\sum_i w_i` of it per row; normalised, see :func:`refinement_ratio`."""
+    ``log_kl``; with ``gap``, :math:`u = \sup\mathrm{dom} f^* - t` kept to full precision, the
+    link through :func:`gap_link`) and :math:`\sum_i w_i` of it per row; normalised, see
+    :func:`refinement_ratio`."""
+    glink = gap_link(g) if gap is not None else None
     with np.errstate(all="ignore"):
-        R = np.exp(log_kl) if log_kl is not None else np.asarray(fast_link(g)(T), dtype=float)
+        if log_kl is not None:
+            R = np.exp(log_kl)
+        elif glink is not None:  # the gap form inside the domain, the link elsewhere
+            R = np.where(gap > 0, glink(gap), fast_link(g)(T)).astype(float)
+        else:
+            R = np.asarray(fast_link(g)(T), dtype=float)
         mass = np.where(on, W * R, 0.0).sum(axis=1)
     if np.isnan(mass).any():
         raise BoundkitError("the generator's link returned NaN")
@@ -541,7 +581,22 @@ def _shift(g: Any, h: Any, weights: Any, h_null: Any) -> tuple[Any, ...]:
         nu = value - 1.0 - c_kl
         code = np.full(H.shape[0], 2)
         log_kl = Hraw - value[:, None]
-        return g, Hraw, W, on, batched, sup, closed, nu, value, Hraw - nu[:, None], log_kl, code, 0
+        return (
+            g,
+            Hraw,
+            W,
+            on,
+            batched,
+            sup,
+            closed,
+            nu,
+            value,
+            Hraw - nu[:, None],
+            log_kl,
+            code,
+            0,
+            None,
+        )
     end = sup if np.isfinite(sup) else _unit_link_point(g)
     offset = big - end
     Hs = np.where(on, (H - big[:, None]) + end, 0.0)
@@ -550,12 +605,27 @@ def _shift(g: Any, h: Any, weights: Any, h_null: Any) -> tuple[Any, ...]:
     if floor is not None and np.any(floor > s):
         code = np.where(floor > s, 3, code)
         s = np.maximum(s, floor)
-    value = offset + _objective(fast_conjugate(g), Hs, W, on, s)
+    gconj = gap_conjugate(g) if np.isfinite(sup) and not closed else None
+    if gconj is not None:
+        # f*(h_i - nu) through the gap u_i = (end - h_i) + nu, which keeps its digits at the end
+        with np.errstate(all="ignore"):
+            terms = np.where(on, W * gconj((end - Hs) + s[:, None]), 0.0).sum(axis=1)
+        if np.isnan(terms).any():
+            raise BoundkitError("the generator's conjugate returned NaN")
+        value = offset + s + terms
+    else:
+        value = offset + _objective(fast_conjugate(g), Hs, W, on, s)
     if not np.all(np.isfinite(value)):
         raise SolverError("shift_functional: the objective is not finite at the optimal shift")
     with np.errstate(invalid="ignore"):
         T = np.where(on, Hs - s[:, None], (Hraw - big[:, None]) + end - s[:, None])
-    return g, Hraw, W, on, batched, sup, closed, offset + s, value, T, None, code, it
+        # the distance to the open end of dom f*, to full precision (see _link_of_shift)
+        gap = (
+            np.where(on, (end - Hs) + s[:, None], (big[:, None] - Hraw) + s[:, None])
+            if np.isfinite(sup) and not closed
+            else None
+        )
+    return g, Hraw, W, on, batched, sup, closed, offset + s, value, T, None, code, it, gap
 
 
 _METHODS = ("root", "boundary", "logsumexp", "floor")
@@ -623,11 +693,11 @@ def shift_functional(g: Any, h: Any, weights: Any = None, *, h_null: Any = None)
     >>> lam.value.round(12).tolist(), lam.mass.round(12).tolist()
     ([0.5625, 1.0], [1.0, 1.0])
     """
-    g, _, W, on, batched, sup, closed, nu, value, T, log_kl, code, it = _shift(
+    g, _, W, on, batched, sup, closed, nu, value, T, log_kl, code, it, gap = _shift(
         g, h, weights, h_null
     )
     normalise = not np.any(code == 3)
-    ratio, mass = _ratio(g, T, W, on, sup, closed, log_kl=log_kl, normalise=normalise)
+    ratio, mass = _ratio(g, T, W, on, sup, closed, log_kl=log_kl, normalise=normalise, gap=gap)
     method = "+".join(_METHODS[i] for i in sorted(set(code.tolist())))
     n = int(np.count_nonzero(on, axis=1).max())
     if batched:
