@@ -379,10 +379,13 @@ def _search(
     while True:
         r_z = np.linalg.norm(halves, axis=1)
         nc = np.linalg.norm(centres, axis=1)
-        lo = np.clip(np.searchsorted(s, np.maximum(nc - r_z, 0.0), side="right") - 1, 0, n_sh - 1)
+        # the innermost shell a box reaches (its radius rounded down, so that rounding never
+        # assigns a box to a shell outside one it touches)
+        inner = np.maximum(nc - r_z * (1 + 1e-12) - 1e-15, 0.0)
+        lo = np.clip(np.searchsorted(s, inner, side="right") - 1, 0, n_sh - 1)
         # boxes that miss the ball K are dropped (conservative test)
         w_c = w_star + centres @ l_inv_t.T
-        keep = np.linalg.norm(w_c, axis=1) - halves @ col_norm <= radius
+        keep = np.linalg.norm(w_c, axis=1) - halves @ col_norm * (1 + 1e-12) <= radius * (1 + 1e-12)
         centres, halves, lb, point, lo, nc, w_c = (
             a[keep] for a in (centres, halves, lb, point, lo, nc, w_c)
         )
