@@ -139,11 +139,30 @@ class OutputFolder:
                             f"{self.path} is in use by another simulate run (pid {owner}); "
                             "wait for it or use another --out"
                         ) from None
-                    # a stale lock (its process is gone): take it over
+                    # a stale lock (its process is gone): take it over. Renaming it to a
+                    # private name succeeds for one run only; if the file moved is no longer
+                    # the stale lock just read (another run took it over in between), it is a
+                    # live lock: it is put back and this run refused
+                    grave = self.path / f"{LOCK_NAME}.{os.getpid()}.stale"
                     try:
-                        lock.unlink()
+                        os.rename(lock, grave)
                     except FileNotFoundError:
-                        pass
+                        continue
+                    try:
+                        moved = int(grave.read_text().strip() or "0")
+                    except (OSError, ValueError):
+                        moved = 0
+                    if moved != owner and moved != os.getpid() and _pid_alive(moved):
+                        try:
+                            os.link(grave, lock)
+                        except (FileExistsError, OSError):
+                            pass
+                        grave.unlink(missing_ok=True)
+                        raise BoundkitError(
+                            f"{self.path} is in use by another simulate run (pid {moved}); "
+                            "wait for it or use another --out"
+                        ) from None
+                    grave.unlink(missing_ok=True)
                     continue
                 self._locked = True
                 return

@@ -194,3 +194,39 @@ def test_the_lock_file_holds_its_owner_pid_from_the_moment_it_exists(tmp_path, m
         assert sorted(p.name for p in folder.path.iterdir()) == sorted(["cells", lock.name])
     assert seen == [f"{os.getpid()}\n"]
     assert not lock.exists()
+
+
+def test_a_stale_lock_taken_over_by_another_run_in_between_is_not_stolen(tmp_path, monkeypatch):
+    """Two runs find the same stale lock; the first takes it over between the second's reading
+    of the stale pid and its takeover: the second must not remove the first's live lock."""
+    import boundkit.simulation._store as store
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        out = tmp_path / "out"
+        (out / "cells").mkdir(parents=True)
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        lock = out / store.LOCK_NAME
+        lock.write_text(f"{dead.pid}\n")
+        real_rename = os.rename
+        calls = []
+
+        def racing_rename(src, dst, *a, **k):
+            if Path(src) == lock and not calls:  # the other run takes the stale lock over now
+                calls.append(1)
+                lock.unlink()
+                lock.write_text(f"{sleeper.pid}\n")
+            return real_rename(src, dst, *a, **k)
+
+        monkeypatch.setattr(store.os, "rename", racing_rename)
+        with pytest.raises(
+            BoundkitError, match=f"in use by another simulate run \\(pid {sleeper.pid}"
+        ):
+            with store.OutputFolder(out, "hash"):
+                pass
+        assert calls and lock.read_text() == f"{sleeper.pid}\n"  # the live lock is back
+        assert not list(out.glob("*.stale"))
+    finally:
+        sleeper.kill()
+        sleeper.wait()
