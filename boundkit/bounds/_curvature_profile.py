@@ -1,31 +1,35 @@
 r"""A certified numerical curvature profile of the log-partition over the class (THEORY C10 (5)).
 
-For a class linear in features on a finite support, :math:`A(w) = \log\sum_x q(x)e^{w\cdot
-\phi(x)}`, a metric :math:`M \succ 0` (boundkit uses :math:`M = H = \nabla^2A(w^*)`) and the
-ball :math:`K = \{\|w\|_2 \le B\}`, the *profile* is a non-increasing step function
-:math:`\tilde\kappa` with
+For a class linear in features, :math:`A(w) = \log E_Qe^{w\cdot\phi}`, a metric :math:`M \succ 0`
+(boundkit uses :math:`M = H = \nabla^2A(w^*)`) and the ball :math:`K = \{\|w\|_2 \le B\}`, the
+*profile* is a non-increasing step function :math:`\tilde\kappa` with
 
 .. math::
 
-    \nabla^2 A(w) \succeq \tilde\kappa(\|w - w^*\|_M)\,M \qquad \text{for every } w \in K,
+    u^\top\nabla^2A(w^* + ru)\,u \ge \tilde\kappa(r) \qquad \text{for every } \|u\|_M = 1
+    \text{ and } r \ge 0 \text{ with } w^* + ru \in K,
 
-i.e. :math:`\tilde\kappa(s) \le \lambda(w) = \lambda_{\min}(M^{-1/2}\nabla^2A(w)M^{-1/2})` on
-the part of :math:`K` at :math:`M`-distance at most :math:`s` from :math:`w^*`. It is computed
-by branch and bound in the whitened coordinates :math:`z = L^\top(w - w^*)`,
-:math:`M = LL^\top` (so :math:`\|w - w^*\|_M = \|z\|_2`): on a box with centre :math:`c` and
-half-widths :math:`h`, every :math:`w` satisfies :math:`dQ_w/dQ_c \ge e^{-\mathrm{osc}((w-c)
-\cdot\phi)} \ge e^{-\sum_i h_i o_i}`, :math:`o_i` the oscillation over the support of the
-i-th whitened coordinate feature :math:`(L^{-\top}e_i)\cdot\phi`, hence
-:math:`\lambda(w) \ge e^{-\sum_i h_i o_i}\lambda(c)` (the variance of :math:`u\cdot\phi`
-under :math:`Q_w` is at least the density ratio's infimum times its variance under
-:math:`Q_c`). Boxes whose bound is within a factor ``1 - tol`` of the smallest value found in
-the shells they touch are kept; the others are bisected along their widest (in
-:math:`h_i o_i`) axis. It is also at least the analytic profile of
-:func:`boundkit.bounds.curvature_profile` (which needs no search).
+the curvature along rays from :math:`w^*`, which is what the proof of C10 (1) uses. In the
+whitened coordinates :math:`z = L^\top(w - w^*)`, :math:`M = LL^\top`, it is
+:math:`f(z) = \hat z^\top C(z)\hat z`, :math:`C(z) = L^{-1}\nabla^2A(w)L^{-\top}`,
+:math:`\hat z = z/\|z\|`, and :math:`\|w - w^*\|_M = \|z\|`.
 
-The envelope of C10 (1) with this profile, :math:`\tilde F`, is finite for every
-:math:`\varepsilon` because :math:`\|w_n - w^*\|_M \le D` (the :math:`M`-diameter of K
-seen from :math:`w^*`): every sample localises.
+One branch and bound (:func:`_search`) bounds :math:`f` from below on shells of :math:`\|z\|`:
+boxes whose lower bound is within a tolerance of the smallest value of :math:`f` found at box
+centres of their innermost shell are kept, the others bisected; a shell's level is the
+smallest bound among the boxes reaching it or an inner shell. The box bound is family
+specific:
+
+* finite support (:func:`certified_curvature_profile`): the density ratio
+  :math:`dQ_z/dQ_c \ge e^{-\ell}` on the support (oscillation and centred Bennett bounds,
+  :func:`_box_loss`) gives :math:`C(z) \succeq e^{-\ell}C(c)`, and the spread of the
+  directions over the box costs :math:`2\delta\|C(c)\hat c\|` (:func:`_direction_bound`);
+* Gaussian Q with quadratic features (:func:`gaussian_quadratic_curvature_profile`; unbounded
+  features): interval arithmetic on the closed-form Hessian.
+
+With this profile the envelope :math:`\tilde F` of C10 (5) is finite for every
+:math:`\varepsilon`, because :math:`\|w_n - w^*\|_M \le D` (the :math:`M`-diameter of K seen
+from :math:`w^*`): every sample localises.
 """
 
 from __future__ import annotations
