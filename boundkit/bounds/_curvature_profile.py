@@ -97,6 +97,12 @@ class CurvatureProfile:
         r""":math:`D = s_J`: every :math:`w \in K` has :math:`\|w - w^*\|_M \le D`."""
         return float(self.radii[-1])
 
+    @property
+    def integral_to_diameter(self) -> float:
+        r""":math:`\tilde K(D) = \int_0^D\tilde\kappa` (rounded down): beyond it the envelope is
+        linear with slope D."""
+        return float(self._tables()[0][-1])
+
     def _tables(self) -> tuple[np.ndarray, np.ndarray]:
         ds = np.diff(self.radii)
         # K(s_j) = int_0^{s_j} kappa (rounded down: T = K^{-1} is then rounded up) and

@@ -1,15 +1,16 @@
 r"""The fast-rate bound with a certified curvature profile and exact moments (THEORY C10 (5)).
 
-For a class linear in features on a finite support, with a certified profile
-:math:`\tilde\kappa` (:func:`boundkit.bounds.certified_curvature_profile`) every sample
+For a class linear in features with a certified profile :math:`\tilde\kappa`
+(:func:`boundkit.bounds.certified_curvature_profile` on a finite support,
+:func:`boundkit.bounds.gaussian_quadratic_curvature_profile` for the Gaussian toy) every sample
 satisfies :math:`\text{excess} \le \tilde F(\varepsilon_n)` (:meth:`CurvatureProfile.envelope`;
 no localisation condition, since :math:`\|w_n - w^*\|_H \le D`). Then
 
 * *in expectation*: for any :math:`a_2, \dots, a_J \ge 0` with :math:`\tilde F(\varepsilon)
   \le \sum_j a_j\varepsilon^j` for every :math:`\varepsilon \ge 0`,
   :math:`E\,\text{excess} \le \sum_j a_j\,\overline M_j`, :math:`\overline M_j \ge
-  E\varepsilon_n^j` (exact for even j, :func:`boundkit.bounds.mean_norm_moments`; Cauchy–Schwarz
-  for odd j). boundkit takes the smallest such sum, a linear programme;
+  E\varepsilon_n^j` (exact for even j, :func:`boundkit.bounds.mean_norm_moments`,
+  :func:`boundkit.bounds.gaussian_quadratic_norm_moments`; Cauchy–Schwarz for odd j). boundkit takes the smallest such sum, a linear programme;
 * *with probability* :math:`1 - \delta`: :math:`\text{excess} \le \tilde F(\bar\varepsilon)`,
   :math:`\bar\varepsilon` the smaller of Bousquet's bound of C10 (2) and Markov's bound
   :math:`\min_k(E\varepsilon_n^{2k}/\delta)^{1/(2k)}` (:func:`moment_deviation`).
@@ -91,7 +92,7 @@ def moment_envelope_bound(
     if orders.size == 0 or orders[0] != 2:
         raise BoundkitError("moments must include order 2")
     mvec = np.array([moments[int(j)] for j in orders], dtype=float)
-    k_d = float(profile._tables()[0][-1])
+    k_d = profile.integral_to_diameter
     lo = 1e-3 * scale
     hi = max(20.0 * scale, 1.01 * k_d)
     eps = np.geomspace(lo, hi, _N_GRID)
