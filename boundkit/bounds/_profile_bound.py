@@ -10,7 +10,8 @@ no localisation condition, since :math:`\|w_n - w^*\|_H \le D`). Then
   \le \sum_j a_j\varepsilon^j` for every :math:`\varepsilon \ge 0`,
   :math:`E\,\text{excess} \le \sum_j a_j\,\overline M_j`, :math:`\overline M_j \ge
   E\varepsilon_n^j` (exact for even j, :func:`boundkit.bounds.mean_norm_moments`,
-  :func:`boundkit.bounds.gaussian_quadratic_norm_moments`; Cauchy–Schwarz for odd j). boundkit takes the smallest such sum, a linear programme;
+  :func:`boundkit.bounds.gaussian_quadratic_norm_moments`; Cauchy–Schwarz for odd j).
+  boundkit takes the smallest such sum, a linear programme;
 * *with probability* :math:`1 - \delta`: :math:`\text{excess} \le \tilde F(\bar\varepsilon)`,
   :math:`\bar\varepsilon` the smaller of Bousquet's bound of C10 (2) and Markov's bound
   :math:`\min_k(E\varepsilon_n^{2k}/\delta)^{1/(2k)}` (:func:`moment_deviation`).
