@@ -212,8 +212,11 @@ def _centre_terms(
     nz = np.linalg.norm(z, axis=1, keepdims=True)
     u = np.divide(z, nz, out=np.zeros_like(z), where=nz > 0)
     cu = np.einsum("mde,me->md", cov, u)
-    radial = np.stack([np.einsum("md,md->m", u, cu), np.linalg.norm(cu, axis=1)], axis=1)
-    return np.linalg.eigvalsh(cov)[:, 0], dev, sd, radial
+    lam = np.linalg.eigvalsh(cov)[:, 0]
+    # at z = 0 every direction is a ray direction: the radial curvature there is lambda_min
+    along = np.where(nz[:, 0] > 0, np.einsum("md,md->m", u, cu), lam)
+    radial = np.stack([along, np.linalg.norm(cu, axis=1)], axis=1)
+    return lam, dev, sd, radial
 
 
 def _box_loss(halves: np.ndarray, osc: np.ndarray, dev: np.ndarray, sd: np.ndarray) -> np.ndarray:
@@ -263,7 +266,7 @@ def certified_curvature_profile(
     *,
     metric: Any,
     tol: float = 0.05,
-    max_evaluations: int = 3_000_000,
+    max_evaluations: int = 1_000_000,
     analytic: tuple[float, float] | None = None,
 ) -> CurvatureProfile:
     r"""Branch-and-bound lower bound on the curvature of :math:`A` over the ball (module doc).
@@ -433,6 +436,7 @@ def _search(
         level = np.maximum(level, curvature_profile(s[1:] * (1 + 1e-12), *analytic))
         level = np.minimum.accumulate(level)
     finite_ub = np.isfinite(ub_mono)
+    finite_ub &= ub_mono > 0
     gap = float(np.max(1 - level[finite_ub] / ub_mono[finite_ub])) if finite_ub.any() else 1.0
     if not np.all(level > 0):
         raise BoundkitError("the curvature search found a zero curvature: A is not strictly convex")

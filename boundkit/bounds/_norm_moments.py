@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import combinations_with_replacement
 from typing import Any
 
 import numpy as np
@@ -167,6 +168,41 @@ def _values_from_joint(
     return values
 
 
+def _values_by_enumeration(
+    pf: list[Fraction], ys: list[list[Fraction]], gram: list[list[Fraction]], max_order: int
+) -> list[list[Fraction]]:
+    r"""The values of :func:`_values_from_joint` for P on atoms, by enumerating the multinomial
+    counts N of n = 1..K draws: :math:`E\|S_n\|_G^{2k} = \sum_N \binom nN\prod_jp_j^{N_j}
+    (N^\top\Gamma N)^k`, :math:`\Gamma_{jl} = Y_j^\top GY_l` (integer arithmetic). Its cost
+    grows with the number of atoms, the recursion's with the dimension; both are exact and
+    equal (tested)."""
+    m, d = len(ys), len(gram)
+    gy = [[sum(gram[a][b] * ys[j][b] for b in range(d)) for a in range(d)] for j in range(m)]
+    gam = [[sum(ys[j][a] * gy[l][a] for a in range(d)) for l in range(m)] for j in range(m)]
+    g_den = math.lcm(*(g.denominator for row in gam for g in row))
+    g_int = [[int(g * g_den) for g in row] for row in gam]
+    p_den = math.lcm(*(v.denominator for v in pf))
+    a_int = [int(v * p_den) for v in pf]
+    values = []
+    for n in range(1, max_order + 1):
+        sums = [0] * max_order
+        for combo in combinations_with_replacement(range(m), n):
+            counts: dict[int, int] = {}
+            for j in combo:
+                counts[j] = counts.get(j, 0) + 1
+            weight = math.factorial(n)
+            for j, c in counts.items():
+                weight = weight // math.factorial(c) * a_int[j] ** c
+            items = list(counts.items())
+            qf = sum(ci * cl * g_int[j][l] for j, ci in items for l, cl in items)
+            power = 1
+            for k in range(max_order):
+                power *= qf
+                sums[k] += weight * power
+        values.append([Fraction(sums[k], p_den**n * g_den ** (k + 1)) for k in range(max_order)])
+    return values
+
+
 def _interpolate(values: list[list[Fraction]], max_order: int) -> NormMoments:
     r"""The polynomials :math:`\mathcal P_k` (degree <= k, :math:`\mathcal P_k(0) = 0`) through
     ``values[n-1][k-1]``, n = 1..k."""
@@ -205,7 +241,9 @@ def _fraction_metric_inverse(metric: Any, d: int) -> list[list[Fraction]]:
     return _exact_inverse([[Fraction(float(v)) for v in row] for row in mm])
 
 
-def mean_norm_moments(phi_p: Any, p: Any, metric: Any, *, max_order: int = 5) -> NormMoments:
+def mean_norm_moments(
+    phi_p: Any, p: Any, metric: Any, *, max_order: int = 5, method: str = "auto"
+) -> NormMoments:
     r"""Exact :math:`E\|\bar\phi_n - E_P\phi\|_{M^{-1}}^{2k}` for every n, k = 1..``max_order``,
     for P on finitely many atoms.
 
@@ -219,6 +257,11 @@ def mean_norm_moments(phi_p: Any, p: Any, metric: Any, *, max_order: int = 5) ->
         M, symmetric positive definite; its float entries are used as exact rationals.
     max_order : int
         K (moments up to order 2K).
+    method : {"auto", "enumeration", "recursion"}
+        How :math:`\mathcal P_k(1..K)` are computed (both exact, equal): by enumerating the
+        multinomial counts of K draws (cost growing with the number of atoms) or by the moment
+        recursion (cost growing with the dimension); ``"auto"`` takes the enumeration up to
+        50 000 count vectors.
 
     Returns
     -------
@@ -259,6 +302,14 @@ def mean_norm_moments(phi_p: Any, p: Any, metric: Any, *, max_order: int = 5) ->
     ph = [[Fraction(float(v)) for v in row] for row in phi]
     mu = [sum(pf[j] * ph[j][i] for j in range(m)) for i in range(d)]
     ys = [[ph[j][i] - mu[i] for i in range(d)] for j in range(m)]
+    if method == "auto":
+        # the enumeration visits C(m + K - 1, K) count vectors, the recursion a number of
+        # multi-index pairs that grows like d^(2K): the cheaper of the two
+        method = "enumeration" if math.comb(m + max_order - 1, max_order) <= 50_000 else "recursion"
+    if method == "enumeration":
+        return _interpolate(_values_by_enumeration(pf, ys, gram, max_order), max_order)
+    if method != "recursion":
+        raise BoundkitError(f"method must be 'auto', 'enumeration' or 'recursion'; got {method!r}")
     joint = {}
     for a in _multi_indices(d, 2 * max_order):
         joint[a] = sum(

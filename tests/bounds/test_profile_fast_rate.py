@@ -78,6 +78,19 @@ def test_moments_against_explicit_enumeration(toy, metric) -> None:
         np.testing.assert_allclose(mom.even(n), ref, rtol=1e-11)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_moment_enumeration_and_recursion_agree_exactly(seed: int) -> None:
+    # two exact algorithms for the same polynomials (the dispatcher picks the cheaper)
+    rng = np.random.default_rng(seed)
+    phi = rng.normal(size=(6, 3))
+    p = rng.dirichlet(np.ones(6))
+    a = rng.normal(size=(3, 3))
+    metric = a @ a.T + np.eye(3)
+    enum = mean_norm_moments(phi, p, metric, max_order=4, method="enumeration")
+    rec = mean_norm_moments(phi, p, metric, max_order=4, method="recursion")
+    assert enum.coefficients == rec.coefficients  # as fractions, exactly
+
+
 def test_moments_against_the_second_and_fourth_moment_formulas(bundle) -> None:
     c = bundle.constants
     for n in (1, 2, 50, 3000):
@@ -350,3 +363,18 @@ def test_profile_refuses_hostile_input(kwargs, match) -> None:
         certified_curvature_profile(
             args["phi_q"], args["q"], args["w_star"], 1.0, metric=args["metric"]
         )
+
+
+def test_profile_when_p_equals_q() -> None:
+    # P = Q: w* = 0 is the centre of the ball, so the search starts from a box centred at w*
+    # (where every direction is a ray direction: the radial curvature there is lambda_min)
+    from boundkit.simulation import FiniteToy
+
+    q = np.array([2, 3, 4, 5, 5, 5, 4, 3, 2.0])
+    toy = FiniteToy(name="p-equals-q", p=q, q=q)
+    prof = toy_profile_fast_rate(toy).profile
+    assert np.allclose(linear_kl_moments(toy).w_star, 0.0, atol=1e-9)
+    assert prof.evaluations > 1000
+    assert prof.levels[np.searchsorted(prof.radii, 0.1) - 1] > 0.6
+    excess, eps = _replicates(toy, 300, 1000, seed=2)
+    assert np.all(excess <= prof.envelope(eps) + 1e-9)
