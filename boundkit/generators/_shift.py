@@ -293,22 +293,24 @@ def _null_floor(h_null: Any, big: np.ndarray, sup: float, batched: bool) -> np.n
 
 
 # ------------------------------------------------------------------------ the solver
-def _link_of_shift(g: Any, sup: float, closed: bool) -> Any:
-    r"""``values(H, nu)``: :math:`(f^*)'(h_i - \nu)` per row. With an open finite end of
-    :math:`\mathrm{dom} f^*` and rows shifted so that :math:`\max_i h_i = \sup\mathrm{dom}
-    f^*`, through the gap :math:`u_i = (\sup - h_i) + \nu` (:func:`gap_link`), which keeps its
+def _shifted_form(g: Any, key: str, sup: float, closed: bool) -> Any:
+    r"""``values(H, nu)``: :math:`(f^*)'(h_i - \nu)` (``key="link"``) or :math:`f^*(h_i - \nu)`
+    (``key="conjugate"``) per row. With an open finite end of :math:`\mathrm{dom} f^*` and rows
+    shifted so that :math:`\max_i h_i = \sup\mathrm{dom} f^*`, through the gap
+    :math:`u_i = (\sup - h_i) + \nu` (:func:`gap_link`, :func:`gap_conjugate`), which keeps its
     digits where :math:`h_i - \nu` cannot be told apart from the end (a tiny weight at the
-    largest h); otherwise the link at :math:`h_i - \nu`."""
-    glink = gap_link(g) if np.isfinite(sup) and not closed else None
-    if glink is not None:
-        return lambda H, nu: glink((sup - H) + nu[:, None])
-    link = fast_link(g)
-    return lambda H, nu: link(H - nu[:, None])
+    largest h); otherwise at :math:`h_i - \nu`."""
+    gap_fn = gap_link if key == "link" else gap_conjugate
+    gform = gap_fn(g) if np.isfinite(sup) and not closed else None
+    if gform is not None:
+        return lambda H, nu: gform((sup - H) + nu[:, None])
+    fn = fast_link(g) if key == "link" else fast_conjugate(g)
+    return lambda H, nu: fn(H - nu[:, None])
 
 
 def _mass(link: Any, H: np.ndarray, W: np.ndarray, on: np.ndarray, nu: np.ndarray) -> np.ndarray:
     r""":math:`\sum_i w_i (f^*)'(h_i - \nu)` per row (``inf`` outside the domain); ``link`` is
-    an evaluator of :func:`_link_of_shift`."""
+    an evaluator of :func:`_shifted_form`."""
     with np.errstate(all="ignore"):
         total = np.where(on, W * link(H, nu), 0.0).sum(axis=1)
     if np.isnan(total).any():
@@ -317,9 +319,10 @@ def _mass(link: Any, H: np.ndarray, W: np.ndarray, on: np.ndarray, nu: np.ndarra
 
 
 def _objective(conj: Any, H: np.ndarray, W: np.ndarray, on: np.ndarray, nu: np.ndarray):
-    r""":math:`\nu + \sum_i w_i f^*(h_i - \nu)` per row."""
+    r""":math:`\nu + \sum_i w_i f^*(h_i - \nu)` per row; ``conj`` is an evaluator of
+    :func:`_shifted_form`."""
     with np.errstate(all="ignore"):
-        total = np.where(on, W * conj(H - nu[:, None]), 0.0).sum(axis=1)
+        total = np.where(on, W * conj(H, nu), 0.0).sum(axis=1)
     if np.isnan(total).any():
         raise BoundkitError("the generator's conjugate returned NaN")
     return nu + total
@@ -336,7 +339,7 @@ def _root(g: Any, H: np.ndarray, W: np.ndarray, on: np.ndarray, sup: float, clos
     """
     m = H.shape[0]
     c = _unit_link_point(g)
-    link = _link_of_shift(g, sup, closed)
+    link = _shifted_form(g, "link", sup, closed)
     big = np.where(on, H, -np.inf).max(axis=1)
     small = np.where(on, H, np.inf).min(axis=1)
     lo, hi = small - c, big - c
@@ -396,9 +399,8 @@ def _root(g: Any, H: np.ndarray, W: np.ndarray, on: np.ndarray, sup: float, clos
         halved = w <= 0.5 * ref_width[idx]
         ref_width[idx] = np.where(halved | bad, w, ref_width[idx])
         stall[idx] = np.where(halved | bad, 0, stall[idx] + 1)
-        tol = (
-            2.0 * _EPS * np.maximum(np.abs(na), np.abs(nb)) + 1e-307
-        )  # relative, down to the normal range
+        # relative, down to the normal range
+        tol = 2.0 * _EPS * np.maximum(np.abs(na), np.abs(nb)) + 1e-307
         live[idx] = (w > tol) & ~exact
     if np.any(live):
         raise SolverError(f"shift_functional: the root-find did not converge in {_MAX_ITER} steps")
@@ -605,21 +607,12 @@ def _shift(g: Any, h: Any, weights: Any, h_null: Any) -> tuple[Any, ...]:
     if floor is not None and np.any(floor > s):
         code = np.where(floor > s, 3, code)
         s = np.maximum(s, floor)
-    gconj = gap_conjugate(g) if np.isfinite(sup) and not closed else None
-    if gconj is not None:
-        # f*(h_i - nu) through the gap u_i = (end - h_i) + nu, which keeps its digits at the end
-        with np.errstate(all="ignore"):
-            terms = np.where(on, W * gconj((end - Hs) + s[:, None]), 0.0).sum(axis=1)
-        if np.isnan(terms).any():
-            raise BoundkitError("the generator's conjugate returned NaN")
-        value = offset + s + terms
-    else:
-        value = offset + _objective(fast_conjugate(g), Hs, W, on, s)
+    value = offset + _objective(_shifted_form(g, "conjugate", sup, closed), Hs, W, on, s)
     if not np.all(np.isfinite(value)):
         raise SolverError("shift_functional: the objective is not finite at the optimal shift")
     with np.errstate(invalid="ignore"):
         T = np.where(on, Hs - s[:, None], (Hraw - big[:, None]) + end - s[:, None])
-        # the distance to the open end of dom f*, to full precision (see _link_of_shift)
+        # the distance to the open end of dom f*, to full precision (see _shifted_form)
         gap = (
             np.where(on, (end - Hs) + s[:, None], (big[:, None] - Hraw) + s[:, None])
             if np.isfinite(sup) and not closed
