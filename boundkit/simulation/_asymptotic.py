@@ -424,31 +424,37 @@ def toy_fast_rate_constants(toy: str | Toy, *, active_constraint: bool = False) 
 def toy_profile_fast_rate(toy: str | Toy, *, tol: float = 0.05) -> Any:
     r"""Everything the fast-rate bound C10 (5) needs for a KL toy with an L2-ball linear class.
 
-        Parameters
-        ----------
-        toy : str or Toy
-            A registered toy or a toy of one of two kinds: P and Q on a finite support
-            (``finite`` and its variants) with at most 8 features; or the closed-form Gaussian
-            toy with quadratic features (``gauss1d-quadratic`` and experiments with
-            ``population="closed-form"``).
-        tol : float
-            Tolerance of the curvature search (:func:`boundkit.bounds.certified_curvature_profile`,
-            :func:`boundkit.bounds.gaussian_quadratic_curvature_profile`).
+    Parameters
+    ----------
+    toy : str or Toy
+        A registered toy or a toy of one of two kinds: P and Q on a finite support
+        (``finite``, its variants and any Experiment with finite P and Q) with at most 8
+        features; or the closed-form Gaussian toy with quadratic features
+        (``gauss1d-quadratic`` and experiments with ``population="closed-form"``).
+    tol : float
+        Tolerance of the curvature search (:func:`boundkit.bounds.certified_curvature_profile`,
+        :func:`boundkit.bounds.gaussian_quadratic_curvature_profile`).
 
-        Returns
-        -------
-        boundkit.bounds.ProfileFastRate
-            The constants in the :math:`H` norm (for the Gaussian toy :math:`
-    ho = b = \infty`: the
-            features are unbounded, so the high-probability version uses Markov's bound on the
-            exact moments only), the certified curvature profile around :math:`w^*` and the
-            exact moments :math:`Earepsilon_n^{2k}`, k = 1..5. Cached on the toy (the finite
-            search takes a few seconds).
+    Returns
+    -------
+    boundkit.bounds.ProfileFastRate
+        The constants in the :math:`H` norm (for the Gaussian toy :math:`\rho = b = \infty`:
+        the features are unbounded, so the high-probability version uses Markov's bound on
+        the exact moments only), the certified curvature profile around :math:`w^*` and the
+        exact moments :math:`E\varepsilon_n^{2k}`, k = 1..5. Cached on the toy (the finite
+        search takes a few seconds).
 
-        Raises
-        ------
-        BoundkitError
-            For other toys.
+    Raises
+    ------
+    BoundkitError
+        For other toys.
+
+    Notes
+    -----
+    C10 (5): every sample has :math:`\text{excess} \le \tilde F(\varepsilon_n)` and
+    :math:`E\,\text{excess} \le \min_a\sum_ja_jE\varepsilon_n^j` over
+    :math:`\sum_ja_j\varepsilon^j \ge \tilde F(\varepsilon)`
+    (:func:`boundkit.bounds.profile_fast_rate_bound`).
     """
     from boundkit.bounds import (
         FastRateConstants,
