@@ -165,7 +165,7 @@ def tightness(
         (linear-in-features KL toys), ``fast-rate`` and ``fast-rate-expectation`` (C10 (2),
         (3); finite-support KL toys), ``fast-rate-active``/``-active-expectation`` (C10 (4))
         and ``fast-rate-profile``/``-profile-expectation`` (C10 (5): finite supports with at
-        most 8 features).
+        most 8 features, and the closed-form Gaussian toy).
 
     Notes
     -----
@@ -216,7 +216,8 @@ def tightness(
             ex = [fast_rate_bound(const, n, kind="expectation").value for n in sizes]
             out[f"fast-rate{suffix}"] = tightness_record(sizes, hp, measured)
             out[f"fast-rate{suffix}-expectation"] = tightness_record(sizes, ex, measured)
-        # C10 (5): the certified curvature profile and the exact moments (finite supports)
+        # C10 (5): the certified curvature profile and the exact moments (finite supports with
+        # few features, the Gaussian toy); other toys are refused in one line
         from boundkit.simulation._asymptotic import toy_profile_fast_rate
 
         try:
